@@ -1,0 +1,136 @@
+package dev.freshet.testing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
+
+import dev.freshet.embedded.EmbeddedKafkaBroker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/** The shared embedded broker, with the few operations tests need. Thread-safe. */
+public final class KafkaTestCluster implements ExtensionContext.Store.CloseableResource {
+    private final EmbeddedKafkaBroker broker;
+    private final Admin admin;
+
+    KafkaTestCluster(EmbeddedKafkaBroker broker) {
+        this.broker = broker;
+        this.admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    /** A prefix no other test in this JVM uses, e.g. {@code "t3f9a1c2."}, for topic names and group ids. */
+    public static String uniquePrefix() {
+        return "t" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    }
+
+    /** A topic name no other test in this JVM uses. */
+    public static String uniqueTopic(String base) {
+        return uniquePrefix() + base;
+    }
+
+    /** Creates the topics with one partition each; waits until the broker has them. */
+    public void createTopics(String... names) {
+        List<NewTopic> topics = new ArrayList<>();
+        for (String name : names) {
+            topics.add(new NewTopic(name, 1, (short) 1));
+        }
+        try {
+            admin.createTopics(topics).all().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Could not create topics " + List.of(names), e.getCause());
+        }
+    }
+
+    /** Produces string records (key may be null) and waits until all are acknowledged. */
+    public void produceStrings(String topic, List<Map.Entry<String, String>> keyValues) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                 Map.of("bootstrap.servers", bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+            for (Map.Entry<String, String> kv : keyValues) {
+                producer.send(new ProducerRecord<>(topic, kv.getKey(), kv.getValue()));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Produces byte records (key may be null) and waits until all are acknowledged. */
+    public void produceBytes(String topic, List<Map.Entry<byte[], byte[]>> keyValues) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                 Map.of("bootstrap.servers", bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (Map.Entry<byte[], byte[]> kv : keyValues) {
+                producer.send(new ProducerRecord<>(topic, kv.getKey(), kv.getValue()));
+            }
+            producer.flush();
+        }
+    }
+
+    /**
+     * Reads the topic from the beginning (committed records only) until {@code done} accepts what was read,
+     * or fails when {@code timeout} passes first, naming the topic and how many records were seen.
+     */
+    public List<ConsumerRecord<byte[], byte[]>> consumeUntil(
+            String topic, Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", bootstrapServers());
+        props.put("group.id", "test-reader-" + UUID.randomUUID());
+        props.put("auto.offset.reset", "earliest");
+        props.put("enable.auto.commit", "false");
+        props.put("isolation.level", "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                 new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Set.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!done.test(seen)) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("Topic " + topic + ": condition not met within " + timeout
+                        + " after reading " + seen.size() + " records");
+                }
+                consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
+            }
+        }
+        return seen;
+    }
+
+    /** Polls {@code condition} every 20 ms until it holds, or fails with {@code what} after {@code timeout}. */
+    public static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out after " + timeout + " waiting for: " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("Interrupted while waiting for: " + what, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(5));
+        broker.close();
+    }
+}
