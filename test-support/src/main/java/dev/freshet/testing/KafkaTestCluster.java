@@ -23,7 +23,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** The shared embedded broker, with the few operations tests need. Thread-safe. */
-public final class KafkaTestCluster implements ExtensionContext.Store.CloseableResource {
+public final class KafkaTestCluster implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     private final EmbeddedKafkaBroker broker;
     private final Admin admin;
 

@@ -1,0 +1,73 @@
+package dev.freshet.featurestore.internal.streams;
+
+import dev.freshet.featurestore.FeatureView;
+import dev.freshet.featurestore.internal.view.EntityState;
+import dev.freshet.featurestore.internal.view.EntityStateCodec;
+import dev.freshet.featurestore.internal.view.Event;
+import dev.freshet.featurestore.internal.view.FeatureComputer;
+import dev.freshet.featurestore.internal.view.Rejection;
+import dev.freshet.proto.features.v1.DeadLetter;
+import dev.freshet.proto.features.v1.FeatureVector;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folds each entity's events into its state in the entity-state store and emits the entity's feature vector;
+ * a late event becomes a dead letter. Runs on the entity's partition.
+ */
+final class AggregateProcessor implements Processor<String, EventEnvelope, String, Routed> {
+    private static final Logger log = LoggerFactory.getLogger(AggregateProcessor.class);
+
+    private final FeatureView view;
+    private final FeatureComputer computer;
+    private final Topics topics;
+    private final Counters counters;
+    private ProcessorContext<String, Routed> context;
+    private KeyValueStore<String, byte[]> states;
+
+    AggregateProcessor(FeatureView view, Topics topics, Counters counters) {
+        this.view = view;
+        this.computer = new FeatureComputer(view);
+        this.topics = topics;
+        this.counters = counters;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Routed> context) {
+        this.context = context;
+        this.states = context.getStateStore(FeatureStoreTopology.ENTITY_STATE_STORE);
+    }
+
+    @Override
+    public void process(Record<String, EventEnvelope> record) {
+        EventEnvelope envelope = record.value();
+        Event event = envelope.event();
+        byte[] stored = states.get(event.entityId());
+        EntityState state = stored == null ? EntityState.empty() : EntityStateCodec.decode(stored);
+        Rejection late = computer.apply(state, event);
+        if (late != null) {
+            counters.deadLettered(late.reason().name());
+            log.debug("Dead-lettered the event at {} partition {} offset {} as {}: {}.", topics.events(),
+                envelope.sourcePartition(), envelope.sourceOffset(), late.reason(), late.detail());
+            context.forward(new Record<>(envelope.originalKey(), DeadLetters.of(topics,
+                DeadLetter.Reason.valueOf(late.reason().name()), late.detail(), late.field(), view.name(),
+                topics.events(), envelope.sourcePartition(), envelope.sourceOffset(), envelope.raw(),
+                context.currentSystemTimeMs()), record.timestamp()));
+            return;
+        }
+        states.put(event.entityId(), EntityStateCodec.encode(state));
+        FeatureVector vector = FeatureVector.newBuilder()
+            .setEntityId(event.entityId())
+            .setView(view.name())
+            .setViewVersion(view.version())
+            .setEventTimeMs(state.newestEventTimeMs())
+            .putAllValues(computer.features(state))
+            .build();
+        counters.featureVectorsOut.increment();
+        context.forward(record.withValue(new Routed(topics.features(), vector.toByteArray())));
+    }
+}

@@ -1,0 +1,246 @@
+package dev.freshet.featurestore.internal.streams;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.featurestore.FeatureView;
+import dev.freshet.featurestore.internal.streams.PendingEntries.PendingLabel;
+import dev.freshet.featurestore.internal.streams.PendingEntries.PendingPrediction;
+import dev.freshet.proto.features.v1.DeadLetter;
+import dev.freshet.proto.features.v1.TrainingExample;
+import dev.freshet.proto.serving.v1.PredictionLogEntry;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins logged predictions with their labels by request id. The training example carries the features as
+ * logged when the prediction was served, so nothing that happened after the prediction can leak in. Whichever
+ * side comes first waits in a store; a wall-clock punctuator expires what waited longer than the label wait.
+ */
+final class LabelJoinProcessor implements Processor<String, byte[], String, Routed> {
+    private static final Logger log = LoggerFactory.getLogger(LabelJoinProcessor.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int EXPIRY_BATCH = 10_000;
+
+    private final FeatureView view;
+    private final Topics topics;
+    private final Counters counters;
+    private final long labelWaitMs;
+    private ProcessorContext<String, Routed> context;
+    private KeyValueStore<String, byte[]> predictions;
+    private KeyValueStore<String, byte[]> labels;
+    private KeyValueStore<Bytes, byte[]> expiry;
+
+    LabelJoinProcessor(FeatureView view, Topics topics, Counters counters, long labelWaitMs) {
+        this.view = view;
+        this.topics = topics;
+        this.counters = counters;
+        this.labelWaitMs = labelWaitMs;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Routed> context) {
+        this.context = context;
+        this.predictions = context.getStateStore(FeatureStoreTopology.PENDING_PREDICTIONS_STORE);
+        this.labels = context.getStateStore(FeatureStoreTopology.PENDING_LABELS_STORE);
+        this.expiry = context.getStateStore(FeatureStoreTopology.LABEL_EXPIRY_STORE);
+        // A tenth of the wait keeps an entry's real lifetime within 10% of the configured one.
+        long intervalMs = Math.max(100, Math.min(5_000, labelWaitMs / 10));
+        context.schedule(Duration.ofMillis(intervalMs), PunctuationType.WALL_CLOCK_TIME, this::expire);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        if (source.topic().equals(topics.predictions())) {
+            onPrediction(record, source);
+        } else {
+            counters.labelsIn.increment();
+            onLabel(record, source);
+        }
+    }
+
+    private void onPrediction(Record<String, byte[]> record, RecordMetadata source) {
+        PredictionLogEntry entry;
+        try {
+            entry = record.value() == null ? null : PredictionLogEntry.parseFrom(record.value());
+        } catch (InvalidProtocolBufferException e) {
+            entry = null;
+        }
+        String requestId = entry == null ? "" : entry.getRequestId().isEmpty() ? nullToEmpty(record.key())
+            : entry.getRequestId();
+        if (entry == null || requestId.isEmpty()) {
+            deadLetter(record.key(), "MALFORMED_PREDICTION", DeadLetter.Reason.MALFORMED_PREDICTION,
+                entry == null ? "the value is not a PredictionLogEntry; expected the serving prediction log's protobuf"
+                    : "the prediction has no request_id and no key; expected the request id", "request_id",
+                source, record.value());
+            return;
+        }
+        byte[] waiting = labels.get(requestId);
+        if (waiting != null) {
+            PendingLabel label = PendingLabel.decode(waiting);
+            labels.delete(requestId);
+            expiry.delete(PendingEntries.expiryKey(label.storedAtMs(), PendingEntries.LABEL, requestId));
+            emit(entry, label.label(), label.arrivedAtMs(), record.timestamp());
+            return;
+        }
+        byte[] previous = predictions.get(requestId);
+        if (previous != null) {
+            expiry.delete(PendingEntries.expiryKey(PendingPrediction.decode(previous).storedAtMs(),
+                PendingEntries.PREDICTION, requestId));
+        }
+        long now = context.currentSystemTimeMs();
+        predictions.put(requestId, new PendingPrediction(now, record.value()).encode());
+        expiry.put(PendingEntries.expiryKey(now, PendingEntries.PREDICTION, requestId), new byte[0]);
+    }
+
+    private void onLabel(Record<String, byte[]> record, RecordMetadata source) {
+        String requestId;
+        String label;
+        try {
+            JsonNode root = record.value() == null ? null : JSON.readTree(record.value());
+            if (root == null || !root.isObject()) {
+                malformedLabel(record, source, "the value is not a JSON object", "");
+                return;
+            }
+            JsonNode id = root.get("request_id");
+            if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
+                malformedLabel(record, source, "'request_id' is missing or not a non-empty string", "request_id");
+                return;
+            }
+            JsonNode value = root.get("label");
+            if (value == null || !(value.isTextual() || value.isIntegralNumber() || value.isBoolean())
+                    || value.asText().isEmpty()) {
+                malformedLabel(record, source, "'label' is missing or not a string such as \"1\"", "label");
+                return;
+            }
+            requestId = id.textValue();
+            label = value.asText();
+        } catch (IOException e) {
+            malformedLabel(record, source, "the value is not valid JSON", "");
+            return;
+        }
+        if (record.key() != null && !record.key().equals(requestId)) {
+            // Keyed otherwise, the label may sit on another partition than its prediction and never meet it.
+            malformedLabel(record, source, "the record key '" + record.key() + "' differs from request_id '"
+                + requestId + "'", "request_id");
+            return;
+        }
+        byte[] waiting = predictions.get(requestId);
+        if (waiting != null) {
+            PendingPrediction prediction = PendingPrediction.decode(waiting);
+            predictions.delete(requestId);
+            expiry.delete(PendingEntries.expiryKey(prediction.storedAtMs(), PendingEntries.PREDICTION, requestId));
+            emit(parse(prediction.entry()), label, record.timestamp(), record.timestamp());
+            return;
+        }
+        byte[] previous = labels.get(requestId);
+        if (previous != null) {
+            expiry.delete(PendingEntries.expiryKey(PendingLabel.decode(previous).storedAtMs(),
+                PendingEntries.LABEL, requestId));
+        }
+        long now = context.currentSystemTimeMs();
+        labels.put(requestId, new PendingLabel(now, record.timestamp(), label, source.partition(), source.offset(),
+            record.value()).encode());
+        expiry.put(PendingEntries.expiryKey(now, PendingEntries.LABEL, requestId), new byte[0]);
+    }
+
+    private void emit(PredictionLogEntry prediction, String label, long labelArrivedAtMs, long timestamp) {
+        TrainingExample example = TrainingExample.newBuilder()
+            .setRequestId(prediction.getRequestId())
+            .setEntityId(prediction.getEntityId())
+            .putAllFeatures(prediction.getFeaturesMap())
+            .setLabel(label)
+            .setPredictedAtMs(prediction.getServedAtMs())
+            .setLabelArrivedAtMs(labelArrivedAtMs)
+            .setModel(prediction.getModel())
+            .setModelVersion(prediction.getModelVersion())
+            .setPredictedLabel(prediction.getLabel())
+            .putAllClassProbabilities(prediction.getClassProbabilitiesMap())
+            .build();
+        counters.trainingExamplesOut.increment();
+        context.forward(new Record<>(prediction.getEntityId(),
+            new Routed(topics.trainingExamples(), example.toByteArray()), timestamp));
+    }
+
+    private void expire(long now) {
+        List<Bytes> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it =
+                 expiry.range(PendingEntries.expiryBound(0), PendingEntries.expiryBound(now - labelWaitMs + 1))) {
+            while (it.hasNext() && due.size() < EXPIRY_BATCH) {
+                KeyValue<Bytes, byte[]> next = it.next();
+                if (PendingEntries.storedAt(next.key) <= now - labelWaitMs) {
+                    due.add(next.key);
+                }
+            }
+        }
+        for (Bytes key : due) {
+            expiry.delete(key);
+            String requestId = PendingEntries.requestId(key);
+            if (PendingEntries.kind(key) == PendingEntries.PREDICTION) {
+                predictions.delete(requestId);
+                counters.predictionsExpiredUnlabelled.increment();
+                log.debug("The prediction for request '{}' got no label within {} ms and was dropped.",
+                    requestId, labelWaitMs);
+            } else {
+                byte[] stored = labels.delete(requestId);
+                if (stored != null) {
+                    unmatchedLabel(requestId, PendingLabel.decode(stored), now);
+                }
+            }
+        }
+    }
+
+    private void unmatchedLabel(String requestId, PendingLabel label, long now) {
+        counters.deadLettered(DeadLetter.Reason.UNMATCHED_LABEL.name());
+        log.debug("Dead-lettered the label for request '{}': no prediction arrived within {} ms.",
+            requestId, labelWaitMs);
+        context.forward(new Record<>(requestId, DeadLetters.of(topics, DeadLetter.Reason.UNMATCHED_LABEL,
+            "no prediction with request_id '" + requestId + "' arrived within " + labelWaitMs
+                + " ms (featurestore.label.wait.ms); check that serving logs predictions with this request id",
+            "request_id", view.name(), topics.labels(), label.sourcePartition(), label.sourceOffset(), label.raw(),
+            now), now));
+    }
+
+    private void malformedLabel(Record<String, byte[]> record, RecordMetadata source, String what, String field) {
+        deadLetter(record.key(), DeadLetter.Reason.MALFORMED_LABEL.name(), DeadLetter.Reason.MALFORMED_LABEL,
+            what + "; expected {\"request_id\": \"<id>\", \"label\": \"<class>\"} keyed by the request id", field,
+            source, record.value());
+    }
+
+    private void deadLetter(String key, String countedAs, DeadLetter.Reason reason, String detail, String field,
+            RecordMetadata source, byte[] raw) {
+        counters.deadLettered(countedAs);
+        log.debug("Dead-lettered the record at {}-{} offset {} as {}: {}.", source.topic(), source.partition(),
+            source.offset(), countedAs, detail);
+        long now = context.currentSystemTimeMs();
+        context.forward(new Record<>(key, DeadLetters.of(topics, reason, detail, field, view.name(), source.topic(),
+            source.partition(), source.offset(), raw, now), now));
+    }
+
+    private static PredictionLogEntry parse(byte[] entry) {
+        try {
+            return PredictionLogEntry.parseFrom(entry);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("A stored prediction no longer parses", e);
+        }
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

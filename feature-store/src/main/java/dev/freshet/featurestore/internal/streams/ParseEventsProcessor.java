@@ -1,0 +1,59 @@
+package dev.freshet.featurestore.internal.streams;
+
+import dev.freshet.featurestore.FeatureView;
+import dev.freshet.featurestore.internal.view.Event;
+import dev.freshet.featurestore.internal.view.EventParser;
+import dev.freshet.featurestore.internal.view.ParseResult;
+import dev.freshet.featurestore.internal.view.Rejection;
+import dev.freshet.proto.features.v1.DeadLetter;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads raw events: a valid one goes on keyed by its entity id, a bad one becomes a dead letter under its
+ * original key. Stateless.
+ */
+final class ParseEventsProcessor implements Processor<String, byte[], String, IngestOutput> {
+    private static final Logger log = LoggerFactory.getLogger(ParseEventsProcessor.class);
+
+    private final FeatureView view;
+    private final EventParser parser;
+    private final Topics topics;
+    private final Counters counters;
+    private ProcessorContext<String, IngestOutput> context;
+
+    ParseEventsProcessor(FeatureView view, Topics topics, Counters counters) {
+        this.view = view;
+        this.parser = new EventParser(view);
+        this.topics = topics;
+        this.counters = counters;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, IngestOutput> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        counters.eventsIn.increment();
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        ParseResult result = parser.parse(record.value());
+        if (result instanceof Event event) {
+            context.forward(record.withKey(event.entityId()).withValue(
+                new EventEnvelope(source.partition(), source.offset(), record.key(), record.value(), event)));
+        } else if (result instanceof Rejection rejection) {
+            counters.deadLettered(rejection.reason().name());
+            log.debug("Dead-lettered the event at {}-{} offset {} as {}: {}.", source.topic(), source.partition(),
+                source.offset(), rejection.reason(), rejection.detail());
+            Routed deadLetter = DeadLetters.of(topics, DeadLetter.Reason.valueOf(rejection.reason().name()),
+                rejection.detail(), rejection.field(), view.name(), source.topic(), source.partition(),
+                source.offset(), record.value(), context.currentSystemTimeMs());
+            context.forward(record.withValue(deadLetter));
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.freshet.featurestore.internal.view;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.freshet.featurestore.FeatureView;
+import dev.freshet.featurestore.FeatureView.Field;
+import dev.freshet.featurestore.internal.view.Rejection.Reason;
+
+/** Reads raw JSON events against one view: entity, event time and the declared fields, type-checked. Thread-safe. */
+public final class EventParser {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final FeatureView view;
+
+    public EventParser(FeatureView view) {
+        this.view = view;
+    }
+
+    /** The event, or why it cannot be used. Never throws for bad input. */
+    public ParseResult parse(byte[] raw) {
+        JsonNode root;
+        try {
+            root = raw == null ? null : JSON.readTree(raw);
+        } catch (IOException e) {
+            return new Rejection(Reason.MALFORMED_JSON,
+                "the value is not valid JSON (" + firstLine(e.getMessage()) + "); expected a JSON object", "");
+        }
+        if (root == null || !root.isObject()) {
+            return new Rejection(Reason.MALFORMED_JSON, "the value is "
+                + (root == null ? "empty" : "a JSON " + kind(root)) + "; expected a JSON object", "");
+        }
+        JsonNode entityNode = at(root, view.entityPath());
+        if (entityNode == null) {
+            return missing(view.entityPath(), "the entity id");
+        }
+        if ((!entityNode.isTextual() && !entityNode.isIntegralNumber()) || entityNode.asText().isEmpty()) {
+            return new Rejection(Reason.WRONG_TYPE, "the entity id '" + view.entityPath() + "' is "
+                + describe(entityNode) + "; expected a non-empty string or a whole number", view.entityPath());
+        }
+        JsonNode timeNode = at(root, view.eventTimePath());
+        if (timeNode == null) {
+            return missing(view.eventTimePath(), "the event time");
+        }
+        Long eventTimeMs = eventTime(timeNode);
+        if (eventTimeMs == null) {
+            return new Rejection(Reason.WRONG_TYPE, "the event time '" + view.eventTimePath() + "' is "
+                + describe(timeNode) + "; expected epoch milliseconds or an ISO-8601 instant such as "
+                + "2025-01-31T12:00:00Z", view.eventTimePath());
+        }
+        Map<String, Object> values = new HashMap<>();
+        for (Field field : view.fields()) {
+            JsonNode node = at(root, field.path());
+            if (node == null) {
+                if (field.optional()) {
+                    continue;
+                }
+                return missing(field.path(), "the required " + typeName(field) + " field");
+            }
+            Object value = value(field, node);
+            if (value == null) {
+                return new Rejection(Reason.WRONG_TYPE, "the field '" + field.path() + "' is " + describe(node)
+                    + "; expected a " + typeName(field), field.path());
+            }
+            values.put(field.name(), value);
+        }
+        return new Event(entityNode.asText(), eventTimeMs, values);
+    }
+
+    private static Object value(Field field, JsonNode node) {
+        return switch (field.type()) {
+            case NUMBER -> node.isNumber() && Double.isFinite(node.doubleValue()) ? node.doubleValue() : null;
+            case STRING -> node.isTextual() ? node.textValue() : null;
+            case BOOLEAN -> node.isBoolean() ? node.booleanValue() : null;
+        };
+    }
+
+    private static Long eventTime(JsonNode node) {
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+            return node.longValue();
+        }
+        if (node.isFloatingPointNumber() && node.doubleValue() == Math.rint(node.doubleValue())
+                && Math.abs(node.doubleValue()) < 9.0e15) {
+            return (long) node.doubleValue();
+        }
+        if (node.isTextual()) {
+            try {
+                return Instant.parse(node.textValue()).toEpochMilli();
+            } catch (DateTimeParseException | ArithmeticException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** The node at a dot-separated path, or null when absent or JSON null. */
+    static JsonNode at(JsonNode root, String path) {
+        JsonNode node = root;
+        for (String part : path.split("\\.")) {
+            node = node.isObject() ? node.get(part) : null;
+            if (node == null || node.isNull()) {
+                return null;
+            }
+        }
+        return node;
+    }
+
+    private static Rejection missing(String path, String what) {
+        return new Rejection(Reason.MISSING_FIELD,
+            "the event has no '" + path + "' (" + what + "); add it to the event", path);
+    }
+
+    private static String typeName(Field field) {
+        return field.type().name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String describe(JsonNode node) {
+        String text = node.isTextual() ? "\"" + node.textValue() + "\"" : node.toString();
+        if (text.length() > 60) {
+            text = text.substring(0, 57) + "...";
+        }
+        return "a " + kind(node) + " (" + text + ")";
+    }
+
+    private static String kind(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case STRING -> "string";
+            case NUMBER -> "number";
+            case BOOLEAN -> "boolean";
+            case ARRAY -> "array";
+            case OBJECT -> "object";
+            default -> node.getNodeType().name().toLowerCase(Locale.ROOT);
+        };
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

@@ -1,0 +1,277 @@
+package dev.freshet.launcher.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import dev.freshet.embedded.EmbeddedKafkaBroker;
+import dev.freshet.proto.registry.v1.ModelVersion;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code freshet demo}: the whole loop on a synthetic stream, with progress while it runs and a summary at the end.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {
+        "Run the whole loop on a built-in synthetic card-transaction stream: events with ~1% malformed,",
+        "labels arriving 0.5-3 s later, an abrupt concept drift at 60% of the run. Prints progress every",
+        "few seconds and a summary at the end."})
+public final class DemoCommand implements Callable<Integer> {
+    static final String MODEL_NAME = "default";
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+    /** As long as the demo view's longest count window, so windowed counts start at their steady level. */
+    private static final Duration HISTORY = Duration.ofSeconds(30);
+    private static final double INJECT_AT = 0.35;
+    private static final double DRIFT_AT = 0.6;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+        description = "Use this Kafka cluster instead of starting a broker in this process. Topics get a fresh prefix per run.")
+    String bootstrapServers;
+
+    @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class, paramLabel = "DURATION",
+        description = "How long to send events, e.g. 90s or 5m (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--events-per-second", defaultValue = "200", paramLabel = "N",
+        description = "Events sent per second (default: ${DEFAULT-VALUE}).")
+    int eventsPerSecond;
+
+    @Option(names = "--inject-bad-version",
+        description = "Publish a deliberately broken model version at 35% of the run; the monitor should roll it back.")
+    boolean injectBadVersion;
+
+    @Option(names = "--summary-json", paramLabel = "PATH", description = "Also write the summary as JSON to PATH.")
+    Path summaryJson;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the synthetic stream (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--entities", defaultValue = "200", description = "Card holders in the stream (default: ${DEFAULT-VALUE}).")
+    int entities;
+
+    @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
+        description = "Set a component's configuration key (repeatable), e.g. -D monitor.rollback.margin=0.2; see `freshet config docs`.")
+    Map<String, String> overrides = new HashMap<>();
+
+    @Option(names = {"-v", "--verbose"}, description = "Also show the components' own log (every version, swap and command).")
+    boolean verbose;
+
+    PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        DemoSummary summary = run();
+        summary.print(out);
+        if (summaryJson != null) {
+            summary.writeJson(summaryJson);
+            out.println("Summary written to " + summaryJson.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    /** Runs the demo and returns what happened; used by the command and by the end-to-end test. */
+    DemoSummary run() throws Exception {
+        if (eventsPerSecond < 1 || eventsPerSecond > 100_000) {
+            throw new LauncherException("--events-per-second must be between 1 and 100000, got " + eventsPerSecond);
+        }
+        if (duration.compareTo(Duration.ofSeconds(10)) < 0) {
+            throw new LauncherException("--duration must be at least 10s so that a model can be trained, got " + duration);
+        }
+        Instant startedAt = Instant.now();
+        EmbeddedKafkaBroker broker = bootstrapServers == null ? EmbeddedKafkaBroker.start() : null;
+        try {
+            String bootstrap = broker != null ? broker.bootstrapServers() : bootstrapServers;
+            // A fresh prefix on a shared cluster keeps earlier runs' versions and labels out of this one.
+            String prefix = broker != null ? "freshet." : "freshet-demo-" + startedAt.getEpochSecond() + ".";
+            out.printf("Freshet demo: %s broker at %s, topics '%s*', %d events/s for %ds%s.%n",
+                broker != null ? "embedded" : "external", bootstrap, prefix, eventsPerSecond, duration.toSeconds(),
+                injectBadVersion ? ", bad version injected at " + Math.round(INJECT_AT * 100) + "%" : "");
+            Path stateDir = Files.createTempDirectory("freshet-demo-");
+            Map<String, Object> props = platformConfig(bootstrap, prefix, stateDir);
+            RunCommand.ensureTopics(props, new AbstractConfig(RunCommand.configDef(), props, false));
+            try (Platform platform = Platform.start(props, EnumSet.allOf(Platform.Component.class))) {
+                return drive(platform, props, prefix, startedAt);
+            } finally {
+                deleteQuietly(stateDir);
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    private Map<String, Object> platformConfig(String bootstrap, String prefix, Path stateDir) throws IOException {
+        Path view = stateDir.resolve("transactions.yaml");
+        try (InputStream in = DemoCommand.class.getResourceAsStream("/examples/transactions.yaml")) {
+            if (in == null) {
+                throw new LauncherException("The demo's feature view is missing from the launcher jar; rebuild with ./freshet --rebuild");
+            }
+            Files.copy(in, view, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Map<String, Object> props = new HashMap<>();
+        props.put(RunCommand.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(RunCommand.TOPICS_PREFIX_CONFIG, prefix);
+        props.put("featurestore.view.file", view.toString());
+        props.put("featurestore.state.dir", stateDir.resolve("feature-store").toString());
+        props.put("serving.state.dir", stateDir.resolve("serving").toString());
+        props.put("serving.port", "0");
+        props.putAll(overrides);
+        return props;
+    }
+
+    private DemoSummary drive(Platform platform, Map<String, Object> props, String prefix, Instant startedAt)
+            throws Exception {
+        TopicLayout topics = new TopicLayout(prefix, -1, -1);
+        String bootstrap = (String) props.get(RunCommand.BOOTSTRAP_SERVERS_CONFIG);
+        ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", platform.scoringServer().port())
+            .usePlaintext().build();
+        Map<String, Object> producerProps = Map.of("bootstrap.servers", bootstrap, "linger.ms", "5");
+        DemoTimeline timeline = new DemoTimeline();
+        try (KafkaProducer<String, String> producer =
+                 new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
+             KafkaProducer<String, byte[]> registryProducer =
+                 new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+             TopicTally tally = new TopicTally(bootstrap, topics.name(TopicLayout.Topic.MODELS),
+                 topics.name(TopicLayout.Topic.DEAD_LETTER), MODEL_NAME);
+             DemoTraffic traffic = new DemoTraffic(seed, entities, producer, topics.name(TopicLayout.Topic.EVENTS),
+                 topics.name(TopicLayout.Topic.LABELS), channel)) {
+            Progress progress = new Progress(out, platform, traffic, tally);
+            long historyVectors = traffic.sendHistory(HISTORY, eventsPerSecond);
+            out.printf("  sent %ds of history (%d events, no predictions) so that every entity's windows are full.%n",
+                HISTORY.toSeconds(), traffic.eventsProduced());
+            awaitReplica(platform, historyVectors);
+            long total = duration.toSeconds() * eventsPerSecond;
+            long startNs = System.nanoTime();
+            long nextProgressNs = startNs + PROGRESS_EVERY.toNanos();
+            boolean injected = !injectBadVersion;
+            for (long i = 0; i < total; i++) {
+                double fraction = (double) i / total;
+                if (!injected && fraction >= INJECT_AT) {
+                    injected = true;
+                    timeline.badVersion = inject(registryProducer, topics, tally, traffic);
+                }
+                if (!traffic.isDrifted() && fraction >= DRIFT_AT) {
+                    traffic.drift();
+                    timeline.conceptDriftAtMs = System.currentTimeMillis();
+                    out.printf("  [%3ds] concept drift: 'velocity' shifts upward and its relation to the label reverses.%n",
+                        elapsedSeconds(startNs));
+                }
+                pace(startNs, i);
+                traffic.sendNext();
+                if (System.nanoTime() >= nextProgressNs) {
+                    progress.print(elapsedSeconds(startNs));
+                    nextProgressNs += PROGRESS_EVERY.toNanos();
+                }
+            }
+            out.printf("  [%3ds] all events sent; waiting for the last labels to arrive and be learned.%n",
+                elapsedSeconds(startNs));
+            traffic.drain(Duration.ofSeconds(10));
+            settle(platform);
+            progress.print(elapsedSeconds(startNs));
+            return DemoSummary.collect(startedAt, duration, eventsPerSecond, seed, traffic, tally, platform, timeline);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Live traffic starts once serving sees the history's features, so the first predictions use them. */
+    private static void awaitReplica(Platform platform, long featureVectors) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (platform.scoringServer().stats().featureVectorsReplicated() < featureVectors) {
+            if (System.nanoTime() > deadline) {
+                throw new LauncherException("Serving saw " + platform.scoringServer().stats().featureVectorsReplicated()
+                    + " of the history's " + featureVectors + " feature vectors within 60 s; the feature store is"
+                    + " not keeping up (is the machine overloaded?)");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private DemoTimeline.Injection inject(KafkaProducer<String, byte[]> registryProducer, TopicLayout topics,
+                                          TopicTally tally, DemoTraffic traffic) {
+        long version = tally.highestVersion() + 1;
+        long parent = traffic.lastServedVersion();
+        ModelVersion published = BadVersionInjector.publish(registryProducer, topics.name(TopicLayout.Topic.MODELS),
+            MODEL_NAME, version, parent, traffic.recentExamples());
+        out.printf("  injected bad version v%d (%s).%n", published.getVersion(), BadVersionInjector.NOTE);
+        return new DemoTimeline.Injection(published.getVersion(), published.getPublishedAtMs());
+    }
+
+    /** Holds the send rate: event i is due at i / rate seconds after the start. */
+    private void pace(long startNs, long i) throws InterruptedException {
+        long dueNs = startNs + i * 1_000_000_000L / eventsPerSecond;
+        long waitNs = dueNs - System.nanoTime();
+        if (waitNs > 0) {
+            TimeUnit.NANOSECONDS.sleep(waitNs);
+        }
+    }
+
+    /** Lets the last labels flow through the join, the trainer and the monitor, up to a bound. */
+    private static void settle(Platform platform) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        long last = -1;
+        while (System.nanoTime() < deadline) {
+            long labelled = DemoSummary.labelledPredictions(platform.monitor().report());
+            if (labelled == last) {
+                return;
+            }
+            last = labelled;
+            Thread.sleep(1_500);
+        }
+    }
+
+    private static long elapsedSeconds(long startNs) {
+        return (System.nanoTime() - startNs) / 1_000_000_000L;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temp dir left behind is harmless
+        }
+    }
+
+    /** Accepts 90s, 5m, 1h or an ISO-8601 duration. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+            try {
+                if (v.startsWith("p")) {
+                    return Duration.parse(value.trim());
+                }
+                long amount = Long.parseLong(v.substring(0, v.length() - 1));
+                switch (v.charAt(v.length() - 1)) {
+                    case 's': return Duration.ofSeconds(amount);
+                    case 'm': return Duration.ofMinutes(amount);
+                    case 'h': return Duration.ofHours(amount);
+                    default: break;
+                }
+            } catch (RuntimeException e) {
+                // fall through to the message below
+            }
+            throw new picocli.CommandLine.TypeConversionException(
+                "'" + value + "' is not a duration; use e.g. 90s, 5m or 1h");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.freshet.launcher.internal;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import dev.freshet.featurestore.FeatureStore;
+import dev.freshet.monitor.Monitor;
+import dev.freshet.serving.ScoringServer;
+import dev.freshet.trainer.Trainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The components of the loop that run in this JVM. Starts them in the loop's order and closes them in reverse,
+ * so a component never outlives what feeds it.
+ */
+public final class Platform implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Platform.class);
+
+    /** A component that {@code freshet run} can start on its own. */
+    public enum Component {
+        FEATURE_STORE, TRAINER, SERVING, MONITOR;
+
+        /** The CLI's name for it, e.g. {@code feature-store}. */
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        public static Component fromCliName(String name) {
+            for (Component c : values()) {
+                if (c.cliName().equals(name.trim())) {
+                    return c;
+                }
+            }
+            throw new LauncherException("Unknown component '" + name + "'; expected one of feature-store, trainer, serving, monitor");
+        }
+    }
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private FeatureStore featureStore;
+    private Trainer trainer;
+    private ScoringServer scoringServer;
+    private Monitor monitor;
+
+    private Platform() {
+    }
+
+    /**
+     * Starts the given components with one configuration map (each reads the keys it declares).
+     * If one fails to start, those already started are closed before the exception propagates.
+     */
+    public static Platform start(Map<String, ?> props, Set<Component> components) {
+        Platform platform = new Platform();
+        EnumSet<Component> wanted = EnumSet.copyOf(components);
+        try {
+            if (wanted.contains(Component.FEATURE_STORE)) {
+                platform.featureStore = platform.track(FeatureStore.start(props));
+            }
+            if (wanted.contains(Component.TRAINER)) {
+                platform.trainer = platform.track(Trainer.start(props));
+            }
+            if (wanted.contains(Component.SERVING)) {
+                platform.scoringServer = platform.track(ScoringServer.start(props));
+                log.info("Predict is served on port {}.", platform.scoringServer.port());
+            }
+            if (wanted.contains(Component.MONITOR)) {
+                platform.monitor = platform.track(Monitor.start(props));
+            }
+        } catch (RuntimeException e) {
+            platform.close();
+            throw e;
+        }
+        return platform;
+    }
+
+    private <T extends AutoCloseable> T track(T component) {
+        started.push(component);
+        return component;
+    }
+
+    public FeatureStore featureStore() {
+        return require(featureStore, Component.FEATURE_STORE);
+    }
+
+    public Trainer trainer() {
+        return require(trainer, Component.TRAINER);
+    }
+
+    public ScoringServer scoringServer() {
+        return require(scoringServer, Component.SERVING);
+    }
+
+    public Monitor monitor() {
+        return require(monitor, Component.MONITOR);
+    }
+
+    private static <T> T require(T component, Component which) {
+        if (component == null) {
+            throw new IllegalStateException(which.cliName() + " is not running in this process");
+        }
+        return component;
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable component = started.pop();
+            try {
+                component.close();
+            } catch (Exception e) {
+                log.warn("Stopping {} failed: {}", component.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

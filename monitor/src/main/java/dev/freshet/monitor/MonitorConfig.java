@@ -1,0 +1,142 @@
+package dev.freshet.monitor;
+
+import java.util.Map;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/**
+ * Configuration of the monitor. Every key is typed, validated, defaulted and documented here; constructing an
+ * instance with an invalid value throws {@link org.apache.kafka.common.config.ConfigException} naming the key,
+ * the value and what is accepted.
+ *
+ * <p>The defaults fit the demo: a few hundred labelled examples per second, a new model version about every
+ * second, a run of about a minute.
+ */
+public final class MonitorConfig extends AbstractConfig {
+    /** Shared key: the Kafka cluster. Required. */
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    private static final String BOOTSTRAP_SERVERS_DOC =
+        "Kafka cluster to read training examples, predictions, model versions and commands from, "
+        + "and to write commands to.";
+
+    /** Shared key: prefix of every topic name and of the consumer group. */
+    public static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
+    public static final String TOPICS_PREFIX_DEFAULT = "freshet.";
+    private static final String TOPICS_PREFIX_DOC =
+        "Prepended to every topic name (training-examples, predictions, models, commands) and to the consumer "
+        + "group id (<prefix>monitor).";
+
+    public static final String MODEL_NAME_CONFIG = "monitor.model.name";
+    public static final String MODEL_NAME_DEFAULT = "default";
+    private static final String MODEL_NAME_DOC =
+        "Name of the model to watch; records of other models are counted and ignored.";
+
+    public static final String ROLLBACK_MIN_SAMPLES_CONFIG = "monitor.rollback.min.samples";
+    public static final int ROLLBACK_MIN_SAMPLES_DEFAULT = 50;
+    private static final String ROLLBACK_MIN_SAMPLES_DOC =
+        "Labelled predictions a version, and its parent, must each have before the monitor compares their accuracy.";
+
+    public static final String ROLLBACK_MARGIN_CONFIG = "monitor.rollback.margin";
+    public static final double ROLLBACK_MARGIN_DEFAULT = 0.10;
+    private static final String ROLLBACK_MARGIN_DOC =
+        "A version is rolled back only when its accuracy is more than this much below its parent's "
+        + "(absolute difference, 0.10 = ten percentage points).";
+
+    public static final String ROLLBACK_Z_CONFIG = "monitor.rollback.z";
+    public static final double ROLLBACK_Z_DEFAULT = 3.0;
+    private static final String ROLLBACK_Z_DOC =
+        "A version is rolled back only when a two-proportion z-test of its accuracy against its parent's "
+        + "gives z above this (3.0: about one false alarm in 700 comparisons of equally good versions).";
+
+    public static final String ROLLBACK_INPUT_SHIFT_GUARD_CONFIG = "monitor.rollback.input.shift.guard";
+    public static final boolean ROLLBACK_INPUT_SHIFT_GUARD_DEFAULT = true;
+    private static final String ROLLBACK_INPUT_SHIFT_GUARD_DOC =
+        "When true, a version is not rolled back if the inputs it scored differ from those its parent scored "
+        + "(PSI of a numeric feature over monitor.drift.psi.threshold plus the PSI expected by chance at those "
+        + "sample sizes): the accuracy drop is then the data's doing, not the version's, and the drift policy "
+        + "answers it with RETRAIN. Without it, a concept drift rolls back every new version in turn.";
+
+    public static final String DRIFT_REFERENCE_EXAMPLES_CONFIG = "monitor.drift.reference.examples";
+    public static final int DRIFT_REFERENCE_EXAMPLES_DEFAULT = 1000;
+    private static final String DRIFT_REFERENCE_EXAMPLES_DOC =
+        "Size of the drift reference window: the first this-many training examples after start or after the "
+        + "last RETRAIN.";
+
+    public static final String DRIFT_WINDOW_EXAMPLES_CONFIG = "monitor.drift.window.examples";
+    public static final int DRIFT_WINDOW_EXAMPLES_DEFAULT = 1000;
+    private static final String DRIFT_WINDOW_EXAMPLES_DOC =
+        "Size of the current drift window: the most recent this-many training examples, compared with the "
+        + "reference once that many have arrived after it.";
+
+    public static final String DRIFT_CHECK_EVERY_EXAMPLES_CONFIG = "monitor.drift.check.every.examples";
+    public static final int DRIFT_CHECK_EVERY_EXAMPLES_DEFAULT = 250;
+    private static final String DRIFT_CHECK_EVERY_EXAMPLES_DOC =
+        "How often, in training examples, the current window is compared with the reference.";
+
+    public static final String DRIFT_PSI_THRESHOLD_CONFIG = "monitor.drift.psi.threshold";
+    public static final double DRIFT_PSI_THRESHOLD_DEFAULT = 0.25;
+    private static final String DRIFT_PSI_THRESHOLD_DOC =
+        "Population stability index (10 quantile bins of the reference) above which a numeric feature has "
+        + "drifted; 0.1 is the customary 'watch' level, 0.25 'act'.";
+
+    public static final String RETRAIN_COOLDOWN_MS_CONFIG = "monitor.retrain.cooldown.ms";
+    public static final long RETRAIN_COOLDOWN_MS_DEFAULT = 30_000L;
+    private static final String RETRAIN_COOLDOWN_MS_DOC =
+        "Minimum time between two RETRAIN commands for the model (counting those issued by others); drift "
+        + "detected sooner is reported and the retrain deferred until the cooldown ends.";
+
+    public static final String ACCURACY_WINDOW_EXAMPLES_CONFIG = "monitor.accuracy.window.examples";
+    public static final int ACCURACY_WINDOW_EXAMPLES_DEFAULT = 500;
+    private static final String ACCURACY_WINDOW_EXAMPLES_DOC =
+        "Number of most recent labelled predictions the rolling accuracy is computed over.";
+
+    private static final ConfigDef CONFIG_DEF = new ConfigDef()
+        .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
+            new ConfigDef.NonEmptyString(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+        .define(TOPICS_PREFIX_CONFIG, Type.STRING, TOPICS_PREFIX_DEFAULT, Importance.MEDIUM, TOPICS_PREFIX_DOC)
+        .define(MODEL_NAME_CONFIG, Type.STRING, MODEL_NAME_DEFAULT, new ConfigDef.NonEmptyStringWithoutControlChars(),
+            Importance.HIGH, MODEL_NAME_DOC)
+        .define(ROLLBACK_MIN_SAMPLES_CONFIG, Type.INT, ROLLBACK_MIN_SAMPLES_DEFAULT, Range.atLeast(1),
+            Importance.MEDIUM, ROLLBACK_MIN_SAMPLES_DOC)
+        .define(ROLLBACK_MARGIN_CONFIG, Type.DOUBLE, ROLLBACK_MARGIN_DEFAULT, Range.between(0.0, 1.0),
+            Importance.MEDIUM, ROLLBACK_MARGIN_DOC)
+        .define(ROLLBACK_Z_CONFIG, Type.DOUBLE, ROLLBACK_Z_DEFAULT, Range.atLeast(0.0),
+            Importance.MEDIUM, ROLLBACK_Z_DOC)
+        .define(ROLLBACK_INPUT_SHIFT_GUARD_CONFIG, Type.BOOLEAN, ROLLBACK_INPUT_SHIFT_GUARD_DEFAULT,
+            Importance.LOW, ROLLBACK_INPUT_SHIFT_GUARD_DOC)
+        .define(DRIFT_REFERENCE_EXAMPLES_CONFIG, Type.INT, DRIFT_REFERENCE_EXAMPLES_DEFAULT, Range.atLeast(10),
+            Importance.MEDIUM, DRIFT_REFERENCE_EXAMPLES_DOC)
+        .define(DRIFT_WINDOW_EXAMPLES_CONFIG, Type.INT, DRIFT_WINDOW_EXAMPLES_DEFAULT, Range.atLeast(10),
+            Importance.MEDIUM, DRIFT_WINDOW_EXAMPLES_DOC)
+        .define(DRIFT_CHECK_EVERY_EXAMPLES_CONFIG, Type.INT, DRIFT_CHECK_EVERY_EXAMPLES_DEFAULT, Range.atLeast(1),
+            Importance.LOW, DRIFT_CHECK_EVERY_EXAMPLES_DOC)
+        .define(DRIFT_PSI_THRESHOLD_CONFIG, Type.DOUBLE, DRIFT_PSI_THRESHOLD_DEFAULT, Range.atLeast(0.0),
+            Importance.MEDIUM, DRIFT_PSI_THRESHOLD_DOC)
+        .define(RETRAIN_COOLDOWN_MS_CONFIG, Type.LONG, RETRAIN_COOLDOWN_MS_DEFAULT, Range.atLeast(0),
+            Importance.MEDIUM, RETRAIN_COOLDOWN_MS_DOC)
+        .define(ACCURACY_WINDOW_EXAMPLES_CONFIG, Type.INT, ACCURACY_WINDOW_EXAMPLES_DEFAULT, Range.atLeast(1),
+            Importance.LOW, ACCURACY_WINDOW_EXAMPLES_DOC);
+
+    /**
+     * Parses and validates {@code props}.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException if a key is missing or has an invalid value
+     */
+    public MonitorConfig(Map<String, ?> props) {
+        super(CONFIG_DEF, props);
+    }
+
+    /** The definition of every key, for documentation ({@code freshet config docs}). */
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG_DEF);
+    }
+
+    /** The topic name for {@code suffix} under this config's prefix, e.g. {@code freshet.commands}. */
+    public String topic(String suffix) {
+        return getString(TOPICS_PREFIX_CONFIG) + suffix;
+    }
+}

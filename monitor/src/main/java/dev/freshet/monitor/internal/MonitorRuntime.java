@@ -1,0 +1,293 @@
+package dev.freshet.monitor.internal;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.monitor.MonitorConfig;
+import dev.freshet.monitor.MonitorReport;
+import dev.freshet.proto.features.v1.TrainingExample;
+import dev.freshet.proto.registry.v1.Command;
+import dev.freshet.proto.registry.v1.ModelVersion;
+import dev.freshet.proto.serving.v1.PredictionLogEntry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the monitor: one thread polls the topics, feeds the engine and publishes the commands it issues.
+ * Used through {@link dev.freshet.monitor.Monitor}; not part of the public API.
+ *
+ * <p>The registry topics (models, commands) are read in full from the beginning on every start, without a
+ * consumer group, so lineage and barring are complete; training examples and predictions are not read until
+ * that has caught up, so a restarted monitor never issues a rollback it issued before. Training examples and
+ * predictions are read in the consumer group {@code <prefix>monitor}, from the committed offsets (the earliest
+ * on first start).
+ */
+public final class MonitorRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MonitorRuntime.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final long MISSING_TOPIC_WARN_INTERVAL_MS = 10_000;
+
+    private final MonitorEngine engine;
+    private final String model;
+    private final String modelsTopic;
+    private final String commandsTopic;
+    private final String examplesTopic;
+    private final String predictionsTopic;
+    private final KafkaConsumer<byte[], byte[]> registryConsumer;
+    private final KafkaConsumer<byte[], byte[]> dataConsumer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    private Map<TopicPartition, Long> registryEnd;
+    private boolean registryCaughtUp;
+    private long lastMissingTopicWarnMs;
+
+    private MonitorRuntime(MonitorConfig config, InstantSource clock) {
+        MonitorSettings settings = MonitorSettings.from(config);
+        this.engine = new MonitorEngine(settings, clock);
+        this.model = settings.model();
+        this.modelsTopic = config.topic("models");
+        this.commandsTopic = config.topic("commands");
+        this.examplesTopic = config.topic("training-examples");
+        this.predictionsTopic = config.topic("predictions");
+        String bootstrap = config.getString(MonitorConfig.BOOTSTRAP_SERVERS_CONFIG);
+        String prefix = config.getString(MonitorConfig.TOPICS_PREFIX_CONFIG);
+
+        Map<String, Object> registryProps = consumerProps(bootstrap, prefix + "monitor-registry");
+        registryProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Object> dataProps = consumerProps(bootstrap, prefix + "monitor");
+        dataProps.put(ConsumerConfig.GROUP_ID_CONFIG, prefix + "monitor");
+        // Offsets are committed on the next poll, after this thread has processed the records it returned.
+        dataProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
+        Map<String, Object> producerProps = new HashMap<>();
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        producerProps.put(ProducerConfig.CLIENT_ID_CONFIG, prefix + "monitor-commands");
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        List<AutoCloseable> created = new ArrayList<>();
+        try {
+            this.registryConsumer = remember(created,
+                new KafkaConsumer<>(registryProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+            this.dataConsumer = remember(created,
+                new KafkaConsumer<>(dataProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+            this.producer = remember(created,
+                new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer()));
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : created) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        this.thread = new Thread(this::run, "freshet-monitor-" + model);
+    }
+
+    private static <T extends AutoCloseable> T remember(List<AutoCloseable> created, T client) {
+        created.add(client);
+        return client;
+    }
+
+    /** Starts monitoring; the caller owns the result and must close it. */
+    public static MonitorRuntime start(MonitorConfig config, InstantSource clock) {
+        MonitorRuntime runtime = new MonitorRuntime(config, clock);
+        runtime.thread.start();
+        log.info("Monitoring model '{}': reading {}, {}, {} and {}; writing commands to {}.", runtime.model,
+            runtime.examplesTopic, runtime.predictionsTopic, runtime.modelsTopic, runtime.commandsTopic,
+            runtime.commandsTopic);
+        return runtime;
+    }
+
+    /** A snapshot of what has been observed so far. Thread-safe. */
+    public MonitorReport report() {
+        return engine.report();
+    }
+
+    /** Stops polling, waits up to ten seconds for the thread to close its clients. Idempotent. */
+    @Override
+    public void close() {
+        running = false;
+        registryConsumer.wakeup();
+        dataConsumer.wakeup();
+        try {
+            thread.join(CLOSE_TIMEOUT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            log.warn("The monitor thread for model '{}' did not stop within {}; abandoning it.", model, CLOSE_TIMEOUT);
+        } else {
+            log.info("Stopped monitoring model '{}'.", model);
+        }
+    }
+
+    private static Map<String, Object> consumerProps(String bootstrap, String clientId) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return props;
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                if (registryEnd == null && !assignRegistry()) {
+                    pause();
+                    continue;
+                }
+                ConsumerRecords<byte[], byte[]> registry =
+                    registryConsumer.poll(Duration.ofMillis(registryCaughtUp ? 10 : 200));
+                ConsumerRecords<byte[], byte[]> data =
+                    registryCaughtUp ? dataConsumer.poll(Duration.ofMillis(100)) : ConsumerRecords.empty();
+                List<Command> commands;
+                // One lock over the batch and the policies, so that a report never shows records whose
+                // consequences (a rollback, a retrain) have not been decided yet.
+                synchronized (engine) {
+                    registry.forEach(this::feedRegistry);
+                    data.forEach(this::feedData);
+                    commands = engine.evaluate();
+                }
+                publish(commands);
+                checkRegistryCaughtUp();
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                log.error("The monitor for model '{}' was woken up unexpectedly and stopped.", model, e);
+            }
+        } catch (RuntimeException e) {
+            log.error("The monitor for model '{}' stopped on an unexpected error; its report is frozen.", model, e);
+        } finally {
+            closeClients();
+        }
+    }
+
+    private void feedRegistry(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            return;
+        }
+        try {
+            if (r.topic().equals(modelsTopic)) {
+                engine.onModelVersion(ModelVersion.parseFrom(r.value()));
+            } else {
+                engine.onCommand(Command.parseFrom(r.value()));
+            }
+        } catch (InvalidProtocolBufferException e) {
+            engine.onBadRecord(r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    private void feedData(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            engine.onBadRecord(r.topic(), r.partition(), r.offset(), "no value");
+            return;
+        }
+        try {
+            if (r.topic().equals(examplesTopic)) {
+                engine.onTrainingExample(r.partition(), r.offset(), TrainingExample.parseFrom(r.value()));
+            } else {
+                engine.onPrediction(PredictionLogEntry.parseFrom(r.value()));
+            }
+        } catch (InvalidProtocolBufferException e) {
+            engine.onBadRecord(r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    private void checkRegistryCaughtUp() {
+        if (registryCaughtUp) {
+            return;
+        }
+        registryCaughtUp = registryEnd.entrySet().stream()
+            .allMatch(e -> registryConsumer.position(e.getKey()) >= e.getValue());
+        if (registryCaughtUp) {
+            log.info("Read the registry of model '{}' up to its end; now reading training examples and "
+                + "predictions.", model);
+            dataConsumer.subscribe(List.of(examplesTopic, predictionsTopic));
+        }
+    }
+
+    /** Assigns every partition of the registry topics, from the beginning; false while a topic is missing. */
+    private boolean assignRegistry() {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(modelsTopic, commandsTopic)) {
+            List<PartitionInfo> infos;
+            try {
+                infos = registryConsumer.partitionsFor(topic, Duration.ofSeconds(1));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                infos = List.of();
+            }
+            if (infos == null || infos.isEmpty()) {
+                long now = System.currentTimeMillis();
+                if (now - lastMissingTopicWarnMs >= MISSING_TOPIC_WARN_INTERVAL_MS) {
+                    lastMissingTopicWarnMs = now;
+                    log.warn("Topic {} does not exist yet; the monitor for model '{}' waits for it (the launcher "
+                        + "creates the topics).", topic, model);
+                }
+                return false;
+            }
+            infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
+        }
+        registryConsumer.assign(partitions);
+        registryConsumer.seekToBeginning(partitions);
+        registryEnd = registryConsumer.endOffsets(partitions);
+        return true;
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private void publish(List<Command> commands) {
+        for (Command c : commands) {
+            producer.send(new ProducerRecord<>(commandsTopic, c.getModel(), c.toByteArray()), (metadata, error) -> {
+                if (error != null) {
+                    log.error("Could not publish {} command {} for model '{}' to {}: {}. It stays in the report "
+                        + "but serving and the trainer did not get it.", c.getType(), c.getCommandId(),
+                        c.getModel(), commandsTopic, error.toString());
+                }
+            });
+        }
+        if (!commands.isEmpty()) {
+            producer.flush();
+        }
+    }
+
+    private void closeClients() {
+        try {
+            producer.close(CLOSE_TIMEOUT);
+        } finally {
+            try {
+                dataConsumer.close(CLOSE_TIMEOUT);
+            } finally {
+                registryConsumer.close(CLOSE_TIMEOUT);
+            }
+        }
+    }
+}

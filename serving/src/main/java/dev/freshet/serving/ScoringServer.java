@@ -1,0 +1,64 @@
+package dev.freshet.serving;
+
+import java.util.Map;
+
+import dev.freshet.serving.internal.ScoringEngine;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerBuilder;
+
+/**
+ * A running gRPC scoring server: the {@code PredictionService}, gRPC health checking and server reflection.
+ *
+ * <p>It keeps a local replica of the {@code <prefix>features} topic, serves the newest non-barred version of
+ * {@code serving.model.name} from the {@code <prefix>models} topic (hot-swapped as versions arrive, rolled back
+ * on ROLLBACK commands from {@code <prefix>commands}), and writes every prediction to {@code <prefix>predictions}.
+ * Health is NOT_SERVING until a model version has loaded. Thread-safe.
+ */
+public final class ScoringServer implements AutoCloseable {
+    private final ScoringEngine engine;
+
+    private ScoringServer(ScoringEngine engine) {
+        this.engine = engine;
+    }
+
+    /**
+     * Starts a scoring server listening on {@code serving.port}. Returns once it accepts calls; model versions
+     * and features keep loading in the background.
+     *
+     * @param props keys of {@link ServingConfig}
+     * @throws org.apache.kafka.common.config.ConfigException if a key is missing or invalid
+     * @throws ServingException if a topic is missing, Kafka cannot be reached, the port is taken or the state
+     *                          directory cannot be used
+     */
+    public static ScoringServer start(Map<String, ?> props) {
+        ServingConfig config = new ServingConfig(props);
+        return new ScoringServer(ScoringEngine.start(config, Grpc.newServerBuilderForPort(
+            config.getInt(ServingConfig.PORT_CONFIG), InsecureServerCredentials.create())));
+    }
+
+    /** Starts a scoring server on a given transport (in-process in tests). */
+    static ScoringServer start(Map<String, ?> props, ServerBuilder<?> serverBuilder) {
+        return new ScoringServer(ScoringEngine.start(new ServingConfig(props), serverBuilder));
+    }
+
+    /** The port the server is bound to (the chosen one when {@code serving.port} is 0); -1 for in-process. */
+    public int port() {
+        return engine.port();
+    }
+
+    /** A snapshot of what the server has done so far. Never null; thread-safe. */
+    public ServingStats stats() {
+        return engine.stats();
+    }
+
+    /**
+     * Stops the server in order: health NOT_SERVING, stop accepting calls, wait up to
+     * {@code serving.shutdown.grace.ms} for in-flight calls, cancel the rest, flush and close the prediction log,
+     * stop reading topics, close the local replica. Idempotent; bounded in time.
+     */
+    @Override
+    public void close() {
+        engine.close();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.freshet.serving.internal;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.freshet.proto.serving.v1.FieldValue;
+
+/**
+ * The shared feature encoding: number → value, boolean → 1.0/0.0, string field {@code f} with value {@code v}
+ * → feature {@code f=v} with value 1.0. Request fields win over stored values on a name clash.
+ */
+final class FeatureEncoding {
+    private FeatureEncoding() {
+    }
+
+    /**
+     * Merges the entity's stored features with the request's fields.
+     *
+     * @return a new sorted map of feature name to value
+     * @throws InvalidRequestException if a field has no value, an empty name, or a non-finite number
+     */
+    static Map<String, Double> merge(Map<String, Double> stored, Map<String, FieldValue> fields) {
+        Map<String, Double> merged = new TreeMap<>(stored);
+        for (Map.Entry<String, FieldValue> field : fields.entrySet()) {
+            String name = field.getKey();
+            if (name.isEmpty()) {
+                throw new InvalidRequestException("a field has an empty name; name every entry in 'fields'.");
+            }
+            // A request field replaces the stored feature of the same name and any one-hot of it (f=...),
+            // so a request's channel=web is not scored together with a stored channel=app.
+            merged.remove(name);
+            merged.keySet().removeIf(key -> key.startsWith(name + "="));
+            FieldValue value = field.getValue();
+            switch (value.getKindCase()) {
+                case NUMBER_VALUE -> {
+                    double number = value.getNumberValue();
+                    if (!Double.isFinite(number)) {
+                        throw new InvalidRequestException(String.format(
+                            "field '%s' is %s; send a finite number.", name, number));
+                    }
+                    merged.put(name, number);
+                }
+                case BOOL_VALUE -> merged.put(name, value.getBoolValue() ? 1.0 : 0.0);
+                case STRING_VALUE -> merged.put(name + "=" + value.getStringValue(), 1.0);
+                default -> throw new InvalidRequestException(String.format(
+                    "field '%s' has no value; set number_value, string_value or bool_value.", name));
+            }
+        }
+        return merged;
+    }
+}

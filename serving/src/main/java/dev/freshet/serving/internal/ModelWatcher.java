@@ -1,0 +1,262 @@
+package dev.freshet.serving.internal;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.proto.registry.v1.Command;
+import dev.freshet.proto.registry.v1.ModelVersion;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tribuo.Model;
+import org.tribuo.VariableInfo;
+import org.tribuo.classification.Label;
+import org.tribuo.classification.LabelFactory;
+import org.tribuo.impl.ArrayExample;
+import org.tribuo.protos.core.ModelProto;
+
+/**
+ * Follows the models and commands topics and keeps the newest non-barred version of one model loaded.
+ *
+ * <p>Loading (deserialising and warming with one prediction) happens on the follower's thread, off the request
+ * path; the loaded model then replaces the current one in an {@link AtomicReference}, so in-flight Predict
+ * calls finish on the model they began with. Version records are kept in a local RocksDB store rather than in
+ * memory, so a rollback to an old version can load it without re-reading the topic.
+ */
+final class ModelWatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ModelWatcher.class);
+
+    private final String modelName;
+    private final String modelsTopic;
+    private final RocksStore versions;
+    private final Counters counters;
+    private final Consumer<ServedModel> onLoaded;
+    private final AtomicReference<ServedModel> current = new AtomicReference<>();
+    private final Lineage lineage = new Lineage();
+    private final Map<Long, String> rollbackReasons = new HashMap<>();
+    private final TopicFollower follower;
+    private boolean dirty = true;
+
+    /**
+     * @param onLoaded called on the follower's thread after each new model is in place
+     */
+    ModelWatcher(String modelName, RocksStore versions, String bootstrapServers, String modelsTopic,
+                 String commandsTopic, String clientId, Counters counters, Consumer<ServedModel> onLoaded) {
+        this.modelName = modelName;
+        this.modelsTopic = modelsTopic;
+        this.versions = versions;
+        this.counters = counters;
+        this.onLoaded = onLoaded;
+        this.follower = new TopicFollower(clientId, bootstrapServers, List.of(modelsTopic, commandsTopic), this::apply);
+    }
+
+    /** The model to score with now, or null while none has loaded. Thread-safe. */
+    ServedModel current() {
+        return current.get();
+    }
+
+    private void apply(ConsumerRecords<String, byte[]> records, boolean caughtUp) {
+        for (ConsumerRecord<String, byte[]> record : records) {
+            if (record.topic().equals(modelsTopic)) {
+                onModelRecord(record);
+            } else {
+                onCommandRecord(record);
+            }
+        }
+        // Wait for the whole history first: a rollback later in the commands topic must bar its versions
+        // before any is served.
+        if (caughtUp && dirty) {
+            dirty = false;
+            reconcile();
+        }
+        counters.newestPublishedVersion.set(lineage.newest());
+    }
+
+    private void onModelRecord(ConsumerRecord<String, byte[]> record) {
+        String key = record.key();
+        if (key == null || !key.startsWith(modelName + "/")) {
+            return;
+        }
+        if (record.value() == null) {
+            parseVersion(key.substring(modelName.length() + 1)).ifPresent(version -> {
+                lineage.remove(version);
+                dirty = true;
+            });
+            return;
+        }
+        ModelVersion version;
+        try {
+            version = ModelVersion.parseFrom(record.value());
+        } catch (InvalidProtocolBufferException e) {
+            log.warn("Skipped a corrupt record '{}' at {}-{} offset {}: it is not a ModelVersion.",
+                key, record.topic(), record.partition(), record.offset());
+            return;
+        }
+        if (version.getVersion() <= 0 || !version.getModel().equals(modelName)) {
+            log.warn("Skipped model record '{}' at {}-{} offset {}: it names model '{}' v{}, which does not match "
+                + "its key.", key, record.topic(), record.partition(), record.offset(), version.getModel(),
+                version.getVersion());
+            return;
+        }
+        versions.put(versionKey(version.getVersion()), record.value());
+        lineage.add(version.getVersion(), version.getParentVersion());
+        dirty = true;
+        log.debug("Read model '{}' v{} (parent v{}, origin {}) from the registry.", modelName, version.getVersion(),
+            version.getParentVersion(), version.getOrigin());
+    }
+
+    private void onCommandRecord(ConsumerRecord<String, byte[]> record) {
+        Command command;
+        try {
+            command = Command.parseFrom(record.value() == null ? new byte[0] : record.value());
+        } catch (InvalidProtocolBufferException e) {
+            log.warn("Skipped a corrupt record at {}-{} offset {}: it is not a Command.",
+                record.topic(), record.partition(), record.offset());
+            return;
+        }
+        String model = command.getModel().isEmpty() ? record.key() : command.getModel();
+        if (command.getType() != Command.Type.ROLLBACK || !modelName.equals(model)) {
+            return;
+        }
+        if (command.getTargetVersion() <= 0) {
+            log.warn("Ignored rollback command '{}' for model '{}' at {}-{} offset {}: it names no target version.",
+                command.getCommandId(), modelName, record.topic(), record.partition(), record.offset());
+            return;
+        }
+        log.info("Received rollback of model '{}' v{} and its descendants (restore v{}) from '{}': {}",
+            modelName, command.getTargetVersion(), command.getRestoreVersion(), command.getIssuedBy(),
+            command.getReason());
+        lineage.bar(command.getTargetVersion());
+        rollbackReasons.put(command.getTargetVersion(), command.getReason());
+        dirty = true;
+    }
+
+    private void reconcile() {
+        while (true) {
+            ServedModel serving = current.get();
+            OptionalLong best = lineage.newestServable();
+            if (best.isEmpty()) {
+                if (serving != null && lineage.isBarred(serving.version())) {
+                    log.warn("Model '{}' v{} is barred by a rollback but no other version can be served; "
+                        + "still serving it until one is published.", modelName, serving.version());
+                }
+                return;
+            }
+            long target = best.getAsLong();
+            if (serving != null && serving.version() == target) {
+                return;
+            }
+            Optional<ServedModel> loaded = load(target);
+            if (loaded.isEmpty()) {
+                lineage.markUnloadable(target);
+                continue;
+            }
+            swap(serving, loaded.get());
+            return;
+        }
+    }
+
+    private void swap(ServedModel from, ServedModel to) {
+        // Replace, never mutate: in-flight Predict calls finish on the model they began with.
+        current.set(to);
+        if (from == null) {
+            log.info("Loaded model '{}' v{} (origin {}); serving it.", modelName, to.version(), to.origin());
+        } else if (lineage.isBarred(from.version())) {
+            counters.swaps.increment();
+            log.info("Rolled back model '{}' from v{} to v{}: {}.", modelName, from.version(), to.version(),
+                rollbackReasonFor(from.version()));
+        } else {
+            counters.swaps.increment();
+            log.info("Swapped model '{}' from v{} to v{} (origin {}).", modelName, from.version(), to.version(),
+                to.origin());
+        }
+        onLoaded.accept(to);
+    }
+
+    private String rollbackReasonFor(long version) {
+        // The reason of the rollback that barred this version or its nearest barred ancestor.
+        long cursor = version;
+        for (int steps = 0; steps < 10_000 && cursor > 0; steps++) {
+            String reason = rollbackReasons.get(cursor);
+            if (reason != null) {
+                String trimmed = reason.strip().replaceAll("[.]+$", "");
+                return trimmed.isEmpty() ? "no reason given" : trimmed;
+            }
+            byte[] bytes = versions.get(versionKey(cursor));
+            if (bytes == null) {
+                break;
+            }
+            try {
+                cursor = ModelVersion.parseFrom(bytes).getParentVersion();
+            } catch (InvalidProtocolBufferException e) {
+                break;
+            }
+        }
+        return "no reason given";
+    }
+
+    /** Deserialises and warms a version; empty (and logged) when it cannot be served. */
+    private Optional<ServedModel> load(long version) {
+        byte[] bytes = versions.get(versionKey(version));
+        if (bytes == null) {
+            return Optional.empty();
+        }
+        try {
+            ModelVersion record = ModelVersion.parseFrom(bytes);
+            Model<?> model = Model.deserialize(ModelProto.parseFrom(record.getTribuoModel()));
+            if (!model.validate(Label.class)) {
+                log.warn("Skipped model '{}' v{}: it is not a classification model; serving stays on {}.",
+                    modelName, version, describeCurrent());
+                return Optional.empty();
+            }
+            Model<Label> classifier = model.castModel(Label.class);
+            warm(classifier);
+            return Optional.of(new ServedModel(modelName, version, record.getOrigin(), classifier));
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            log.warn("Skipped model '{}' v{}: its Tribuo model could not be loaded ({}); serving stays on {}.",
+                modelName, version, e.getMessage(), describeCurrent());
+            return Optional.empty();
+        }
+    }
+
+    // The first predictions of a freshly deserialised model are slow (class loading, JIT); pay that here.
+    private static void warm(Model<Label> model) {
+        Iterator<VariableInfo> features = model.getFeatureIDMap().iterator();
+        if (!features.hasNext()) {
+            throw new IllegalArgumentException("the model has no features");
+        }
+        model.predict(new ArrayExample<>(LabelFactory.UNKNOWN_LABEL, new String[] {features.next().getName()},
+            new double[] {1.0}));
+    }
+
+    private String describeCurrent() {
+        ServedModel serving = current.get();
+        return serving == null ? "no version" : "v" + serving.version();
+    }
+
+    private static byte[] versionKey(long version) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(version).array();
+    }
+
+    private static Optional<Long> parseVersion(String text) {
+        try {
+            return Optional.of(Long.parseLong(text));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        follower.close();
+    }
+}

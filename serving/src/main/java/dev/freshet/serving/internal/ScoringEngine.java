@@ -1,0 +1,200 @@
+package dev.freshet.serving.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
+import dev.freshet.serving.ServingConfig;
+import dev.freshet.serving.ServingException;
+import dev.freshet.serving.ServingStats;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the parts of a scoring server together and shuts them down in reverse order. Public only so that
+ * {@link dev.freshet.serving.ScoringServer} can reach it; not an API.
+ */
+public final class ScoringEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ScoringEngine.class);
+    private static final long SHUTDOWN_NOW_WAIT_MS = 1000;
+
+    private final String modelName;
+    private final long graceMs;
+    private final Counters counters = new Counters();
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    // Everything opened so far, closed in reverse on close() or when startup fails half-way.
+    private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    private Path tempStateDir;
+    private ModelWatcher models;
+    private PredictionLog predictionLog;
+    private Server server;
+
+    private ScoringEngine(ServingConfig config) {
+        this.modelName = config.getString(ServingConfig.MODEL_NAME_CONFIG);
+        this.graceMs = config.getLong(ServingConfig.SHUTDOWN_GRACE_MS_CONFIG);
+    }
+
+    /**
+     * Starts a scoring server on {@code serverBuilder} (Netty in production, in-process in tests).
+     *
+     * @throws ServingException if a topic is missing, Kafka is unreachable, or the state directory cannot be used
+     */
+    public static ScoringEngine start(ServingConfig config, ServerBuilder<?> serverBuilder) {
+        ScoringEngine engine = new ScoringEngine(config);
+        try {
+            engine.open(config, serverBuilder);
+            return engine;
+        } catch (RuntimeException e) {
+            engine.closeOpened();
+            throw e;
+        }
+    }
+
+    private void open(ServingConfig config, ServerBuilder<?> serverBuilder) {
+        String bootstrap = config.getString(ServingConfig.BOOTSTRAP_SERVERS_CONFIG);
+        String prefix = config.getString(ServingConfig.TOPICS_PREFIX_CONFIG);
+        Path stateDir = stateDir(config.getString(ServingConfig.STATE_DIR_CONFIG));
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+        health.setStatus(PredictionServiceGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+
+        RocksStore featureStore = remember(new RocksStore(stateDir.resolve("features")));
+        RocksStore versionStore = remember(new RocksStore(stateDir.resolve("models")));
+        FeatureReplica features = remember(new FeatureReplica(featureStore, bootstrap, config.topic("features"),
+            prefix + "serving-features", counters));
+        models = remember(new ModelWatcher(modelName, versionStore, bootstrap, config.topic("models"),
+            config.topic("commands"), prefix + "serving-models", counters, this::modelLoaded));
+        predictionLog = remember(new PredictionLog(bootstrap, config.topic("predictions"),
+            prefix + "serving-predictions", counters));
+
+        PredictionHandler handler = new PredictionHandler(models, features, predictionLog, modelName,
+            config.topic("models"), shuttingDown::get, InstantSource.system());
+        server = serverBuilder
+            .addService(ServerInterceptors.intercept(handler, new StatusMappingInterceptor(counters)))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .addService(legacyReflection())
+            .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new ServingException(String.format("Could not listen on port %d (%s); choose another "
+                + "serving.port, or 0 for any free port.", config.getInt(ServingConfig.PORT_CONFIG), e.getMessage()), e);
+        }
+        log.info("Scoring server for model '{}' is listening on port {}; replicating features from '{}' and "
+            + "following '{}' and '{}'. It reports NOT_SERVING until a model version loads.", modelName, port(),
+            config.topic("features"), config.topic("models"), config.topic("commands"));
+    }
+
+    // grpcurl and older tools still ask for the v1alpha reflection service.
+    @SuppressWarnings("deprecation")
+    private static io.grpc.BindableService legacyReflection() {
+        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+    }
+
+    private Path stateDir(String configured) {
+        if (!configured.isEmpty()) {
+            return Path.of(configured);
+        }
+        try {
+            tempStateDir = Files.createTempDirectory("freshet-serving-");
+            return tempStateDir;
+        } catch (IOException e) {
+            throw new ServingException("Could not create a temporary state directory (" + e.getMessage()
+                + "); set serving.state.dir to a writable directory.", e);
+        }
+    }
+
+    private <T extends AutoCloseable> T remember(T resource) {
+        opened.push(resource);
+        return resource;
+    }
+
+    private void modelLoaded(ServedModel model) {
+        if (!shuttingDown.get()) {
+            health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+            health.setStatus(PredictionServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        }
+    }
+
+    /** The bound port, or -1 for a server without one (in-process). */
+    public int port() {
+        return server == null ? -1 : server.getPort();
+    }
+
+    /** A snapshot of the counters. Thread-safe. */
+    public ServingStats stats() {
+        ServedModel current = models == null ? null : models.current();
+        return new ServingStats(counters.predictionsServed.sum(), counters.failuresByStatus(),
+            current == null ? 0 : current.version(), counters.newestPublishedVersion.get(), counters.swaps.sum(),
+            counters.featureVectorsReplicated.sum(), counters.predictionLogFailures.sum());
+    }
+
+    /**
+     * Ordered shutdown: NOT_SERVING, stop accepting calls, let in-flight calls finish for the grace period,
+     * cancel the rest, flush the prediction log, stop the followers, close the stores. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        log.info("Shutting down the scoring server for model '{}'.", modelName);
+        shuttingDown.set(true);
+        health.enterTerminalState();
+        if (server != null) {
+            server.shutdown();
+            try {
+                if (!server.awaitTermination(graceMs, TimeUnit.MILLISECONDS)) {
+                    log.warn("Predict calls still running after serving.shutdown.grace.ms={} are being cancelled.",
+                        graceMs);
+                    server.shutdownNow();
+                    server.awaitTermination(SHUTDOWN_NOW_WAIT_MS, TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                server.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeOpened();
+        log.info("The scoring server for model '{}' has stopped.", modelName);
+    }
+
+    private void closeOpened() {
+        // Reverse order of opening: the prediction log (flushed), then the followers, then the stores they write.
+        while (!opened.isEmpty()) {
+            AutoCloseable resource = opened.pop();
+            try {
+                resource.close();
+            } catch (Exception e) {
+                log.warn("Could not close {} cleanly: {}", resource.getClass().getSimpleName(), e.getMessage());
+            }
+        }
+        if (tempStateDir != null) {
+            deleteRecursively(tempStateDir);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            log.warn("Could not delete the temporary state directory {}: {}", dir, e.getMessage());
+        }
+    }
+}

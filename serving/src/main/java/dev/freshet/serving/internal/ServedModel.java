@@ -1,0 +1,56 @@
+package dev.freshet.serving.internal;
+
+import java.util.Map;
+
+import dev.freshet.proto.registry.v1.ModelVersion;
+import org.tribuo.Model;
+import org.tribuo.Prediction;
+import org.tribuo.classification.Label;
+import org.tribuo.classification.LabelFactory;
+import org.tribuo.impl.ArrayExample;
+
+/**
+ * One loaded model version. Immutable; {@link #score} is thread-safe because Tribuo's {@code Model.predict} is.
+ */
+record ServedModel(String name, long version, ModelVersion.Origin origin, Model<Label> model) {
+
+    /**
+     * Scores the features.
+     *
+     * @throws InvalidRequestException if none of the features is known to the model
+     */
+    Prediction<Label> score(Map<String, Double> features) {
+        String[] names = new String[features.size()];
+        double[] values = new double[features.size()];
+        int i = 0;
+        boolean anyKnown = false;
+        for (Map.Entry<String, Double> feature : features.entrySet()) {
+            names[i] = feature.getKey();
+            values[i] = feature.getValue();
+            anyKnown |= model.getFeatureIDMap().get(names[i]) != null;
+            i++;
+        }
+        if (!anyKnown) {
+            // Tribuo cannot score an example with no known feature; say which names it would accept.
+            throw new InvalidRequestException(String.format(
+                "none of the %d features (request fields plus the entity's stored features) is known to model "
+                    + "'%s' v%d; send fields the model was trained on, such as %s.",
+                features.size(), name, version, sampleFeatureNames()));
+        }
+        return model.predict(new ArrayExample<>(LabelFactory.UNKNOWN_LABEL, names, values));
+    }
+
+    private String sampleFeatureNames() {
+        StringBuilder names = new StringBuilder();
+        int shown = 0;
+        for (var info : model.getFeatureIDMap()) {
+            if (shown == 5) {
+                names.append(", ...");
+                break;
+            }
+            names.append(shown == 0 ? "" : ", ").append('\'').append(info.getName()).append('\'');
+            shown++;
+        }
+        return names.toString();
+    }
+}

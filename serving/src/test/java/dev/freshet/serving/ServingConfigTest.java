@@ -1,0 +1,44 @@
+package dev.freshet.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+class ServingConfigTest {
+
+    @Test
+    void defaultsFitTheDemo() {
+        ServingConfig config = new ServingConfig(Map.of("bootstrap.servers", "localhost:9092"));
+
+        assertThat(config.getInt(ServingConfig.PORT_CONFIG)).isEqualTo(50051);
+        assertThat(config.getString(ServingConfig.MODEL_NAME_CONFIG)).isEqualTo("default");
+        assertThat(config.getLong(ServingConfig.SHUTDOWN_GRACE_MS_CONFIG)).isEqualTo(5000L);
+        assertThat(config.topic("features")).isEqualTo("freshet.features");
+    }
+
+    @Test
+    void rejectsAPortOutOfRangeNamingKeyAndValue() {
+        assertThatThrownBy(() -> new ServingConfig(Map.of("bootstrap.servers", "localhost:9092", "serving.port", 70000)))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("serving.port").hasMessageContaining("70000");
+    }
+
+    @Test
+    void requiresBootstrapServers() {
+        assertThatThrownBy(() -> new ServingConfig(Map.of()))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("bootstrap.servers");
+    }
+
+    @Test
+    void documentsEveryKey() {
+        assertThat(ServingConfig.configDef().names()).containsExactlyInAnyOrder("bootstrap.servers", "topics.prefix",
+            "serving.port", "serving.model.name", "serving.state.dir", "serving.shutdown.grace.ms");
+        ServingConfig.configDef().configKeys().values()
+            .forEach(key -> assertThat(key.documentation).as(key.name).isNotBlank());
+    }
+}

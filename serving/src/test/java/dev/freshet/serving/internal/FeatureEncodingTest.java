@@ -1,0 +1,47 @@
+package dev.freshet.serving.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import dev.freshet.proto.serving.v1.FieldValue;
+import org.junit.jupiter.api.Test;
+
+class FeatureEncodingTest {
+
+    @Test
+    void encodesNumbersBooleansAndStringsOneHot() {
+        Map<String, Double> merged = FeatureEncoding.merge(Map.of(), Map.of(
+            "amount", FieldValue.newBuilder().setNumberValue(12.5).build(),
+            "is_new_device", FieldValue.newBuilder().setBoolValue(false).build(),
+            "channel", FieldValue.newBuilder().setStringValue("web").build()));
+
+        assertThat(merged).isEqualTo(Map.of("amount", 12.5, "is_new_device", 0.0, "channel=web", 1.0));
+    }
+
+    @Test
+    void requestFieldsWinOverStoredValues() {
+        Map<String, Double> merged = FeatureEncoding.merge(
+            Map.of("amount", 1.0, "velocity", 0.3, "channel=app", 1.0),
+            Map.of("amount", FieldValue.newBuilder().setNumberValue(2.0).build(),
+                "channel", FieldValue.newBuilder().setStringValue("web").build()));
+
+        assertThat(merged).isEqualTo(Map.of("amount", 2.0, "velocity", 0.3, "channel=web", 1.0));
+    }
+
+    @Test
+    void rejectsAFieldWithoutAValue() {
+        assertThatThrownBy(() -> FeatureEncoding.merge(Map.of(), Map.of("amount", FieldValue.getDefaultInstance())))
+            .isInstanceOf(InvalidRequestException.class)
+            .hasMessage("field 'amount' has no value; set number_value, string_value or bool_value.");
+    }
+
+    @Test
+    void rejectsANonFiniteNumber() {
+        assertThatThrownBy(() -> FeatureEncoding.merge(Map.of(),
+                Map.of("amount", FieldValue.newBuilder().setNumberValue(Double.NaN).build())))
+            .isInstanceOf(InvalidRequestException.class)
+            .hasMessageContaining("send a finite number");
+    }
+}

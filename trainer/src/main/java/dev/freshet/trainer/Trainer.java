@@ -1,0 +1,49 @@
+package dev.freshet.trainer;
+
+import java.time.InstantSource;
+import java.util.Map;
+
+import dev.freshet.trainer.internal.TrainerLoop;
+
+/**
+ * Learns a classifier online from {@code <prefix>training-examples} and publishes its versions to
+ * {@code <prefix>models}; obeys ROLLBACK and RETRAIN from {@code <prefix>commands}.
+ *
+ * <p>Each training example is first scored (prequential evaluation), then learned (logistic loss, AdaGrad, L2, on
+ * features standardised online). A new version, a stock Tribuo {@code LinearSGDModel} that takes raw features, is
+ * published after {@code trainer.publish.every.examples} examples or every {@code trainer.publish.interval.ms}.
+ * On startup the trainer continues from the newest non-barred version in the registry, if any.
+ *
+ * <p>All learning happens on one background thread; {@link #stats()} and {@link #close()} may be called from any
+ * thread.
+ */
+public final class Trainer implements AutoCloseable {
+    private final TrainerLoop loop;
+
+    private Trainer(TrainerLoop loop) {
+        this.loop = loop;
+    }
+
+    /**
+     * Starts a trainer.
+     *
+     * @param props configuration, see {@link TrainerConfig#configDef()}
+     * @return a running trainer; close it to stop
+     * @throws org.apache.kafka.common.config.ConfigException if the configuration is invalid
+     * @throws TrainerException if the models or commands topic is missing or Kafka cannot be reached
+     */
+    public static Trainer start(Map<String, ?> props) {
+        return new Trainer(new TrainerLoop(new TrainerConfig(props), InstantSource.system()));
+    }
+
+    /** The latest statistics; never null. */
+    public TrainerStats stats() {
+        return loop.stats();
+    }
+
+    /** Stops learning and closes the Kafka clients, waiting at most about 15 s. Idempotent. */
+    @Override
+    public void close() {
+        loop.close();
+    }
+}

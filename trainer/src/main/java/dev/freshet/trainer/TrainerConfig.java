@@ -1,0 +1,99 @@
+package dev.freshet.trainer;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/** Configuration of the {@link Trainer}. Immutable; invalid values fail construction with a {@link ConfigException}. */
+public final class TrainerConfig extends AbstractConfig {
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka cluster to connect to (host:port[,host:port...]).";
+
+    public static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
+    private static final String TOPICS_PREFIX_DOC =
+        "Prepended to every topic name and to consumer group ids, e.g. 'freshet.' reads 'freshet.training-examples'.";
+
+    public static final String MODEL_NAME_CONFIG = "trainer.model.name";
+    private static final String MODEL_NAME_DOC = "Name of the model this trainer learns and publishes versions of.";
+
+    public static final String LABELS_CONFIG = "trainer.labels";
+    private static final String LABELS_DOC = "Class labels the model predicts, in the order of their ids in published "
+        + "models. Training examples with any other label are counted as skipped and logged.";
+
+    public static final String LEARNING_RATE_CONFIG = "trainer.learning.rate";
+    private static final String LEARNING_RATE_DOC = "AdaGrad's base learning rate (features are standardised online).";
+
+    public static final String L2_CONFIG = "trainer.l2";
+    private static final String L2_DOC = "L2 penalty per example on the standardised weights (not on the bias).";
+
+    public static final String PUBLISH_EVERY_EXAMPLES_CONFIG = "trainer.publish.every.examples";
+    private static final String PUBLISH_EVERY_EXAMPLES_DOC =
+        "Publish a new model version after this many examples learned since the last one.";
+
+    public static final String PUBLISH_INTERVAL_MS_CONFIG = "trainer.publish.interval.ms";
+    private static final String PUBLISH_INTERVAL_MS_DOC = "Publish a new model version at least this often "
+        + "(milliseconds), provided at least one example was learned since the last one.";
+
+    public static final String RETRAIN_WINDOW_EXAMPLES_CONFIG = "trainer.retrain.window.examples";
+    private static final String RETRAIN_WINDOW_EXAMPLES_DOC =
+        "How many of the most recent examples are kept in memory to retrain from on a RETRAIN command.";
+
+    public static final String RETRAIN_EPOCHS_CONFIG = "trainer.retrain.epochs";
+    private static final String RETRAIN_EPOCHS_DOC = "Passes over the retained window when retraining.";
+
+    private static final ConfigDef CONFIG = new ConfigDef()
+        .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+            Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+        .define(TOPICS_PREFIX_CONFIG, Type.STRING, "freshet.", Importance.MEDIUM, TOPICS_PREFIX_DOC)
+        .define(MODEL_NAME_CONFIG, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.HIGH,
+            MODEL_NAME_DOC)
+        .define(LABELS_CONFIG, Type.LIST, "0,1", new DistinctLabels(), Importance.HIGH, LABELS_DOC)
+        .define(LEARNING_RATE_CONFIG, Type.DOUBLE, 0.1, Range.between(1e-9, 100.0), Importance.MEDIUM,
+            LEARNING_RATE_DOC)
+        .define(L2_CONFIG, Type.DOUBLE, 1e-5, Range.between(0.0, 10.0), Importance.LOW, L2_DOC)
+        .define(PUBLISH_EVERY_EXAMPLES_CONFIG, Type.INT, 1000, Range.atLeast(1), Importance.MEDIUM,
+            PUBLISH_EVERY_EXAMPLES_DOC)
+        .define(PUBLISH_INTERVAL_MS_CONFIG, Type.LONG, 1000L, Range.atLeast(1), Importance.MEDIUM,
+            PUBLISH_INTERVAL_MS_DOC)
+        .define(RETRAIN_WINDOW_EXAMPLES_CONFIG, Type.INT, 2000, Range.between(1, 10_000_000), Importance.MEDIUM,
+            RETRAIN_WINDOW_EXAMPLES_DOC)
+        .define(RETRAIN_EPOCHS_CONFIG, Type.INT, 3, Range.between(1, 1000), Importance.LOW, RETRAIN_EPOCHS_DOC);
+
+    /**
+     * @param props configuration; unknown keys are ignored
+     * @throws ConfigException naming the key, the value and what is accepted, if a value is invalid or missing
+     */
+    public TrainerConfig(Map<String, ?> props) {
+        super(CONFIG, props);
+    }
+
+    /** The definition of every key, with types, defaults, validators and documentation. */
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG);
+    }
+
+    /** Two or more distinct, non-blank labels. */
+    private static final class DistinctLabels implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            @SuppressWarnings("unchecked")
+            List<String> labels = (List<String>) value;
+            if (labels == null || labels.size() < 2 || labels.stream().anyMatch(String::isBlank)
+                    || new HashSet<>(labels).size() != labels.size()) {
+                throw new ConfigException(name, value, "expected at least two distinct, non-empty labels, e.g. 0,1");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "at least two distinct, non-empty labels";
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package dev.freshet.trainer.internal;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.Provenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.BooleanProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.DoubleProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.IntProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.LongProvenance;
+import com.oracle.labs.mlrg.olcut.provenance.primitives.StringProvenance;
+import com.google.protobuf.InvalidProtocolBufferException;
+import org.tribuo.CategoricalInfo;
+import org.tribuo.ImmutableFeatureMap;
+import org.tribuo.ImmutableOutputInfo;
+import org.tribuo.Model;
+import org.tribuo.RealInfo;
+import org.tribuo.Tribuo;
+import org.tribuo.VariableIDInfo;
+import org.tribuo.VariableInfo;
+import org.tribuo.classification.Label;
+import org.tribuo.classification.LabelFactory;
+import org.tribuo.classification.sgd.linear.LinearSGDModel;
+import org.tribuo.classification.sgd.linear.LinearSGDTrainer;
+import org.tribuo.classification.sgd.objectives.LogMulticlass;
+import org.tribuo.math.LinearParameters;
+import org.tribuo.math.la.DenseMatrix;
+import org.tribuo.math.optimisers.AdaGrad;
+import org.tribuo.protos.core.ModelProto;
+import org.tribuo.provenance.DatasetProvenance;
+import org.tribuo.provenance.ModelProvenance;
+import org.tribuo.provenance.SimpleDataSourceProvenance;
+import org.tribuo.provenance.TrainerProvenance;
+
+/** Converts between the learner's raw-space models and stock Tribuo {@link LinearSGDModel}s. Stateless, thread-safe. */
+final class TribuoModels {
+    private static final String DATASET_CLASS = "org.tribuo.MutableDataset";
+    private static final LabelFactory LABEL_FACTORY = new LabelFactory();
+
+    private TribuoModels() {
+    }
+
+    /** What a published model says about itself, beyond its weights. */
+    public record Lineage(String modelName, long version, long parentVersion, String origin, long examplesSeen,
+                          String inputTopic, Map<Integer, Long> inputOffsets) {
+    }
+
+    /**
+     * Builds a stock Tribuo model from a raw-space model: feature ids follow sorted names (as Tribuo assigns them),
+     * label ids follow the learner's label order, and the provenance carries the lineage.
+     */
+    public static LinearSGDModel toTribuo(OnlineLearner.RawModel raw, Lineage lineage, double learningRate,
+                                          double l2, Instant now) {
+        List<VariableInfo> infos = new ArrayList<>(raw.featureNames().size());
+        for (OnlineLearner.FeatureStatistics s : raw.statistics()) {
+            infos.add(realInfo(s));
+        }
+        ImmutableFeatureMap featureMap = new ImmutableFeatureMap(infos);
+        Map<Label, Integer> labelIds = new LinkedHashMap<>();
+        for (int k = 0; k < raw.labels().size(); k++) {
+            labelIds.put(new Label(raw.labels().get(k)), k);
+        }
+        ImmutableOutputInfo<Label> outputInfo = LABEL_FACTORY.constructInfoForExternalModel(labelIds);
+
+        int numFeatures = raw.featureNames().size();
+        DenseMatrix matrix = new DenseMatrix(raw.labels().size(), numFeatures + 1);
+        for (int k = 0; k < raw.labels().size(); k++) {
+            for (int col = 0; col < numFeatures; col++) {
+                matrix.set(k, featureMap.getID(raw.featureNames().get(col)), raw.weights()[k][col]);
+            }
+            matrix.set(k, numFeatures, raw.bias()[k]);
+        }
+        LinearParameters parameters = new LinearParameters(matrix);
+
+        OffsetDateTime time = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+        TrainerProvenance trainerProvenance = describedTrainer(learningRate).getProvenance();
+        ModelProvenance provenance = new ModelProvenance(LinearSGDModel.class.getName(), time,
+            datasetProvenance(raw, lineage, time), trainerProvenance, instanceProvenance(lineage, l2));
+        String name = lineage.modelName() + "/" + lineage.version();
+        return new ModelMaker(learningRate).make(name, provenance, featureMap, outputInfo, parameters);
+    }
+
+    /** The optimiser and objective actually used, described by a stock trainer so any reader can deserialise it. */
+    private static LinearSGDTrainer describedTrainer(double learningRate) {
+        return new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(learningRate), 1, 1L);
+    }
+
+    private static RealInfo realInfo(OnlineLearner.FeatureStatistics s) {
+        // RealInfo(name) would carry min=+inf, max=-inf, which Tribuo refuses to deserialise.
+        boolean seen = s.count() > 0 && s.min() <= s.max();
+        int count = (int) Math.min(Integer.MAX_VALUE, s.count());
+        return seen
+            ? new RealInfo(s.name(), count, s.max(), s.min(), s.mean(), s.sumSquaredDeviations())
+            : new RealInfo(s.name(), 0, 0.0, 0.0, 0.0, 0.0);
+    }
+
+    private static DatasetProvenance datasetProvenance(OnlineLearner.RawModel raw, Lineage lineage,
+                                                       OffsetDateTime time) {
+        Map<String, Provenance> map = new HashMap<>();
+        map.put("class-name", new StringProvenance("class-name", DATASET_CLASS));
+        map.put("datasource", new SimpleDataSourceProvenance(
+            "Kafka topic " + lineage.inputTopic() + " up to offsets " + lineage.inputOffsets(), time, LABEL_FACTORY));
+        map.put("transformations", new ListProvenance<>());
+        map.put("is-dense", new BooleanProvenance("is-dense", false));
+        map.put("is-sequence", new BooleanProvenance("is-sequence", false));
+        map.put("num-examples", new IntProvenance("num-examples",
+            (int) Math.min(Integer.MAX_VALUE, raw.statisticsExamples())));
+        map.put("num-features", new IntProvenance("num-features", raw.featureNames().size()));
+        map.put("num-outputs", new IntProvenance("num-outputs", raw.labels().size()));
+        map.put("tribuo-version", new StringProvenance("tribuo-version", Tribuo.VERSION));
+        return new DatasetProvenance(map);
+    }
+
+    private static Map<String, Provenance> instanceProvenance(Lineage lineage, double l2) {
+        Map<String, Provenance> map = new LinkedHashMap<>();
+        map.put("freshet-model-name", new StringProvenance("freshet-model-name", lineage.modelName()));
+        map.put("freshet-model-version", new LongProvenance("freshet-model-version", lineage.version()));
+        map.put("freshet-parent-version", new LongProvenance("freshet-parent-version", lineage.parentVersion()));
+        map.put("freshet-origin", new StringProvenance("freshet-origin", lineage.origin()));
+        map.put("freshet-examples-seen", new LongProvenance("freshet-examples-seen", lineage.examplesSeen()));
+        map.put("freshet-l2", new DoubleProvenance("freshet-l2", l2));
+        map.put("freshet-standardisation", new StringProvenance("freshet-standardisation",
+            "online mean/variance per feature, folded into the weights"));
+        return map;
+    }
+
+    /** Reads a serialized Tribuo model ({@code ModelProto} bytes). */
+    public static Model<?> deserialize(byte[] bytes) {
+        try {
+            return Model.deserialize(ModelProto.parseFrom(bytes));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("Not a serialized Tribuo model: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Extracts a raw-space model from a Tribuo linear classification model, with rows in {@code labels} order.
+     * Labels the model lacks get zero weights; labels only the model has are dropped (returned in the result).
+     *
+     * @throws IllegalArgumentException if the model is not a {@link LinearSGDModel} over {@link Label}s
+     */
+    public static Extracted fromTribuo(Model<?> model, List<String> labels) {
+        if (!(model instanceof LinearSGDModel linear)) {
+            throw new IllegalArgumentException("Only linear SGD classification models can be continued, got "
+                + model.getClass().getName());
+        }
+        DenseMatrix matrix = linear.getWeightsCopy();
+        ImmutableFeatureMap featureMap = linear.getFeatureIDMap();
+        ImmutableOutputInfo<Label> outputs = linear.getOutputIDInfo();
+        int numFeatures = featureMap.size();
+        List<String> names = new ArrayList<>(numFeatures);
+        List<OnlineLearner.FeatureStatistics> statistics = new ArrayList<>(numFeatures);
+        for (int id = 0; id < numFeatures; id++) {
+            VariableIDInfo info = featureMap.get(id);
+            names.add(info.getName());
+            statistics.add(statistics(info));
+        }
+        double[][] weights = new double[labels.size()][numFeatures];
+        double[] bias = new double[labels.size()];
+        List<String> dropped = new ArrayList<>();
+        for (var entry : outputs) {
+            int row = entry.getA();
+            int k = labels.indexOf(entry.getB().getLabel());
+            if (k < 0) {
+                dropped.add(entry.getB().getLabel());
+                continue;
+            }
+            for (int id = 0; id < numFeatures; id++) {
+                weights[k][id] = matrix.get(row, id);
+            }
+            bias[k] = matrix.get(row, numFeatures);
+        }
+        int numExamples = model.getProvenance().getDatasetProvenance().getNumExamples();
+        boolean statisticsUsable = numExamples > 0;
+        for (OnlineLearner.FeatureStatistics s : statistics) {
+            statisticsUsable &= s.count() <= numExamples;
+        }
+        OnlineLearner.RawModel raw = new OnlineLearner.RawModel(labels, names, weights, bias,
+            statisticsUsable ? statistics : List.of(), statisticsUsable ? numExamples : 0);
+        return new Extracted(raw, dropped);
+    }
+
+    /** A model's raw weights, and the model's labels that the trainer does not know. */
+    public record Extracted(OnlineLearner.RawModel model, List<String> droppedLabels) {
+    }
+
+    private static OnlineLearner.FeatureStatistics statistics(VariableInfo info) {
+        RealInfo real = info instanceof CategoricalInfo categorical ? categorical.generateRealInfo()
+            : info instanceof RealInfo r ? r : null;
+        if (real == null || real.getCount() == 0) {
+            return new OnlineLearner.FeatureStatistics(info.getName(), 0, 0.0, 0.0,
+                Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY);
+        }
+        double variance = real.getVariance();
+        double m2 = real.getCount() > 1 && Double.isFinite(variance) ? variance * (real.getCount() - 1) : 0.0;
+        return new OnlineLearner.FeatureStatistics(info.getName(), real.getCount(), real.getMean(), m2,
+            real.getMin(), real.getMax());
+    }
+
+    /** Exists only to reach {@code LinearSGDTrainer}'s protected factory for {@link LinearSGDModel}. */
+    private static final class ModelMaker extends LinearSGDTrainer {
+        ModelMaker(double learningRate) {
+            super(new LogMulticlass(), new AdaGrad(learningRate), 1, 1L);
+        }
+
+        LinearSGDModel make(String name, ModelProvenance provenance, ImmutableFeatureMap featureMap,
+                            ImmutableOutputInfo<Label> outputInfo, LinearParameters parameters) {
+            return createModel(name, provenance, featureMap, outputInfo, parameters);
+        }
+    }
+}

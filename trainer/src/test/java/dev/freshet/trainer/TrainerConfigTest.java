@@ -1,0 +1,48 @@
+package dev.freshet.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+class TrainerConfigTest {
+    @Test
+    void appliesTheDocumentedDefaults() {
+        TrainerConfig config = new TrainerConfig(Map.of("bootstrap.servers", "localhost:9092"));
+
+        assertThat(config.getString("topics.prefix")).isEqualTo("freshet.");
+        assertThat(config.getString("trainer.model.name")).isEqualTo("default");
+        assertThat(config.getList("trainer.labels")).isEqualTo(List.of("0", "1"));
+        assertThat(config.getDouble("trainer.learning.rate")).isEqualTo(0.1);
+        assertThat(config.getInt("trainer.publish.every.examples")).isEqualTo(1000);
+        assertThat(config.getLong("trainer.publish.interval.ms")).isEqualTo(1000L);
+        assertThat(config.getInt("trainer.retrain.window.examples")).isEqualTo(2000);
+        assertThat(config.getInt("trainer.retrain.epochs")).isEqualTo(3);
+    }
+
+    @Test
+    void rejectsASingleLabelNamingTheKey() {
+        assertThatThrownBy(() -> new TrainerConfig(Map.of("bootstrap.servers", "b:9092", "trainer.labels", "yes")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("trainer.labels").hasMessageContaining("yes");
+    }
+
+    @Test
+    void rejectsANegativeLearningRateNamingTheKey() {
+        assertThatThrownBy(() -> new TrainerConfig(
+                Map.of("bootstrap.servers", "b:9092", "trainer.learning.rate", "-1")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("trainer.learning.rate");
+    }
+
+    @Test
+    void requiresBootstrapServers() {
+        assertThatThrownBy(() -> new TrainerConfig(Map.of()))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("bootstrap.servers");
+    }
+}

@@ -1,0 +1,128 @@
+package dev.freshet.trainer.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.freshet.proto.features.v1.TrainingExample;
+import dev.freshet.proto.registry.v1.Command;
+import dev.freshet.proto.registry.v1.ModelVersion;
+import org.junit.jupiter.api.Test;
+
+class LearningSessionTest {
+    private static final LearningSession.Settings SETTINGS = new LearningSession.Settings("default",
+        List.of("0", "1"), 0.1, 1e-5, 100, 60_000, 500, 2, "t.training-examples");
+
+    private static TrainingExample example(double x, String label) {
+        return TrainingExample.newBuilder().setRequestId("r").putFeatures("x", x).setLabel(label).build();
+    }
+
+    private static void learnSome(LearningSession session, int n, long firstOffset) {
+        for (int i = 0; i < n; i++) {
+            double x = (i % 7) - 3;
+            session.learn(example(x, x > 0 ? "1" : "0"), 0, firstOffset + i);
+        }
+    }
+
+    private static ModelVersion publish(LearningSession session) {
+        LearningSession.PendingVersion pending = session.prepareVersion(1000);
+        session.published(pending, 1000);
+        return pending.version();
+    }
+
+    @Test
+    void countsAndSkipsAnExampleWithAnUnknownLabel() {
+        LearningSession session = new LearningSession(SETTINGS, 0);
+        session.learn(example(1.0, "2"), 0, 0);
+        session.learn(example(1.0, "1"), 0, 1);
+
+        assertThat(session.stats().examplesSkipped()).containsEntry("unknown_label", 1L);
+        assertThat(session.stats().examplesSeen()).isEqualTo(1);
+        assertThat(session.nextOffsets()).containsEntry(0, 2L);
+    }
+
+    @Test
+    void countsAndSkipsAnExampleWithANonFiniteFeature() {
+        LearningSession session = new LearningSession(SETTINGS, 0);
+        session.learn(example(Double.NaN, "1"), 0, 0);
+
+        assertThat(session.stats().examplesSkipped()).containsEntry("non_finite_feature", 1L);
+        assertThat(session.stats().examplesSeen()).isZero();
+    }
+
+    @Test
+    void publishesAfterTheConfiguredNumberOfExamplesWithLineageOffsetsAndMetrics() {
+        LearningSession session = new LearningSession(SETTINGS, 0);
+        learnSome(session, 99, 0);
+        assertThat(session.publishDue(1)).isFalse();
+        learnSome(session, 1, 99);
+        assertThat(session.publishDue(1)).isTrue();
+
+        ModelVersion v1 = publish(session);
+        learnSome(session, 100, 100);
+        ModelVersion v2 = publish(session);
+
+        assertThat(v1.getVersion()).isEqualTo(1);
+        assertThat(v1.getParentVersion()).isZero();
+        assertThat(v2.getVersion()).isEqualTo(2);
+        assertThat(v2.getParentVersion()).isEqualTo(1);
+        assertThat(v2.getInputOffsetsMap()).containsEntry(0, 200L);
+        assertThat(v2.getExamplesSeen()).isEqualTo(200);
+        assertThat(v2.getMetricsMap()).containsEntry("examples_since_parent", 100.0)
+            .containsKeys("prequential_accuracy_since_parent", "prequential_log_loss_since_parent",
+                "prequential_accuracy_window", "prequential_log_loss_window");
+        assertThat(v2.getMetricsMap().get("prequential_log_loss_since_parent")).isPositive();
+        assertThat(v2.getHyperparametersMap()).containsEntry("optimiser", "AdaGrad").containsKey("learning_rate");
+    }
+
+    @Test
+    void rollbackRestoresTheSnapshotOfTheRestoreVersion() {
+        LearningSession session = new LearningSession(SETTINGS, 0);
+        learnSome(session, 100, 0);
+        publish(session);
+        double[] atV1 = session.learner().predictProbabilities(Map.of("x", 2.0));
+        learnSome(session, 100, 100);
+        publish(session);
+
+        session.onCommand(Command.newBuilder().setType(Command.Type.ROLLBACK).setModel("default")
+            .setTargetVersion(2).setRestoreVersion(1).setReason("accuracy fell").build(), 2000, true);
+        learnSome(session, 1, 200);
+        ModelVersion v3 = publish(session);
+
+        assertThat(v3.getParentVersion()).isEqualTo(1);
+        assertThat(v3.getVersion()).isEqualTo(3);
+        assertThat(session.learner().examplesLearned()).isEqualTo(101);
+        assertThat(atV1).isNotNull();
+    }
+
+    @Test
+    void retrainBuildsAFreshVersionFromTheWindowWithTheReason() {
+        LearningSession session = new LearningSession(SETTINGS, 0);
+        learnSome(session, 100, 0);
+        publish(session);
+        learnSome(session, 700, 100);
+
+        Optional<LearningSession.PendingVersion> pending = session.onCommand(Command.newBuilder()
+            .setType(Command.Type.RETRAIN).setModel("default").setReason("drift on x").build(), 3000, true);
+
+        assertThat(pending).isPresent();
+        ModelVersion retrained = pending.get().version();
+        assertThat(retrained.getOrigin()).isEqualTo(ModelVersion.Origin.RETRAIN);
+        assertThat(retrained.getNote()).isEqualTo("drift on x");
+        assertThat(retrained.getExamplesSeen()).isEqualTo(500);
+        assertThat(retrained.getMetricsMap()).containsEntry("retrain_window_examples", 500.0);
+    }
+
+    @Test
+    void retrainCommandsReadAtStartupOnlyBarAndNeverRetrain() {
+        LearningSession session = new LearningSession(SETTINGS, 0);
+        learnSome(session, 100, 0);
+
+        Optional<LearningSession.PendingVersion> pending = session.onCommand(Command.newBuilder()
+            .setType(Command.Type.RETRAIN).setModel("default").setReason("old").build(), 3000, false);
+
+        assertThat(pending).isEmpty();
+    }
+}
