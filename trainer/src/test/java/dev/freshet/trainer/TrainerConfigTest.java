@@ -17,7 +17,7 @@ class TrainerConfigTest {
         assertThat(config.getString("topics.prefix")).isEqualTo("freshet.");
         assertThat(config.getString("trainer.model.name")).isEqualTo("default");
         assertThat(config.getList("trainer.labels")).isEqualTo(List.of("0", "1"));
-        assertThat(config.getDouble("trainer.learning.rate")).isEqualTo(0.1);
+        assertThat(config.getDouble("trainer.learning.rate")).isEqualTo(0.5);
         assertThat(config.getInt("trainer.publish.every.examples")).isEqualTo(1000);
         assertThat(config.getLong("trainer.publish.interval.ms")).isEqualTo(1000L);
         assertThat(config.getInt("trainer.retrain.window.examples")).isEqualTo(2000);
