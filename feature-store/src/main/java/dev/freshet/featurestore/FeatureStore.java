@@ -43,7 +43,8 @@ public final class FeatureStore implements AutoCloseable {
     private final Duration closeTimeout;
     private final Path temporaryStateDir;
     private final ScheduledExecutorService summary;
-    private final AtomicReference<FeatureStoreStats> lastSummary = new AtomicReference<>();
+    private final AtomicReference<FeatureStoreStats> lastSummary = new AtomicReference<>(
+        new FeatureStoreStats(0, 0, java.util.Map.of(), 0, 0, 0));
     private boolean closed;
 
     private FeatureStore(FeatureView view, KafkaStreams streams, Counters counters, Duration closeTimeout,
