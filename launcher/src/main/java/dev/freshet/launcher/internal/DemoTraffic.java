@@ -8,6 +8,7 @@ import java.util.Deque;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -46,7 +47,7 @@ final class DemoTraffic implements AutoCloseable {
     private final ScheduledExecutorService labelScheduler =
         Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "freshet-demo-labels"));
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    private final java.util.SplittableRandom delays;
+    private final SplittableRandom delays;
 
     private final Map<SyntheticStream.Kind, LongAdder> produced = new EnumMap<>(SyntheticStream.Kind.class);
     private final LongAdder predictionsServed = new LongAdder();
@@ -61,7 +62,7 @@ final class DemoTraffic implements AutoCloseable {
     DemoTraffic(long seed, int entities, KafkaProducer<String, String> producer, String eventsTopic, String labelsTopic,
                 ManagedChannel channel) {
         this.stream = new SyntheticStream(seed, entities);
-        this.delays = new java.util.SplittableRandom(seed ^ 0x5DEECE66DL);
+        this.delays = new SplittableRandom(seed ^ 0x5DEECE66DL);
         this.producer = producer;
         this.eventsTopic = eventsTopic;
         this.labelsTopic = labelsTopic;

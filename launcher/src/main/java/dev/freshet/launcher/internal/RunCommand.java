@@ -81,9 +81,17 @@ public final class RunCommand implements Callable<Integer> {
             System.out.println("Started an embedded Kafka broker at " + broker.bootstrapServers()
                 + "; other processes can join with --bootstrap-servers " + broker.bootstrapServers());
         }
-        ensureTopics(props, launcherConfig);
         CountDownLatch stopped = new CountDownLatch(1);
-        Platform platform = Platform.start(props, selected);
+        Platform platform;
+        try {
+            ensureTopics(props, launcherConfig);
+            platform = Platform.start(props, selected);
+        } catch (RuntimeException e) {
+            if (broker != null) {
+                broker.close();
+            }
+            throw e;
+        }
         EmbeddedKafkaBroker startedBroker = broker;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("Stopping {}.", selected);
