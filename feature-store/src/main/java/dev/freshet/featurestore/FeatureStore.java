@@ -6,22 +6,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import dev.freshet.featurestore.internal.streams.Counters;
 import dev.freshet.featurestore.internal.streams.FeatureStoreTopology;
 import dev.freshet.featurestore.internal.streams.Topics;
+import dev.freshet.featurestore.internal.view.EntityState;
+import dev.freshet.featurestore.internal.view.EntityStateCodec;
+import dev.freshet.featurestore.internal.view.FeatureComputer;
 import dev.freshet.featurestore.internal.view.FeatureViewParser;
+import dev.freshet.proto.features.v1.FeatureVector;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +53,8 @@ public final class FeatureStore implements AutoCloseable {
     private static final Duration SUMMARY_INTERVAL = Duration.ofMinutes(1);
 
     private final FeatureView view;
+    private final FeatureComputer computer;
+    private volatile ReadOnlyKeyValueStore<String, byte[]> entityStates;
     private final KafkaStreams streams;
     private final Counters counters;
     private final Duration closeTimeout;
@@ -50,6 +67,7 @@ public final class FeatureStore implements AutoCloseable {
     private FeatureStore(FeatureView view, KafkaStreams streams, Counters counters, Duration closeTimeout,
             Path temporaryStateDir) {
         this.view = view;
+        this.computer = new FeatureComputer(view);
         this.streams = streams;
         this.counters = counters;
         this.closeTimeout = closeTimeout;
@@ -90,7 +108,8 @@ public final class FeatureStore implements AutoCloseable {
 
         Counters counters = new Counters();
         KafkaStreams streams = new KafkaStreams(
-            FeatureStoreTopology.build(view, topics, labelWaitMs, counters), streamsProps);
+            FeatureStoreTopology.build(view, topics, labelWaitMs, counters,
+                view.label() == null ? 0 : partitionsOf(streamsProps, topics.events())), streamsProps);
         streams.setUncaughtExceptionHandler(e -> {
             // Bad input is dead-lettered before it can get here, so this is a fault an operator must see.
             log.error("The feature store '{}' stopped processing after an unexpected failure.", topics.applicationId(),
@@ -111,6 +130,47 @@ public final class FeatureStore implements AutoCloseable {
     /** The registered feature view. Never null. */
     public FeatureView view() {
         return view;
+    }
+
+    /**
+     * The entity's current features, read in-process from this instance's entity-state store (RocksDB): the same
+     * values as the newest feature vector written for it. Thread-safe.
+     *
+     * @return the vector, or empty when no event of the entity is in a partition this instance holds
+     * @throws FeatureStoreException when the store is not queryable yet (starting, restoring or rebalancing)
+     */
+    public Optional<FeatureVector> onlineFeatures(String entityId) {
+        ReadOnlyKeyValueStore<String, byte[]> store = entityStates;
+        if (store == null) {
+            try {
+                store = streams.store(StoreQueryParameters.fromNameAndType(FeatureStoreTopology.ENTITY_STATE_STORE,
+                    QueryableStoreTypes.keyValueStore()));
+            } catch (InvalidStateStoreException e) {
+                throw new FeatureStoreException("The feature store is not queryable yet (state " + streams.state()
+                    + "); retry once it is RUNNING.", e);
+            }
+            entityStates = store;
+        }
+        byte[] stored;
+        try {
+            stored = store.get(entityId);
+        } catch (InvalidStateStoreException e) {
+            // A rebalance moved the partitions; the next call looks the store up again.
+            entityStates = null;
+            throw new FeatureStoreException("The feature store is rebalancing (state " + streams.state()
+                + "); retry shortly.", e);
+        }
+        if (stored == null) {
+            return Optional.empty();
+        }
+        EntityState state = EntityStateCodec.decode(stored);
+        return Optional.of(FeatureVector.newBuilder()
+            .setEntityId(entityId)
+            .setView(view.name())
+            .setViewVersion(view.version())
+            .setEventTimeMs(state.newestEventTimeMs())
+            .putAllValues(computer.features(state))
+            .build());
     }
 
     /** Counts since this instance started. Never null. */
@@ -150,6 +210,32 @@ public final class FeatureStore implements AutoCloseable {
                     + "{} labels in, {} training examples out, {} predictions expired unlabelled.", view.name(),
                 now.eventsIn(), now.featureVectorsOut(), now.deadLettered(), now.labelsIn(),
                 now.trainingExamplesOut(), now.predictionsExpiredUnlabelled());
+        }
+    }
+
+    /** The partition count of a topic; the label feature's repartition topics must match the events topic's. */
+    private static int partitionsOf(Properties streamsProps, String topic) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                streamsProps.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
+            while (true) {
+                try {
+                    return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                        .partitions().size();
+                } catch (ExecutionException e) {
+                    // A topic created a moment ago may not have reached every broker's metadata yet.
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new FeatureStoreException("Cannot read the partition count of the topic '" + topic + "' (" + e
+                + "); it must exist before the feature store starts.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FeatureStoreException("Interrupted while reading the partition count of '" + topic + "'.", e);
         }
     }
 

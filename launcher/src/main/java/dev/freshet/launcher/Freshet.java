@@ -16,7 +16,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Freshet.Version.class,
     description = "Online machine learning on Kafka: streaming features, incremental training, hot-swapped gRPC scoring, drift monitoring.",
-    subcommands = {DemoCommand.class, RunCommand.class, Freshet.ConfigCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, Freshet.ConfigCommand.class, CommandLine.HelpCommand.class,
+        dev.freshet.launcher.internal.ReportCommand.class, dev.freshet.launcher.internal.ActionsCommand.class,
+        dev.freshet.launcher.internal.ReplayCommand.class, dev.freshet.launcher.internal.ServingAdminCommand.class,
+        dev.freshet.launcher.internal.ModelsCommand.class})
 public final class Freshet {
 
     private Freshet() {

@@ -1,9 +1,11 @@
 package dev.freshet.monitor;
 
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
 
 import dev.freshet.monitor.internal.MonitorRuntime;
+import dev.freshet.monitor.internal.OneShotRead;
 
 /**
  * Watches one model in production: accuracy per model version from late labels, drift of the features it
@@ -13,6 +15,9 @@ import dev.freshet.monitor.internal.MonitorRuntime;
  * <p>Reads {@code <prefix>training-examples}, {@code <prefix>predictions}, {@code <prefix>models} and
  * {@code <prefix>commands}; the topics must exist (the launcher creates them). Everything the monitor knows is
  * in memory and covers what it read since it started (see {@link MonitorReport#monitoringSinceMs()}).
+ *
+ * <p>With {@code monitor.http.port} set, it also serves its report live over HTTP (HTML, JSON, Prometheus);
+ * {@link #readOnce} makes the same report from the topics without a running monitor.
  *
  * <p>Thread-safe: {@link #report()} may be called from any thread at any time, including after {@link #close()}
  * (it then returns the last state).
@@ -32,6 +37,28 @@ public final class Monitor implements AutoCloseable {
      */
     public static Monitor start(Map<String, ?> props) {
         return new Monitor(MonitorRuntime.start(new MonitorConfig(props), InstantSource.system()));
+    }
+
+    /**
+     * Reads the topics of {@code props}' cluster and prefix from the beginning to their current end, once, with the
+     * monitor's own logic, and returns the report: accuracy, drift and every action recorded on the commands topic.
+     * Read-only: no consumer group, nothing committed, no command issued (drift found here is reported, not acted
+     * on). Blocks the calling thread.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException if a key is missing or has an invalid value
+     * @throws org.apache.kafka.common.KafkaException         if a topic is missing or the end is not reached within
+     *                                                        {@code timeout}
+     */
+    public static MonitorReport readOnce(Map<String, ?> props, Duration timeout) {
+        return OneShotRead.read(new MonitorConfig(props), timeout);
+    }
+
+    /**
+     * The port the live report is served on ({@code monitor.http.port}; useful when it was 0), or -1 when it is
+     * disabled.
+     */
+    public int httpPort() {
+        return runtime.httpPort();
     }
 
     /** An immutable snapshot of everything observed so far; never null. */

@@ -64,8 +64,9 @@ public final class MonitorConfig extends AbstractConfig {
     public static final String DRIFT_REFERENCE_EXAMPLES_CONFIG = "monitor.drift.reference.examples";
     public static final int DRIFT_REFERENCE_EXAMPLES_DEFAULT = 1000;
     private static final String DRIFT_REFERENCE_EXAMPLES_DOC =
-        "Size of the drift reference window: the first this-many training examples after start or after the "
-        + "last RETRAIN.";
+        "Size of the drift reference window: the first this-many training examples after start, or after the "
+        + "last RETRAIN for feature drift or by someone else (a retrain for an error-rate change or the accuracy "
+        + "floor keeps the reference, so that the drifted feature is still found).";
 
     public static final String DRIFT_WINDOW_EXAMPLES_CONFIG = "monitor.drift.window.examples";
     public static final int DRIFT_WINDOW_EXAMPLES_DEFAULT = 1000;
@@ -95,6 +96,42 @@ public final class MonitorConfig extends AbstractConfig {
     private static final String ACCURACY_WINDOW_EXAMPLES_DOC =
         "Number of most recent labelled predictions the rolling accuracy is computed over.";
 
+    public static final String POSITIVE_LABEL_CONFIG = "monitor.positive.label";
+    public static final String POSITIVE_LABEL_DEFAULT = "1";
+    private static final String POSITIVE_LABEL_DOC =
+        "The label whose predicted probability is the model's score: log loss, AUC, calibration and score drift "
+        + "use class_probabilities[this].";
+
+    public static final String REPORT_WINDOW_MS_CONFIG = "monitor.report.window.ms";
+    public static final long REPORT_WINDOW_MS_DEFAULT = 10_000L;
+    private static final String REPORT_WINDOW_MS_DOC =
+        "Width of the time windows (by prediction time) over which accuracy, log loss and AUC are reported per "
+        + "version.";
+
+    public static final String HTTP_PORT_CONFIG = "monitor.http.port";
+    public static final int HTTP_PORT_DEFAULT = -1;
+    private static final String HTTP_PORT_DOC =
+        "Port of the live report over HTTP (/ the HTML page, /report.json, /metrics for Prometheus), on all "
+        + "interfaces; -1 disables it, 0 picks a free port (logged at startup).";
+
+    public static final String CHANGE_DETECTOR_CONFIG = "monitor.change.detector";
+    public static final String CHANGE_DETECTOR_DEFAULT = "page-hinkley";
+    private static final String CHANGE_DETECTOR_DOC =
+        "Change detector on the error stream (1 wrong, 0 right per labelled prediction) for abrupt concept drift: "
+        + "page-hinkley (delta 0.005, lambda 50), adwin (delta 0.002) or none. An alarm orders a RETRAIN (within "
+        + "the cooldown) unless a ROLLBACK follows within 100 labelled predictions; tune it in monitor.policy.file.";
+
+    public static final String RETRAIN_ACCURACY_BELOW_CONFIG = "monitor.retrain.accuracy.below";
+    private static final String RETRAIN_ACCURACY_BELOW_DOC =
+        "Order a RETRAIN when the rolling accuracy over a full monitor.accuracy.window.examples window falls below "
+        + "this (within the cooldown; again only after a whole new window); 0 turns it off.";
+
+    public static final String POLICY_FILE_CONFIG = "monitor.policy.file";
+    private static final String POLICY_FILE_DOC =
+        "A YAML file declaring the retrain and rollback policies (retrain: cooldown, drift, error_change; rollback: "
+        + "min_samples, margin, z, input_shift_guard); what it sets wins over the monitor.* keys. Empty: the keys "
+        + "alone. Validated at start; see the README for the format.";
+
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
         .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
             new ConfigDef.NonEmptyString(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
@@ -120,7 +157,18 @@ public final class MonitorConfig extends AbstractConfig {
         .define(RETRAIN_COOLDOWN_MS_CONFIG, Type.LONG, RETRAIN_COOLDOWN_MS_DEFAULT, Range.atLeast(0),
             Importance.MEDIUM, RETRAIN_COOLDOWN_MS_DOC)
         .define(ACCURACY_WINDOW_EXAMPLES_CONFIG, Type.INT, ACCURACY_WINDOW_EXAMPLES_DEFAULT, Range.atLeast(1),
-            Importance.LOW, ACCURACY_WINDOW_EXAMPLES_DOC);
+            Importance.LOW, ACCURACY_WINDOW_EXAMPLES_DOC)
+        .define(POSITIVE_LABEL_CONFIG, Type.STRING, POSITIVE_LABEL_DEFAULT, new ConfigDef.NonEmptyString(),
+            Importance.LOW, POSITIVE_LABEL_DOC)
+        .define(REPORT_WINDOW_MS_CONFIG, Type.LONG, REPORT_WINDOW_MS_DEFAULT, Range.atLeast(1),
+            Importance.LOW, REPORT_WINDOW_MS_DOC)
+        .define(CHANGE_DETECTOR_CONFIG, Type.STRING, CHANGE_DETECTOR_DEFAULT,
+            ConfigDef.ValidString.in("page-hinkley", "adwin", "none"), Importance.MEDIUM, CHANGE_DETECTOR_DOC)
+        .define(RETRAIN_ACCURACY_BELOW_CONFIG, Type.DOUBLE, 0.0, Range.between(0.0, 1.0), Importance.MEDIUM,
+            RETRAIN_ACCURACY_BELOW_DOC)
+        .define(POLICY_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, POLICY_FILE_DOC)
+        .define(HTTP_PORT_CONFIG, Type.INT, HTTP_PORT_DEFAULT, Range.between(-1, 65_535),
+            Importance.MEDIUM, HTTP_PORT_DOC);
 
     /**
      * Parses and validates {@code props}.

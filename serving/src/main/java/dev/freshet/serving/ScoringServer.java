@@ -8,7 +8,9 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerBuilder;
 
 /**
- * A running gRPC scoring server: the {@code PredictionService}, gRPC health checking and server reflection.
+ * A running gRPC scoring server: the {@code PredictionService} (Predict, PredictBatch, PredictStream), the
+ * token-protected {@code AdminService} (status, pin, unpin, rollback, promote), gRPC health checking, server
+ * reflection, and optionally a Prometheus endpoint ({@code serving.metrics.port}).
  *
  * <p>It keeps a local replica of the {@code <prefix>features} topic, serves the newest non-barred version of
  * {@code serving.model.name} from the {@code <prefix>models} topic (hot-swapped as versions arrive, rolled back
@@ -47,13 +49,22 @@ public final class ScoringServer implements AutoCloseable {
         return engine.port();
     }
 
+    /**
+     * The port of the Prometheus endpoint ({@code GET /metrics}): the chosen one when {@code serving.metrics.port}
+     * is 0, -1 when the endpoint is off (the default).
+     */
+    public int metricsPort() {
+        return engine.metricsPort();
+    }
+
     /** A snapshot of what the server has done so far. Never null; thread-safe. */
     public ServingStats stats() {
         return engine.stats();
     }
 
     /**
-     * Stops the server in order: health NOT_SERVING, stop accepting calls, wait up to
+     * Stops the server in order: health NOT_SERVING, stop accepting calls, end open PredictStreams with
+     * UNAVAILABLE once their in-flight message is answered, wait up to
      * {@code serving.shutdown.grace.ms} for in-flight calls, cancel the rest, flush and close the prediction log,
      * stop reading topics, close the local replica. Idempotent; bounded in time.
      */

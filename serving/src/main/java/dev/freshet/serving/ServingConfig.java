@@ -45,6 +45,41 @@ public final class ServingConfig extends AbstractConfig {
     private static final String SHUTDOWN_GRACE_MS_DOC =
         "On close, how long in-flight Predict calls may take to finish before they are cancelled.";
 
+    public static final String BATCH_MAX_SIZE_CONFIG = "serving.batch.max.size";
+    public static final int BATCH_MAX_SIZE_DEFAULT = 1000;
+    private static final String BATCH_MAX_SIZE_DOC =
+        "Most requests one PredictBatch call may carry; a larger batch is refused with INVALID_ARGUMENT.";
+
+    public static final String ADMIN_TOKEN_CONFIG = "serving.admin.token";
+    private static final String ADMIN_TOKEN_DOC =
+        "Bearer token that admin calls (status, pin, unpin, rollback, promote) must present; changes made with it "
+        + "are recorded as issued by 'admin'. Empty (the default) and no serving.admin.token.file means admin "
+        + "calls are refused with PERMISSION_DENIED.";
+
+    public static final String ADMIN_TOKEN_FILE_CONFIG = "serving.admin.token.file";
+    private static final String ADMIN_TOKEN_FILE_DOC =
+        "File of admin tokens, one '<identity>:<token>' per line ('#' starts a comment); changes made with a token "
+        + "are recorded as issued by its identity. Read at start. Empty (the default) means none.";
+
+    public static final String METRICS_PORT_CONFIG = "serving.metrics.port";
+    public static final int METRICS_PORT_DEFAULT = -1;
+    private static final String METRICS_PORT_DOC =
+        "TCP port of the Prometheus endpoint (GET /metrics); -1 (the default) disables it, 0 picks any free port "
+        + "(read it back with ScoringServer.metricsPort()).";
+
+    public static final String ROLLOUT_MODE_CONFIG = "serving.rollout.mode";
+    public static final String ROLLOUT_MODE_DEFAULT = "none";
+    private static final String ROLLOUT_MODE_DOC =
+        "How a version newer than the champion is used. 'none': it becomes the champion as soon as it loads. "
+        + "'challenger': it answers serving.challenger.share of entities (the same entities every time) until "
+        + "promoted. 'shadow': it scores every request alongside the champion, which alone answers; both "
+        + "predictions are logged. In 'challenger' and 'shadow' the champion changes only by promote or pin.";
+
+    public static final String CHALLENGER_SHARE_CONFIG = "serving.challenger.share";
+    public static final double CHALLENGER_SHARE_DEFAULT = 0.1;
+    private static final String CHALLENGER_SHARE_DOC =
+        "In serving.rollout.mode=challenger, the fraction of entities (0.0 to 1.0) the challenger answers.";
+
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
         .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
             new ConfigDef.NonEmptyString(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
@@ -54,7 +89,18 @@ public final class ServingConfig extends AbstractConfig {
             Importance.HIGH, MODEL_NAME_DOC)
         .define(STATE_DIR_CONFIG, Type.STRING, "", Importance.MEDIUM, STATE_DIR_DOC)
         .define(SHUTDOWN_GRACE_MS_CONFIG, Type.LONG, SHUTDOWN_GRACE_MS_DEFAULT, Range.atLeast(0),
-            Importance.LOW, SHUTDOWN_GRACE_MS_DOC);
+            Importance.LOW, SHUTDOWN_GRACE_MS_DOC)
+        .define(BATCH_MAX_SIZE_CONFIG, Type.INT, BATCH_MAX_SIZE_DEFAULT, Range.between(1, 1_000_000),
+            Importance.LOW, BATCH_MAX_SIZE_DOC)
+        .define(ADMIN_TOKEN_CONFIG, Type.PASSWORD, "", Importance.MEDIUM, ADMIN_TOKEN_DOC)
+        .define(ADMIN_TOKEN_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, ADMIN_TOKEN_FILE_DOC)
+        .define(METRICS_PORT_CONFIG, Type.INT, METRICS_PORT_DEFAULT, Range.between(-1, 65535), Importance.MEDIUM,
+            METRICS_PORT_DOC)
+        .define(ROLLOUT_MODE_CONFIG, Type.STRING, ROLLOUT_MODE_DEFAULT,
+            ConfigDef.CaseInsensitiveValidString.in("none", "challenger", "shadow"), Importance.MEDIUM,
+            ROLLOUT_MODE_DOC)
+        .define(CHALLENGER_SHARE_CONFIG, Type.DOUBLE, CHALLENGER_SHARE_DEFAULT, Range.between(0.0, 1.0),
+            Importance.MEDIUM, CHALLENGER_SHARE_DOC);
 
     /**
      * Parses and validates {@code props}.

@@ -7,9 +7,12 @@ import io.grpc.Status;
 /**
  * A snapshot of what a {@link ScoringServer} has done since it started. Immutable.
  *
- * @param predictionsServed       Predict calls answered with a prediction (status OK)
- * @param failuresByStatus        Predict calls that ended with another status, by status code (never contains OK)
- * @param currentModelVersion     the version of the model being served now, 0 while none has loaded
+ * @param predictionsServed       calls (Predict, PredictBatch, PredictStream) that ended with status OK
+ * @param entitiesScored          predictions made: one per Predict, one per entity of a batch or stream
+ * @param failuresByStatus        calls that ended with another status, by status code (never contains OK);
+ *                                deadlines that passed count as DEADLINE_EXCEEDED, callers that left as CANCELLED
+ * @param currentModelVersion     the version of the model being served now (the champion), 0 while none has loaded
+ * @param challengerModelVersion  the challenger's version in challenger or shadow rollout mode, 0 when none
  * @param newestPublishedVersion  the newest version of the served model seen in the registry, barred or not
  *                                (0 while none); differs from {@code currentModelVersion} after a rollback or
  *                                while a new version loads
@@ -19,8 +22,10 @@ import io.grpc.Status;
  */
 public record ServingStats(
         long predictionsServed,
+        long entitiesScored,
         Map<Status.Code, Long> failuresByStatus,
         long currentModelVersion,
+        long challengerModelVersion,
         long newestPublishedVersion,
         long swaps,
         long featureVectorsReplicated,

@@ -32,6 +32,7 @@ class HotSwapIT {
 
             AtomicBoolean stop = new AtomicBoolean();
             ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<Long> latenciesMicros = new ConcurrentLinkedQueue<>();
             List<List<Long>> versionsSeen = new ArrayList<>();
             CountDownLatch allSawLast = new CountDownLatch(CLIENTS);
             List<Thread> clients = new ArrayList<>();
@@ -43,7 +44,9 @@ class HotSwapIT {
                     boolean counted = false;
                     while (!stop.get()) {
                         try {
+                            long start = System.nanoTime();
                             long version = fixture.predictions.predict(request).getModelVersion();
+                            latenciesMicros.add((System.nanoTime() - start) / 1000);
                             seen.add(version);
                             if (version == VERSIONS && !counted) {
                                 counted = true;
@@ -69,6 +72,11 @@ class HotSwapIT {
             }
 
             assertThat(failures).isEmpty();
+            // Versions load off the request path, so the tail stays far below a model load plus warm-up even on
+            // a busy CI machine; a swap that blocked callers would show here.
+            long[] sorted = latenciesMicros.stream().mapToLong(Long::longValue).sorted().toArray();
+            assertThat(sorted[(int) (sorted.length * 0.99)]).as("p99 latency (us) over %d calls during %d swaps",
+                sorted.length, VERSIONS - 1).isLessThan(250_000);
             for (List<Long> seen : versionsSeen) {
                 assertThat(seen).isSorted().endsWith((long) VERSIONS);
             }

@@ -15,6 +15,7 @@ import dev.freshet.proto.serving.v1.FieldValue;
 import dev.freshet.proto.serving.v1.PredictRequest;
 import dev.freshet.proto.serving.v1.PredictResponse;
 import dev.freshet.proto.serving.v1.PredictionLogEntry;
+import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
 import io.grpc.Status;
@@ -199,6 +200,48 @@ class ScoringServerIT {
         assertThat(records).hasSize(calls);
         assertThat(fixture.server.stats().predictionLogFailures()).isZero();
         assertThat(fixture.server.stats().predictionsServed()).isEqualTo(calls);
+        fixture.start(); // so that @AfterEach has something to stop
+    }
+
+    @Test
+    void closeEndsOpenStreamsWithUnavailableAfterTheirAnswersWithoutWaitingOutTheGracePeriod() throws Exception {
+        fixture.publish(1, 0, model);
+        fixture.awaitServing(1);
+        List<PredictResponse> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
+        io.grpc.stub.StreamObserver<PredictRequest> requests = PredictionServiceGrpc.newStub(fixture.channel)
+            .predictStream(new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(PredictResponse value) {
+                    answers.add(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    ended.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    ended.complete(null);
+                }
+            });
+        requests.onNext(ServingFixture.request("u-1").setRequestId("before-close").build());
+        KafkaTestCluster.await("the first answer", ServingFixture.TIMEOUT, () -> answers.size() == 1);
+
+        long start = System.nanoTime();
+        fixture.server.close();
+        long closeMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(closeMs).as("close() took %d ms; the grace period is 2000 ms", closeMs).isLessThan(1500);
+        assertThatThrownBy(() -> ended.get(5, java.util.concurrent.TimeUnit.SECONDS)).cause()
+            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(e.getStatus().getDescription()).startsWith("this serving instance is shutting down; "
+                    + "reopen the stream on another instance");
+            });
+        assertThat(answers).extracting(PredictResponse::getRequestId).containsExactly("before-close");
+        fixture.channel.shutdownNow();
         fixture.start(); // so that @AfterEach has something to stop
     }
 

@@ -37,7 +37,9 @@ class ServingConfigTest {
     @Test
     void documentsEveryKey() {
         assertThat(ServingConfig.configDef().names()).containsExactlyInAnyOrder("bootstrap.servers", "topics.prefix",
-            "serving.port", "serving.model.name", "serving.state.dir", "serving.shutdown.grace.ms");
+            "serving.port", "serving.model.name", "serving.state.dir", "serving.shutdown.grace.ms", "serving.batch.max.size",
+            "serving.admin.token", "serving.admin.token.file", "serving.metrics.port", "serving.rollout.mode",
+            "serving.challenger.share");
         ServingConfig.configDef().configKeys().values()
             .forEach(key -> assertThat(key.documentation).as(key.name).isNotBlank());
     }

@@ -39,9 +39,17 @@ final class ServingFixture implements AutoCloseable {
     PredictionServiceGrpc.PredictionServiceBlockingStub predictions;
     HealthGrpc.HealthBlockingStub health;
 
+    private final Map<String, Object> extraProps;
+
     ServingFixture(KafkaTestCluster cluster, Path stateDir) {
+        this(cluster, stateDir, Map.of());
+    }
+
+    /** With {@code extraProps} added to (or replacing) the default server config. */
+    ServingFixture(KafkaTestCluster cluster, Path stateDir, Map<String, ?> extraProps) {
         this.cluster = cluster;
         this.stateDir = stateDir;
+        this.extraProps = Map.copyOf(extraProps);
         cluster.createTopics(prefix + "features", prefix + "models", prefix + "commands", prefix + "predictions");
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrapServers()),
             new StringSerializer(), new ByteArraySerializer());
@@ -54,6 +62,7 @@ final class ServingFixture implements AutoCloseable {
         props.put("topics.prefix", prefix);
         props.put("serving.state.dir", stateDir.toString());
         props.put("serving.shutdown.grace.ms", 2000L);
+        props.putAll(extraProps);
         return props;
     }
 

@@ -9,9 +9,10 @@ import dev.freshet.trainer.internal.TrainerLoop;
  * Learns a classifier online from {@code <prefix>training-examples} and publishes its versions to
  * {@code <prefix>models}; obeys ROLLBACK and RETRAIN from {@code <prefix>commands}.
  *
- * <p>Each training example is first scored (prequential evaluation), then learned (logistic loss, AdaGrad, L2, on
- * features standardised online). A new version, a stock Tribuo {@code LinearSGDModel} that takes raw features, is
- * published after {@code trainer.publish.every.examples} examples or every {@code trainer.publish.interval.ms}.
+ * <p>Each training example is first scored (prequential evaluation), then learned ({@code trainer.objective} with
+ * {@code trainer.optimiser} and L2, on features standardised online). A new version, a stock Tribuo
+ * {@code LinearSGDModel} that takes raw features and carries the trainer's checkpoint, is published (in a Kafka
+ * transaction with the consumed offsets) after {@code trainer.publish.every.examples} examples or every {@code trainer.publish.interval.ms}.
  * On startup the trainer continues from the newest non-barred version in the registry, if any.
  *
  * <p>All learning happens on one background thread; {@link #stats()} and {@link #close()} may be called from any
@@ -30,7 +31,8 @@ public final class Trainer implements AutoCloseable {
      * @param props configuration, see {@link TrainerConfig#configDef()}
      * @return a running trainer; close it to stop
      * @throws org.apache.kafka.common.config.ConfigException if the configuration is invalid
-     * @throws TrainerException if the models or commands topic is missing or Kafka cannot be reached
+     * @throws TrainerException if the training-examples, models or commands topic is missing or Kafka cannot be
+     *     reached
      */
     public static Trainer start(Map<String, ?> props) {
         return new Trainer(new TrainerLoop(new TrainerConfig(props), InstantSource.system()));

@@ -27,9 +27,35 @@ public final class TrainerConfig extends AbstractConfig {
     private static final String LABELS_DOC = "Class labels the model predicts, in the order of their ids in published "
         + "models. Training examples with any other label are counted as skipped and logged.";
 
+    public static final String OBJECTIVE_CONFIG = "trainer.objective";
+    private static final String OBJECTIVE_DOC = "Loss the classifier minimises: 'logistic' (softmax log loss) or 'hinge' "
+        + "(multiclass hinge, a linear SVM). Published models map scores to probabilities with softmax either way.";
+
+    public static final String OPTIMISER_CONFIG = "trainer.optimiser";
+    private static final String OPTIMISER_DOC = "Gradient update rule: 'adagrad', 'sgd' (plain SGD with "
+        + "trainer.learning.rate.schedule) or 'adam' (Kingma and Ba, with bias correction; Tribuo 4.3.2's Adam is not "
+        + "used since it multiplies by the second moment where it should divide).";
+
     public static final String LEARNING_RATE_CONFIG = "trainer.learning.rate";
-    private static final String LEARNING_RATE_DOC = "AdaGrad's base learning rate (features are standardised online, so one rate suits most streams; "
-        + "0.5 reached the demo's accuracy in half the examples 0.1 needed).";
+    private static final String LEARNING_RATE_DOC = "Base learning rate. Unset: 0.5 for adagrad and sgd (features are "
+        + "standardised online, so one rate suits most streams; 0.5 reached the demo's accuracy in half the examples "
+        + "0.1 needed), 0.01 for adam.";
+
+    public static final String LEARNING_RATE_SCHEDULE_CONFIG = "trainer.learning.rate.schedule";
+    private static final String LEARNING_RATE_SCHEDULE_DOC = "Only with trainer.optimiser=sgd: the rate at step t is "
+        + "the base rate ('constant'), the base rate / sqrt(t) ('inverse_sqrt') or the base rate / t ('inverse').";
+
+    public static final String ADAM_BETA1_CONFIG = "trainer.adam.beta1";
+    private static final String ADAM_BETA1_DOC = "Only with trainer.optimiser=adam: decay of the first-moment (mean) "
+        + "estimate.";
+
+    public static final String ADAM_BETA2_CONFIG = "trainer.adam.beta2";
+    private static final String ADAM_BETA2_DOC = "Only with trainer.optimiser=adam: decay of the second-moment "
+        + "(uncentred variance) estimate.";
+
+    public static final String ADAM_EPSILON_CONFIG = "trainer.adam.epsilon";
+    private static final String ADAM_EPSILON_DOC = "Only with trainer.optimiser=adam: added to the root of the "
+        + "second moment to keep steps finite.";
 
     public static final String L2_CONFIG = "trainer.l2";
     private static final String L2_DOC = "L2 penalty per example on the standardised weights (not on the bias).";
@@ -56,8 +82,19 @@ public final class TrainerConfig extends AbstractConfig {
         .define(MODEL_NAME_CONFIG, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.HIGH,
             MODEL_NAME_DOC)
         .define(LABELS_CONFIG, Type.LIST, "0,1", new DistinctLabels(), Importance.HIGH, LABELS_DOC)
-        .define(LEARNING_RATE_CONFIG, Type.DOUBLE, 0.5, Range.between(1e-9, 100.0), Importance.MEDIUM,
+        .define(OBJECTIVE_CONFIG, Type.STRING, "logistic", ConfigDef.ValidString.in("logistic", "hinge"),
+            Importance.MEDIUM, OBJECTIVE_DOC)
+        .define(OPTIMISER_CONFIG, Type.STRING, "adagrad", ConfigDef.ValidString.in("adagrad", "sgd", "adam"),
+            Importance.MEDIUM, OPTIMISER_DOC)
+        .define(LEARNING_RATE_CONFIG, Type.DOUBLE, null, new OptionalRange(1e-9, 100.0), Importance.MEDIUM,
             LEARNING_RATE_DOC)
+        .define(LEARNING_RATE_SCHEDULE_CONFIG, Type.STRING, "inverse_sqrt",
+            ConfigDef.ValidString.in("constant", "inverse_sqrt", "inverse"), Importance.LOW,
+            LEARNING_RATE_SCHEDULE_DOC)
+        .define(ADAM_BETA1_CONFIG, Type.DOUBLE, 0.9, Range.between(0.0, 0.999999), Importance.LOW, ADAM_BETA1_DOC)
+        .define(ADAM_BETA2_CONFIG, Type.DOUBLE, 0.999, Range.between(0.0, 0.999999999), Importance.LOW,
+            ADAM_BETA2_DOC)
+        .define(ADAM_EPSILON_CONFIG, Type.DOUBLE, 1e-8, Range.between(1e-12, 1.0), Importance.LOW, ADAM_EPSILON_DOC)
         .define(L2_CONFIG, Type.DOUBLE, 1e-5, Range.between(0.0, 10.0), Importance.LOW, L2_DOC)
         .define(PUBLISH_EVERY_EXAMPLES_CONFIG, Type.INT, 1000, Range.atLeast(1), Importance.MEDIUM,
             PUBLISH_EVERY_EXAMPLES_DOC)
@@ -73,11 +110,54 @@ public final class TrainerConfig extends AbstractConfig {
      */
     public TrainerConfig(Map<String, ?> props) {
         super(CONFIG, props);
+        String optimiser = getString(OPTIMISER_CONFIG);
+        requireOnlyWith(LEARNING_RATE_SCHEDULE_CONFIG, optimiser, "sgd");
+        requireOnlyWith(ADAM_BETA1_CONFIG, optimiser, "adam");
+        requireOnlyWith(ADAM_BETA2_CONFIG, optimiser, "adam");
+        requireOnlyWith(ADAM_EPSILON_CONFIG, optimiser, "adam");
+    }
+
+    /** A key that only one optimiser reads is refused with another, rather than silently ignored. */
+    private void requireOnlyWith(String key, String optimiser, String reader) {
+        if (originals().containsKey(key) && !reader.equals(optimiser)) {
+            throw new ConfigException(key, originals().get(key), "applies only with " + OPTIMISER_CONFIG + "="
+                + reader + " (it is " + optimiser + "); remove it or change the optimiser");
+        }
+    }
+
+    /** The base learning rate: as configured, else the optimiser's default. */
+    public double learningRate() {
+        Double configured = getDouble(LEARNING_RATE_CONFIG);
+        if (configured != null) {
+            return configured;
+        }
+        return "adam".equals(getString(OPTIMISER_CONFIG)) ? 0.01 : 0.5;
     }
 
     /** The definition of every key, with types, defaults, validators and documentation. */
     public static ConfigDef configDef() {
         return new ConfigDef(CONFIG);
+    }
+
+    /** Unset, or a number within bounds. */
+    private static final class OptionalRange implements ConfigDef.Validator {
+        private final Range range;
+
+        OptionalRange(double min, double max) {
+            this.range = Range.between(min, max);
+        }
+
+        @Override
+        public void ensureValid(String name, Object value) {
+            if (value != null) {
+                range.ensureValid(name, value);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "unset, or " + range;
+        }
     }
 
     /** Two or more distinct, non-blank labels. */

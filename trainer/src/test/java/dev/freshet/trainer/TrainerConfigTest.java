@@ -17,7 +17,9 @@ class TrainerConfigTest {
         assertThat(config.getString("topics.prefix")).isEqualTo("freshet.");
         assertThat(config.getString("trainer.model.name")).isEqualTo("default");
         assertThat(config.getList("trainer.labels")).isEqualTo(List.of("0", "1"));
-        assertThat(config.getDouble("trainer.learning.rate")).isEqualTo(0.5);
+        assertThat(config.learningRate()).isEqualTo(0.5);
+        assertThat(config.getString("trainer.objective")).isEqualTo("logistic");
+        assertThat(config.getString("trainer.optimiser")).isEqualTo("adagrad");
         assertThat(config.getInt("trainer.publish.every.examples")).isEqualTo(1000);
         assertThat(config.getLong("trainer.publish.interval.ms")).isEqualTo(1000L);
         assertThat(config.getInt("trainer.retrain.window.examples")).isEqualTo(2000);
@@ -37,6 +39,45 @@ class TrainerConfigTest {
                 Map.of("bootstrap.servers", "b:9092", "trainer.learning.rate", "-1")))
             .isInstanceOf(ConfigException.class)
             .hasMessageContaining("trainer.learning.rate");
+    }
+
+    @Test
+    void adamHasItsOwnDefaultLearningRateAndAnExplicitOneWins() {
+        assertThat(new TrainerConfig(Map.of("bootstrap.servers", "b:9092", "trainer.optimiser", "adam")).learningRate())
+            .isEqualTo(0.01);
+        assertThat(new TrainerConfig(Map.of("bootstrap.servers", "b:9092", "trainer.optimiser", "adam",
+            "trainer.learning.rate", "0.003")).learningRate()).isEqualTo(0.003);
+    }
+
+    @Test
+    void rejectsAnUnknownOptimiserNamingWhatIsAccepted() {
+        assertThatThrownBy(() -> new TrainerConfig(
+                Map.of("bootstrap.servers", "b:9092", "trainer.optimiser", "rmsprop")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("trainer.optimiser").hasMessageContaining("rmsprop").hasMessageContaining("adam");
+    }
+
+    @Test
+    void rejectsAnUnknownObjectiveNamingWhatIsAccepted() {
+        assertThatThrownBy(() -> new TrainerConfig(Map.of("bootstrap.servers", "b:9092", "trainer.objective", "huber")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("trainer.objective").hasMessageContaining("hinge");
+    }
+
+    @Test
+    void rejectsAScheduleForAnOptimiserThatDoesNotUseOne() {
+        assertThatThrownBy(() -> new TrainerConfig(Map.of("bootstrap.servers", "b:9092",
+                "trainer.learning.rate.schedule", "inverse")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("trainer.learning.rate.schedule").hasMessageContaining("trainer.optimiser=sgd");
+    }
+
+    @Test
+    void rejectsAdamSettingsWithAnotherOptimiser() {
+        assertThatThrownBy(() -> new TrainerConfig(Map.of("bootstrap.servers", "b:9092", "trainer.optimiser", "sgd",
+                "trainer.adam.beta1", "0.8")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("trainer.adam.beta1").hasMessageContaining("trainer.optimiser=adam");
     }
 
     @Test

@@ -130,7 +130,10 @@ class TrainerIT {
             assertThat(v3.getMetricsMap()).containsEntry("examples_since_parent", 100.0);
             assertThat(v3.getMetricsMap().get("prequential_accuracy_since_parent")).isGreaterThan(0.7);
             assertThat(v3.getMetricsMap()).containsKeys("prequential_log_loss_since_parent",
-                "prequential_accuracy_window", "prequential_log_loss_window");
+                "prequential_accuracy_window", "prequential_log_loss_window", "prequential_auc_since_parent",
+                "prequential_auc_window", "prequential_macro_f1_since_parent", "prequential_macro_f1_window");
+            assertThat(v3.getMetricsMap().get("prequential_auc_window")).isGreaterThan(0.8);
+            assertThat(v3.hasLearnerState()).isTrue();
             assertThat(v3.getHyperparametersMap()).containsKeys("objective", "optimiser", "learning_rate", "l2");
             assertThat(v3.getPublishedAtMs()).isPositive();
 
@@ -232,6 +235,27 @@ class TrainerIT {
             assertThat(next.getInputOffsetsMap()).containsEntry(0, 200L);
             assertThat(next.getExamplesSeen()).isEqualTo(200);
             assertThat(second.stats().examplesSeen()).isEqualTo(100);
+        }
+    }
+
+    @Test
+    void aRetrainRightAfterARestartLearnsFromTheExamplesBeforeTheCheckpoint(KafkaTestCluster cluster) {
+        String prefix = createTopics(cluster);
+        try (Trainer first = start(cluster, prefix)) {
+            produceExamples(cluster, prefix, 200);
+            awaitVersions(cluster, prefix, 2);
+        }
+        try (Trainer second = start(cluster, prefix)) {
+            KafkaTestCluster.await("restarted trainer resumed at v2", TIMEOUT,
+                () -> second.stats().currentVersion() == 2);
+            sendCommand(cluster, prefix, Command.newBuilder().setCommandId("c-3").setType(Command.Type.RETRAIN)
+                .setModel("default").setReason("drift").build());
+            ModelVersion retrained = awaitVersions(cluster, prefix, 3).get(2);
+
+            assertThat(retrained.getOrigin()).isEqualTo(ModelVersion.Origin.RETRAIN);
+            assertThat(retrained.getExamplesSeen()).as("the whole window of 150, refilled from the topic")
+                .isEqualTo(150);
+            assertThat(second.stats().examplesSeen()).as("nothing learned twice").isZero();
         }
     }
 

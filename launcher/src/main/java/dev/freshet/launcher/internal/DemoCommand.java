@@ -61,6 +61,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--summary-json", paramLabel = "PATH", description = "Also write the summary as JSON to PATH.")
     Path summaryJson;
 
+    @Option(names = "--report-html", paramLabel = "PATH",
+        description = "Also write the monitor's report at the end as an HTML page with charts to PATH (JSON beside it).")
+    Path reportHtml;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the synthetic stream (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -187,10 +191,21 @@ public final class DemoCommand implements Callable<Integer> {
             traffic.drain(Duration.ofSeconds(10));
             settle(platform);
             progress.print(elapsedSeconds(startNs));
+            if (reportHtml != null) {
+                writeReport(platform.monitor().report());
+            }
             return DemoSummary.collect(startedAt, duration, eventsPerSecond, seed, traffic, tally, platform, timeline);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    private void writeReport(dev.freshet.monitor.MonitorReport report) throws IOException {
+        String name = reportHtml.getFileName().toString();
+        Path json = reportHtml.resolveSibling((name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name) + ".json");
+        Files.writeString(reportHtml, report.toHtml());
+        Files.writeString(json, report.toJson());
+        out.println("  report written to " + reportHtml.toAbsolutePath() + " and " + json.toAbsolutePath());
     }
 
     /** Live traffic starts once serving sees the history's features, so the first predictions use them. */

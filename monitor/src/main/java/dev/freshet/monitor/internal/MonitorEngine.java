@@ -32,18 +32,34 @@ import org.slf4j.LoggerFactory;
  */
 final class MonitorEngine {
     static final String ISSUED_BY = "monitor";
+    /** The 'feature' of drift events about the error stream. */
+    static final String ERROR_RATE = "(error rate)";
     private static final Logger log = LoggerFactory.getLogger(MonitorEngine.class);
     /** Only the newest versions are re-judged; older ones no longer serve. */
     private static final int VERSIONS_JUDGED = 128;
 
     private final MonitorSettings settings;
     private final InstantSource clock;
-    private final long startedAtMs;
+    private long startedAtMs;
     private final VersionLedger ledger;
     private final RollbackPolicy rollbackPolicy;
     private final DriftDetector drift;
     private final FreshnessTracker freshness = new FreshnessTracker();
     private final RollingAccuracyWindow rolling;
+    private final VersionMetrics metrics;
+    private MonitorReport.DriftSnapshot lastDrift;
+    /** Null when change detection is off. */
+    private final ChangeDetector errorDetector;
+    private PendingChange pendingChange;
+    /** Labelled predictions since the accuracy floor last ordered a RETRAIN: it waits for a whole new window. */
+    private long examplesSinceAccuracyCheck;
+    /** predicted_at_ms of the most recent examples by ordinal, to describe the windows of an error change. */
+    private final long[] predictedAtRing = new long[1 << 16];
+
+    /** An error-rate alarm waiting for the rollback policy's word before it orders a RETRAIN. */
+    private record PendingChange(String detector, double statistic, double threshold, ExampleWindow before,
+                                 double beforeRate, ExampleWindow after, double afterRate, long deadlineSeq) {
+    }
 
     private final List<DriftEvent> driftEvents = new ArrayList<>();
     private final List<Action> actions = new ArrayList<>();
@@ -76,6 +92,13 @@ final class MonitorEngine {
         this.drift = new DriftDetector(settings.driftReferenceExamples(), settings.driftWindowExamples(),
             settings.driftCheckEveryExamples(), settings.driftPsiThreshold());
         this.rolling = new RollingAccuracyWindow(settings.accuracyWindowExamples());
+        this.metrics = new VersionMetrics(settings.reportWindowMs());
+        this.errorDetector = ChangeDetector.create(settings.change());
+    }
+
+    /** For a one-shot read: the report covers what was read from this time on, not from construction. */
+    synchronized void monitoringSince(long ms) {
+        startedAtMs = ms;
     }
 
     synchronized void onModelVersion(ModelVersion mv) {
@@ -105,7 +128,8 @@ final class MonitorEngine {
     }
 
     synchronized void onPrediction(PredictionLogEntry p) {
-        if (!isWatched(p.getModel())) {
+        // Shadow scores answered nobody: they are neither served predictions nor awaiting a label.
+        if (!isWatched(p.getModel()) || p.getShadow()) {
             return;
         }
         predictionsLogged++;
@@ -128,15 +152,32 @@ final class MonitorEngine {
         long seq = ++examplesSeen;
         boolean correct = te.getPredictedLabel().equals(te.getLabel());
         Map<String, Double> features = te.getFeaturesMap();
+        Double p = te.getClassProbabilitiesMap().get(settings.positiveLabel());
+        double score = p == null ? Double.NaN : p;
         if (te.getModelVersion() != NO_MODEL) {
             ledger.labelled(te.getModelVersion(), correct, features);
             rolling.add(te.getModelVersion(), correct, te.getPredictedAtMs());
+            examplesSinceAccuracyCheck++;
+            metrics.add(te.getModelVersion(), te.getPredictedAtMs(), correct, score,
+                te.getLabel().equals(settings.positiveLabel()));
         }
+        predictedAtRing[(int) (seq % predictedAtRing.length)] = te.getPredictedAtMs();
+        if (errorDetector != null && te.getModelVersion() != NO_MODEL && errorDetector.add(correct ? 0 : 1)) {
+            onErrorChange(seq);
+        }
+        if (pendingChange != null && seq >= pendingChange.deadlineSeq()) {
+            settleErrorChange();
+        }
+        checkAccuracyFloor();
         freshness.addExample(partition, offset, te.getLabelArrivedAtMs());
         changed = true;
-        DriftDetector.Check check = drift.add(features, seq, te.getPredictedAtMs());
-        if (check != null && !check.drifted().isEmpty()) {
-            onDrift(check);
+        DriftDetector.Check check = drift.add(features, score, te.getLabel(), seq, te.getPredictedAtMs());
+        if (check != null) {
+            lastDrift = new MonitorReport.DriftSnapshot(clock.millis(), check.reference(), check.current(),
+                servingVersion, settings.driftPsiThreshold(), check.all());
+            if (!check.drifted().isEmpty()) {
+                onDrift(check);
+            }
         }
     }
 
@@ -151,7 +192,9 @@ final class MonitorEngine {
         if (changed) {
             changed = false;
             freshness.resolve();
-            judgeVersions();
+            if (settings.acting()) {
+                judgeVersions();
+            }
         }
         List<Command> out = List.copyOf(outbox);
         outbox.clear();
@@ -163,7 +206,8 @@ final class MonitorEngine {
         Double coverage = predictionsLogged == 0 ? null : (double) examplesSeen / predictionsLogged;
         return new MonitorReport(settings.model(), clock.millis(), startedAtMs, examplesSeen, badRecords,
             ledger.snapshot(), rolling.snapshot(), drift.features(), drift.skipped(), driftEvents, actions,
-            freshness.snapshot(), new LabelCoverage(predictionsLogged, examplesSeen, coverage));
+            freshness.snapshot(), new LabelCoverage(predictionsLogged, examplesSeen, coverage), metrics.windows(),
+            metrics.calibration(), lastDrift);
     }
 
     private boolean isWatched(String model) {
@@ -199,7 +243,8 @@ final class MonitorEngine {
             }
         }
         boolean coolingDown = lastRetrainAtMs != null && now - lastRetrainAtMs < settings.retrainCooldownMs();
-        String outcome = coolingDown
+        String outcome = !settings.acting() ? "observed by a read-only report; the running monitor decides"
+            : coolingDown
             ? "retrain deferred: cooldown until " + Instant.ofEpochMilli(lastRetrainAtMs + settings.retrainCooldownMs())
             : "RETRAIN issued";
         for (String f : check.drifted()) {
@@ -213,7 +258,7 @@ final class MonitorEngine {
                     servingVersion < 0 ? "no prediction logged yet" : "v" + servingVersion + " serving", outcome);
             }
         }
-        if (coolingDown) {
+        if (coolingDown || !settings.acting()) {
             return;
         }
         Map<String, Double> evidence = new LinkedHashMap<>();
@@ -232,6 +277,112 @@ final class MonitorEngine {
         flaggedFeatures.clear();
     }
 
+    private void onErrorChange(long seq) {
+        ChangeDetector d = errorDetector;
+        long afterFirst = Math.max(1, seq - d.lastAfterCount() + 1);
+        long beforeFirst = Math.max(1, afterFirst - d.lastBeforeCount());
+        ExampleWindow before = window(beforeFirst, afterFirst - 1);
+        ExampleWindow after = window(afterFirst, seq);
+        PendingChange change = new PendingChange(d.name(), d.lastStatistic(), d.lastThreshold(), before,
+            d.lastBeforeMean(), after, d.lastAfterMean(), seq + settings.change().settleExamples());
+        log.info("The error rate of model '{}' rose from {} over {} to {} over {} ({} {} > {}).", settings.model(),
+            format(change.beforeRate()), describe(before), format(change.afterRate()), describe(after), d.name(),
+            format(d.lastStatistic()), format(d.lastThreshold()));
+        if (!settings.acting()) {
+            errorEvent(change, "observed by a read-only report; the running monitor decides");
+        } else if (pendingChange == null) {
+            pendingChange = change;
+            if (settings.change().settleExamples() == 0) {
+                settleErrorChange();
+            }
+        }
+    }
+
+    /** Orders a RETRAIN when the rolling accuracy over a whole new window is below the floor, out of cooldown. */
+    private void checkAccuracyFloor() {
+        double floor = settings.change().accuracyBelow();
+        int window = settings.accuracyWindowExamples();
+        if (floor <= 0 || !settings.acting() || examplesSinceAccuracyCheck < window) {
+            return;
+        }
+        MonitorReport.RollingAccuracy r = rolling.snapshot();
+        if (r.accuracy() == null || r.examples() < window || r.accuracy() >= floor) {
+            return;
+        }
+        long now = clock.millis();
+        if (lastRetrainAtMs != null && now - lastRetrainAtMs < settings.retrainCooldownMs()) {
+            return;
+        }
+        examplesSinceAccuracyCheck = 0;
+        Map<String, Double> evidence = new LinkedHashMap<>();
+        evidence.put("rolling_accuracy", r.accuracy());
+        evidence.put("accuracy_floor", floor);
+        evidence.put("window_examples", (double) r.examples());
+        String reason = String.format(Locale.ROOT,
+            "rolling accuracy %.2f over the last %d labelled predictions (of %s, predicted %s to %s) is below %.2f: "
+            + "retraining from the recent window", r.accuracy(), r.examples(),
+            r.examplesByVersion().keySet().stream().map(v -> "v" + v).reduce((a, b) -> a + ", " + b).orElse("-"),
+            Instant.ofEpochMilli(r.fromPredictedAtMs()), Instant.ofEpochMilli(r.toPredictedAtMs()), floor);
+        issue(Command.newBuilder().setType(Command.Type.RETRAIN).setTargetVersion(Math.max(0, servingVersion))
+            .setReason(reason).putAllEvidence(evidence));
+        // The feature-drift reference stays: an error-driven retrain must not hide which feature moved. Only a
+        // retrain for feature drift accepts the new distribution as the reference.
+    }
+
+    /** Orders the RETRAIN of a pending error change, unless the cooldown defers it. */
+    private void settleErrorChange() {
+        PendingChange change = pendingChange;
+        pendingChange = null;
+        long now = clock.millis();
+        if (lastRetrainAtMs != null && now - lastRetrainAtMs < settings.retrainCooldownMs()) {
+            errorEvent(change, "retrain deferred: cooldown until "
+                + Instant.ofEpochMilli(lastRetrainAtMs + settings.retrainCooldownMs()));
+            return;
+        }
+        errorEvent(change, "RETRAIN issued");
+        Map<String, Double> evidence = new LinkedHashMap<>();
+        evidence.put("error_rate_before", change.beforeRate());
+        evidence.put("error_rate_after", change.afterRate());
+        evidence.put("examples_before", (double) change.before().examples());
+        evidence.put("examples_after", (double) change.after().examples());
+        evidence.put(change.detector().toLowerCase(Locale.ROOT) + "_statistic", change.statistic());
+        evidence.put(change.detector().toLowerCase(Locale.ROOT) + "_threshold", change.threshold());
+        String reason = String.format(Locale.ROOT,
+            "error rate rose from %.2f over %s to %.2f over %s (%s %.3g > %.3g) and no rollback explained it: "
+            + "retraining from the recent window", change.beforeRate(), describe(change.before()),
+            change.afterRate(), describe(change.after()), change.detector(), change.statistic(), change.threshold());
+        issue(Command.newBuilder().setType(Command.Type.RETRAIN).setTargetVersion(Math.max(0, servingVersion))
+            .setReason(reason).putAllEvidence(evidence));
+        // The feature-drift reference stays: an error-driven retrain must not hide which feature moved. Only a
+        // retrain for feature drift accepts the new distribution as the reference.
+    }
+
+    private void resolvePending(String outcome) {
+        PendingChange change = pendingChange;
+        pendingChange = null;
+        errorEvent(change, outcome);
+    }
+
+    private void errorEvent(PendingChange change, String outcome) {
+        driftEvents.add(new DriftEvent(clock.millis(), ERROR_RATE, change.detector(), change.statistic(),
+            change.threshold(), change.before(), change.after(), servingVersion, outcome));
+    }
+
+    private ExampleWindow window(long first, long last) {
+        long from = Long.MAX_VALUE;
+        long to = Long.MIN_VALUE;
+        long oldestKept = Math.max(1, examplesSeen - predictedAtRing.length + 1);
+        for (long s = Math.max(first, oldestKept); s <= last; s++) {
+            long ms = predictedAtRing[(int) (s % predictedAtRing.length)];
+            from = Math.min(from, ms);
+            to = Math.max(to, ms);
+        }
+        if (from == Long.MAX_VALUE) {
+            from = to = predictedAtRing[(int) (last % predictedAtRing.length)];
+        }
+        return new ExampleWindow((int) (last - first + 1), first, last, from, to);
+    }
+
     private void issue(Command.Builder builder) {
         Command c = builder.setCommandId(UUID.randomUUID().toString()).setModel(settings.model())
             .setIssuedBy(ISSUED_BY).setIssuedAtMs(clock.millis()).build();
@@ -245,6 +396,17 @@ final class MonitorEngine {
     private void record(Command c) {
         actions.add(new Action(c.getIssuedAtMs(), c.getType().name(), c.getTargetVersion(), c.getRestoreVersion(),
             c.getReason(), c.getEvidenceMap(), c.getIssuedBy(), c.getCommandId()));
+        if (pendingChange != null) {
+            resolvePending(c.getType() == Command.Type.ROLLBACK
+                ? "no retrain: the ROLLBACK of v" + c.getTargetVersion() + " by " + c.getIssuedBy() + " answers it"
+                : "no second retrain: " + c.getIssuedBy() + " ordered a RETRAIN meanwhile");
+        }
+        // A different model (restored or retrained) serves now: judge its accuracy on a whole new window.
+        examplesSinceAccuracyCheck = 0;
+        if (errorDetector != null) {
+            // The error level of a different model (restored or retrained) is a new baseline.
+            errorDetector.reset();
+        }
         if (c.getType() == Command.Type.ROLLBACK) {
             ledger.barredByRollback(c.getTargetVersion());
         } else if (c.getType() == Command.Type.RETRAIN) {

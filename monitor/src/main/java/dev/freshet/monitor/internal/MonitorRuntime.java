@@ -55,6 +55,8 @@ public final class MonitorRuntime implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> dataConsumer;
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
+    private final int httpPortWanted;
+    private ReportHttpServer http;
     private volatile boolean running = true;
 
     private Map<TopicPartition, Long> registryEnd;
@@ -62,7 +64,7 @@ public final class MonitorRuntime implements AutoCloseable {
     private long lastMissingTopicWarnMs;
 
     private MonitorRuntime(MonitorConfig config, InstantSource clock) {
-        MonitorSettings settings = MonitorSettings.from(config);
+        MonitorSettings settings = MonitorSettings.from(config, true);
         this.engine = new MonitorEngine(settings, clock);
         this.model = settings.model();
         this.modelsTopic = config.topic("models");
@@ -102,6 +104,7 @@ public final class MonitorRuntime implements AutoCloseable {
             throw e;
         }
         this.thread = new Thread(this::run, "freshet-monitor-" + model);
+        this.httpPortWanted = config.getInt(MonitorConfig.HTTP_PORT_CONFIG);
     }
 
     private static <T extends AutoCloseable> T remember(List<AutoCloseable> created, T client) {
@@ -112,6 +115,16 @@ public final class MonitorRuntime implements AutoCloseable {
     /** Starts monitoring; the caller owns the result and must close it. */
     public static MonitorRuntime start(MonitorConfig config, InstantSource clock) {
         MonitorRuntime runtime = new MonitorRuntime(config, clock);
+        if (runtime.httpPortWanted >= 0) {
+            try {
+                runtime.http = ReportHttpServer.start(runtime.httpPortWanted, runtime::report);
+            } catch (RuntimeException e) {
+                runtime.closeClients();
+                throw e;
+            }
+            log.info("Serving the live report of model '{}' at http://localhost:{}/ (JSON at /report.json, "
+                + "Prometheus metrics at /metrics).", runtime.model, runtime.http.port());
+        }
         runtime.thread.start();
         log.info("Monitoring model '{}': reading {}, {}, {} and {}; writing commands to {}.", runtime.model,
             runtime.examplesTopic, runtime.predictionsTopic, runtime.modelsTopic, runtime.commandsTopic,
@@ -124,10 +137,18 @@ public final class MonitorRuntime implements AutoCloseable {
         return engine.report();
     }
 
+    /** The port of the live report over HTTP, or -1 when it is disabled. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
     /** Stops polling, waits up to ten seconds for the thread to close its clients. Idempotent. */
     @Override
     public void close() {
         running = false;
+        if (http != null) {
+            http.close();
+        }
         registryConsumer.wakeup();
         dataConsumer.wakeup();
         try {

@@ -145,7 +145,8 @@ final class VersionLedger {
         List<VersionStats> out = new ArrayList<>(versions.size());
         for (Entry e : versions.values()) {
             out.add(new VersionStats(e.version, e.parent, e.origin, e.publishedAtMs, e.firstServedAtMs,
-                e.predictions, e.labelled, e.correct, e.labelled == 0 ? null : e.accuracy(), isBarred(e.version)));
+                e.predictions, e.labelled, e.correct, e.labelled == 0 ? null : e.accuracy(),
+                e.predictions == 0 ? null : (double) e.labelled / e.predictions, isBarred(e.version)));
         }
         return out;
     }

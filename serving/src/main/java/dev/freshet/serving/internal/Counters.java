@@ -11,6 +11,7 @@ import io.grpc.Status;
 /** The figures behind {@link dev.freshet.serving.ServingStats}. Thread-safe, lock-free. */
 final class Counters {
     final LongAdder predictionsServed = new LongAdder();
+    final LongAdder entitiesScored = new LongAdder();
     final LongAdder swaps = new LongAdder();
     final LongAdder featureVectorsReplicated = new LongAdder();
     final LongAdder predictionLogFailures = new LongAdder();

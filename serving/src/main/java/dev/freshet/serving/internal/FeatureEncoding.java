@@ -20,7 +20,7 @@ final class FeatureEncoding {
      * @throws InvalidRequestException if a field has no value, an empty name, or a non-finite number
      */
     static Map<String, Double> merge(Map<String, Double> stored, Map<String, FieldValue> fields) {
-        Map<String, Double> merged = new TreeMap<>(stored);
+        TreeMap<String, Double> merged = new TreeMap<>(stored);
         for (Map.Entry<String, FieldValue> field : fields.entrySet()) {
             String name = field.getKey();
             if (name.isEmpty()) {
@@ -29,7 +29,8 @@ final class FeatureEncoding {
             // A request field replaces the stored feature of the same name and any one-hot of it (f=...),
             // so a request's channel=web is not scored together with a stored channel=app.
             merged.remove(name);
-            merged.keySet().removeIf(key -> key.startsWith(name + "="));
+            // Every one-hot of the field: keys from "name=" up to "name=" followed by the highest character.
+            merged.subMap(name + "=", true, name + "=\uffff", true).clear();
             FieldValue value = field.getValue();
             switch (value.getKindCase()) {
                 case NUMBER_VALUE -> {

@@ -2,6 +2,7 @@ package dev.freshet.serving.internal;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.OptionalLong;
@@ -63,6 +64,75 @@ final class Lineage {
             }
         }
         return OptionalLong.empty();
+    }
+
+    /** A copy, for readers on other threads (the copy is not modified after it is made). */
+    Lineage copy() {
+        Lineage copy = new Lineage();
+        copy.parentOf.putAll(parentOf);
+        copy.versions.addAll(versions);
+        copy.rolledBack.addAll(rolledBack);
+        copy.unloadable.addAll(unloadable);
+        return copy;
+    }
+
+    boolean contains(long version) {
+        return versions.contains(version);
+    }
+
+    /** Known, not barred and not unloadable. */
+    boolean servable(long version) {
+        return versions.contains(version) && !unloadable.contains(version) && !isBarred(version);
+    }
+
+    /** The newest servable version not newer than {@code max}. */
+    OptionalLong newestServableAtMost(long max) {
+        for (long version : versions.headSet(max, true).descendingSet()) {
+            if (servable(version)) {
+                return OptionalLong.of(version);
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /** The oldest servable version. */
+    OptionalLong oldestServable() {
+        for (long version : versions) {
+            if (servable(version)) {
+                return OptionalLong.of(version);
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /** Every known version that a rollback has barred, oldest first. */
+    List<Long> barredVersions() {
+        return versions.stream().filter(this::isBarred).toList();
+    }
+
+    /** The version serving would return to if {@code target} and its descendants were barred now. */
+    OptionalLong newestServableIfBarred(long target) {
+        for (long version : versions.descendingSet()) {
+            if (servable(version) && !descendsFrom(version, target)) {
+                return OptionalLong.of(version);
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    private boolean descendsFrom(long version, long ancestor) {
+        long current = version;
+        for (int steps = 0; current > 0 && steps <= parentOf.size(); steps++) {
+            if (current == ancestor) {
+                return true;
+            }
+            Long parent = parentOf.get(current);
+            if (parent == null || parent == current) {
+                return false;
+            }
+            current = parent;
+        }
+        return false;
     }
 
     /** The newest version known, servable or not; 0 when none. */

@@ -6,7 +6,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -25,7 +24,9 @@ import org.tribuo.impl.ArrayExample;
 import org.tribuo.protos.core.ModelProto;
 
 /**
- * Follows the models and commands topics and keeps the newest non-barred version of one model loaded.
+ * Follows the models and commands topics and keeps the versions {@link Rollout} chooses loaded: the champion
+ * (by default the newest non-barred version; an operator's PIN freezes it, a PROMOTE names it) and, in
+ * challenger and shadow modes, the challenger.
  *
  * <p>Loading (deserialising and warming with one prediction) happens on the follower's thread, off the request
  * path; the loaded model then replaces the current one in an {@link AtomicReference}, so in-flight Predict
@@ -40,18 +41,40 @@ final class ModelWatcher implements AutoCloseable {
     private final RocksStore versions;
     private final Counters counters;
     private final Consumer<ServedModel> onLoaded;
-    private final AtomicReference<ServedModel> current = new AtomicReference<>();
+    private final Rollout.Mode mode;
+    private final AtomicReference<Serving> serving = new AtomicReference<>(Serving.NONE);
     private final Lineage lineage = new Lineage();
     private final Map<Long, String> rollbackReasons = new HashMap<>();
     private final TopicFollower follower;
+    private volatile RegistryView view;
+    private long pinned;
+    private long promoted;
+    private String lastChange = "";
     private boolean dirty = true;
+
+    /** The loaded versions, replaced as a whole so a request sees a consistent pair. */
+    record Serving(ServedModel champion, ServedModel challenger) {
+        static final Serving NONE = new Serving(null, null);
+    }
+
+    /**
+     * What the registry holds and what is served, for admin calls on other threads. Immutable once published.
+     *
+     * @param lineage a copy, never modified
+     */
+    record RegistryView(Lineage lineage, Rollout.Mode mode, long champion, long challenger, long pinned,
+                        long promoted, String lastChange) {
+    }
 
     /**
      * @param onLoaded called on the follower's thread after each new model is in place
      */
-    ModelWatcher(String modelName, RocksStore versions, String bootstrapServers, String modelsTopic,
-                 String commandsTopic, String clientId, Counters counters, Consumer<ServedModel> onLoaded) {
+    ModelWatcher(String modelName, Rollout.Mode mode, RocksStore versions, String bootstrapServers,
+                 String modelsTopic, String commandsTopic, String clientId, Counters counters,
+                 Consumer<ServedModel> onLoaded) {
         this.modelName = modelName;
+        this.mode = mode;
+        this.view = new RegistryView(new Lineage(), mode, 0, 0, 0, 0, "");
         this.modelsTopic = modelsTopic;
         this.versions = versions;
         this.counters = counters;
@@ -59,9 +82,19 @@ final class ModelWatcher implements AutoCloseable {
         this.follower = new TopicFollower(clientId, bootstrapServers, List.of(modelsTopic, commandsTopic), this::apply);
     }
 
-    /** The model to score with now, or null while none has loaded. Thread-safe. */
+    /** The champion, or null while none has loaded. Thread-safe. */
     ServedModel current() {
-        return current.get();
+        return serving.get().champion();
+    }
+
+    /** The champion and challenger to score with now (either null while not loaded). Thread-safe. */
+    Serving serving() {
+        return serving.get();
+    }
+
+    /** The registry as of the last batch read. Thread-safe. */
+    RegistryView view() {
+        return view;
     }
 
     private void apply(ConsumerRecords<String, byte[]> records, boolean caughtUp) {
@@ -77,6 +110,9 @@ final class ModelWatcher implements AutoCloseable {
         if (caughtUp && dirty) {
             dirty = false;
             reconcile();
+            Serving now = serving.get();
+            view = new RegistryView(lineage.copy(), mode, versionOf(now.champion()), versionOf(now.challenger()),
+                pinned, promoted, lastChange);
         }
         counters.newestPublishedVersion.set(lineage.newest());
     }
@@ -124,62 +160,118 @@ final class ModelWatcher implements AutoCloseable {
             return;
         }
         String model = command.getModel().isEmpty() ? record.key() : command.getModel();
-        if (command.getType() != Command.Type.ROLLBACK || !modelName.equals(model)) {
+        if (!modelName.equals(model)) {
             return;
         }
+        int type = command.getTypeValue();
+        if (type == Command.Type.ROLLBACK_VALUE) {
+            onRollback(command, record);
+        } else if (type == Command.Type.PIN_VALUE && command.getTargetVersion() > 0) {
+            pinned = command.getTargetVersion();
+            changed(command, "PIN v" + pinned);
+        } else if (type == Command.Type.UNPIN_VALUE) {
+            pinned = 0;
+            changed(command, "UNPIN");
+        } else if (type == Command.Type.PROMOTE_VALUE && command.getTargetVersion() > 0) {
+            // A promotion names the new champion explicitly, so an earlier pin no longer applies.
+            promoted = command.getTargetVersion();
+            pinned = 0;
+            changed(command, "PROMOTE v" + promoted);
+        }
+    }
+
+    private void onRollback(Command command, ConsumerRecord<String, byte[]> record) {
         if (command.getTargetVersion() <= 0) {
             log.warn("Ignored rollback command '{}' for model '{}' at {}-{} offset {}: it names no target version.",
                 command.getCommandId(), modelName, record.topic(), record.partition(), record.offset());
             return;
         }
-        log.info("Received rollback of model '{}' v{} and its descendants (restore v{}) from '{}': {}",
-            modelName, command.getTargetVersion(), command.getRestoreVersion(), command.getIssuedBy(),
-            command.getReason());
         lineage.bar(command.getTargetVersion());
         rollbackReasons.put(command.getTargetVersion(), command.getReason());
+        changed(command, String.format("ROLLBACK v%d (restore v%d)", command.getTargetVersion(),
+            command.getRestoreVersion()));
+    }
+
+    private void changed(Command command, String what) {
+        lastChange = String.format("%s by %s: %s", what, command.getIssuedBy().isEmpty() ? "unknown"
+            : command.getIssuedBy(), command.getReason());
+        log.info("Received {} of model '{}' from '{}': {}", what, modelName, command.getIssuedBy(),
+            command.getReason());
         dirty = true;
     }
 
     private void reconcile() {
         while (true) {
-            ServedModel serving = current.get();
-            OptionalLong best = lineage.newestServable();
-            if (best.isEmpty()) {
-                if (serving != null && lineage.isBarred(serving.version())) {
+            Serving before = serving.get();
+            Rollout.Choice choice = Rollout.choose(lineage, mode, pinned, promoted);
+            if (choice.champion() == 0) {
+                if (before.champion() != null && lineage.isBarred(before.champion().version())) {
                     log.warn("Model '{}' v{} is barred by a rollback but no other version can be served; "
-                        + "still serving it until one is published.", modelName, serving.version());
+                        + "still serving it until one is published.", modelName, before.champion().version());
                 }
                 return;
             }
-            long target = best.getAsLong();
-            if (serving != null && serving.version() == target) {
-                return;
-            }
-            Optional<ServedModel> loaded = load(target);
-            if (loaded.isEmpty()) {
-                lineage.markUnloadable(target);
+            Optional<ServedModel> champion = loaded(choice.champion(), before);
+            if (champion.isEmpty()) {
+                lineage.markUnloadable(choice.champion());
                 continue;
             }
-            swap(serving, loaded.get());
+            Optional<ServedModel> challenger = choice.challenger() == 0 ? Optional.empty()
+                : loaded(choice.challenger(), before);
+            if (choice.challenger() != 0 && challenger.isEmpty()) {
+                lineage.markUnloadable(choice.challenger());
+                continue;
+            }
+            swap(before, new Serving(champion.get(), challenger.orElse(null)));
             return;
         }
     }
 
-    private void swap(ServedModel from, ServedModel to) {
-        // Replace, never mutate: in-flight Predict calls finish on the model they began with.
-        current.set(to);
+    /** The version from what is loaded already, or freshly loaded and warmed. */
+    private Optional<ServedModel> loaded(long version, Serving loaded) {
+        if (loaded.champion() != null && loaded.champion().version() == version) {
+            return Optional.of(loaded.champion());
+        }
+        if (loaded.challenger() != null && loaded.challenger().version() == version) {
+            return Optional.of(loaded.challenger());
+        }
+        return load(version);
+    }
+
+    private void swap(Serving before, Serving after) {
+        // Replace, never mutate: in-flight Predict calls finish on the models they began with.
+        serving.set(after);
+        ServedModel from = before.champion();
+        ServedModel to = after.champion();
         if (from == null) {
             log.info("Loaded model '{}' v{} (origin {}); serving it.", modelName, to.version(), to.origin());
-        } else if (lineage.isBarred(from.version())) {
+        } else if (from.version() != to.version()) {
             counters.swaps.increment();
-            log.info("Rolled back model '{}' from v{} to v{}: {}.", modelName, from.version(), to.version(),
-                rollbackReasonFor(from.version()));
-        } else {
-            counters.swaps.increment();
-            log.info("Swapped model '{}' from v{} to v{} (origin {}).", modelName, from.version(), to.version(),
-                to.origin());
+            if (lineage.isBarred(from.version())) {
+                log.info("Rolled back model '{}' from v{} to v{}: {}.", modelName, from.version(), to.version(),
+                    rollbackReasonFor(from.version()));
+            } else {
+                log.info("Swapped model '{}' from v{} to v{} (origin {}).", modelName, from.version(),
+                    to.version(), to.origin());
+            }
         }
-        onLoaded.accept(to);
+        long challengerBefore = versionOf(before.challenger());
+        long challengerAfter = versionOf(after.challenger());
+        if (challengerAfter != challengerBefore) {
+            if (challengerAfter == 0) {
+                log.info("Model '{}' has no challenger now; v{} answers every request.", modelName, to.version());
+            } else {
+                log.info("Model '{}' v{} is the challenger of champion v{} ({} mode).", modelName, challengerAfter,
+                    to.version(), mode.configName());
+            }
+        }
+        if (from == null || from.version() != to.version()) {
+            onLoaded.accept(to);
+        }
+    }
+
+    private static long versionOf(ServedModel model) {
+        return model == null ? 0 : model.version();
     }
 
     private String rollbackReasonFor(long version) {
@@ -239,8 +331,8 @@ final class ModelWatcher implements AutoCloseable {
     }
 
     private String describeCurrent() {
-        ServedModel serving = current.get();
-        return serving == null ? "no version" : "v" + serving.version();
+        ServedModel champion = serving.get().champion();
+        return champion == null ? "no version" : "v" + champion.version();
     }
 
     private static byte[] versionKey(long version) {

@@ -3,15 +3,21 @@ package dev.freshet.serving.internal;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
 import dev.freshet.proto.features.v1.FeatureVector;
+import dev.freshet.proto.serving.v1.ModelRole;
+import dev.freshet.proto.serving.v1.PredictBatchRequest;
+import dev.freshet.proto.serving.v1.PredictBatchResponse;
 import dev.freshet.proto.serving.v1.PredictRequest;
 import dev.freshet.proto.serving.v1.PredictResponse;
 import dev.freshet.proto.serving.v1.PredictionLogEntry;
 import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
 import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +25,9 @@ import org.tribuo.Prediction;
 import org.tribuo.classification.Label;
 
 /**
- * The Predict RPC: stored features plus request fields, scored by the current model, logged, answered.
- * Errors are thrown and turned into statuses by {@link StatusMappingInterceptor}. Thread-safe.
+ * Predict, PredictBatch and PredictStream: stored features plus request fields, scored by the current model,
+ * logged, answered. Errors are thrown and turned into statuses by {@link StatusMappingInterceptor} (streams end
+ * themselves with the same mapping). Thread-safe.
  */
 final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImplBase {
     private static final Logger log = LoggerFactory.getLogger(PredictionHandler.class);
@@ -28,18 +35,28 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
     private final ModelWatcher models;
     private final FeatureReplica features;
     private final PredictionLog predictionLog;
+    private final Counters counters;
+    private final ServingMetrics metrics;
+    private final RolloutPolicy rollout;
     private final String modelName;
     private final String modelsTopic;
+    private final int batchMaxSize;
     private final BooleanSupplier shuttingDown;
     private final InstantSource clock;
+    private final Set<OpenStream> openStreams = ConcurrentHashMap.newKeySet();
 
-    PredictionHandler(ModelWatcher models, FeatureReplica features, PredictionLog predictionLog, String modelName,
-                      String modelsTopic, BooleanSupplier shuttingDown, InstantSource clock) {
+    PredictionHandler(ModelWatcher models, FeatureReplica features, PredictionLog predictionLog, Counters counters,
+                      ServingMetrics metrics, RolloutPolicy rollout, String modelName, String modelsTopic, int batchMaxSize, BooleanSupplier shuttingDown,
+                      InstantSource clock) {
         this.models = models;
         this.features = features;
         this.predictionLog = predictionLog;
+        this.counters = counters;
+        this.metrics = metrics;
+        this.rollout = rollout;
         this.modelName = modelName;
         this.modelsTopic = modelsTopic;
+        this.batchMaxSize = batchMaxSize;
         this.shuttingDown = shuttingDown;
         this.clock = clock;
     }
@@ -49,13 +66,169 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
         if (Context.current().isCancelled()) {
             return; // the deadline passed or the caller left while the call was queued: do no work
         }
+        long start = System.nanoTime();
+        refuseWhenShuttingDown();
+        RequestValidator.validate(request, "");
+        PredictResponse response = score(request);
+        responses.onNext(response);
+        responses.onCompleted();
+        metrics.answered("Predict", response.getModelVersion(), start);
+    }
+
+    @Override
+    public void predictBatch(PredictBatchRequest batch, StreamObserver<PredictBatchResponse> responses) {
+        if (Context.current().isCancelled()) {
+            return;
+        }
+        long start = System.nanoTime();
+        refuseWhenShuttingDown();
+        if (batch.getRequestsCount() > batchMaxSize) {
+            throw new InvalidRequestException(String.format("the batch holds %d requests, more than the %d this "
+                + "server accepts (serving.batch.max.size); split it into smaller batches.",
+                batch.getRequestsCount(), batchMaxSize));
+        }
+        // Validate everything before scoring anything: a refused batch must leave nothing in the prediction log.
+        for (int i = 0; i < batch.getRequestsCount(); i++) {
+            RequestValidator.validate(batch.getRequests(i), "requests[" + i + "]: ");
+        }
+        if (models.current() == null) {
+            batch.getRequestsList().forEach(this::scoreWithoutModel);
+            throw notReady();
+        }
+        PredictBatchResponse.Builder answer = PredictBatchResponse.newBuilder();
+        for (int i = 0; i < batch.getRequestsCount(); i++) {
+            if (Context.current().isCancelled()) {
+                // The deadline passed mid-batch: nobody will read the rest, so stop scoring (and logging) it.
+                log.debug("Stopped a batch of {} after {} requests: the call was cancelled or its deadline passed.",
+                    batch.getRequestsCount(), i);
+                return;
+            }
+            try {
+                answer.addResponses(score(batch.getRequests(i)));
+            } catch (InvalidRequestException e) {
+                throw new InvalidRequestException("requests[" + i + "]: " + e.getMessage());
+            }
+        }
+        responses.onNext(answer.build());
+        responses.onCompleted();
+        if (answer.getResponsesCount() > 0) {
+            metrics.answered("PredictBatch", answer.getResponses(answer.getResponsesCount() - 1).getModelVersion(),
+                start);
+        }
+    }
+
+    @Override
+    public StreamObserver<PredictRequest> predictStream(StreamObserver<PredictResponse> responses) {
+        ServerCallStreamObserver<PredictResponse> out = (ServerCallStreamObserver<PredictResponse>) responses;
+        OpenStream stream = new OpenStream(out);
+        // Read the next request only when the caller keeps up with the answers, so a client that stops reading
+        // cannot make the server buffer responses without bound.
+        out.disableAutoRequest();
+        out.setOnReadyHandler(stream::onReady);
+        openStreams.add(stream);
+        out.setOnCancelHandler(() -> openStreams.remove(stream));
+        out.request(1);
+        return stream;
+    }
+
+    /**
+     * Ends every open PredictStream with UNAVAILABLE so that callers reconnect elsewhere; a message being scored
+     * is answered first. Called on shutdown, after the server stops accepting calls.
+     */
+    void endStreams() {
+        for (OpenStream stream : openStreams) {
+            stream.end(new ShuttingDownException("this serving instance is shutting down; reopen the stream on "
+                + "another instance (every request answered so far was logged)."));
+        }
+    }
+
+    /**
+     * One PredictStream. The call's callbacks arrive one at a time, but {@link #endStreams} comes from the closing
+     * thread, so every use of the response observer holds this object's lock.
+     */
+    private final class OpenStream implements StreamObserver<PredictRequest> {
+        private final ServerCallStreamObserver<PredictResponse> out;
+        private long position;
+        private boolean ended;
+        private boolean wantsMore;
+
+        OpenStream(ServerCallStreamObserver<PredictResponse> out) {
+            this.out = out;
+        }
+
+        @Override
+        public synchronized void onNext(PredictRequest request) {
+            if (ended) {
+                return;
+            }
+            long start = System.nanoTime();
+            long index = position++;
+            PredictResponse response;
+            try {
+                refuseWhenShuttingDown();
+                try {
+                    RequestValidator.validate(request, "");
+                    response = score(request);
+                } catch (InvalidRequestException e) {
+                    // Built only on failure: formatting on every message costs more than scoring it.
+                    throw new InvalidRequestException(String.format("message %d (request_id '%s'): %s", index,
+                        request.getRequestId(), e.getMessage()));
+                }
+            } catch (RuntimeException e) {
+                end(e);
+                return;
+            }
+            out.onNext(response);
+            metrics.answered("PredictStream", response.getModelVersion(), start);
+            if (out.isReady()) {
+                out.request(1);
+            } else {
+                wantsMore = true;
+            }
+        }
+
+        synchronized void onReady() {
+            if (wantsMore && !ended) {
+                wantsMore = false;
+                out.request(1);
+            }
+        }
+
+        synchronized void end(RuntimeException why) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            openStreams.remove(this);
+            if (!out.isCancelled()) {
+                out.onError(StatusMappingInterceptor.toStatus(why).asRuntimeException());
+            }
+        }
+
+        @Override
+        public synchronized void onError(Throwable t) {
+            ended = true; // the caller cancelled or its deadline passed; nothing to answer
+            openStreams.remove(this);
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            openStreams.remove(this);
+            if (!ended) {
+                ended = true;
+                out.onCompleted();
+            }
+        }
+    }
+
+    private void refuseWhenShuttingDown() {
         if (shuttingDown.getAsBoolean()) {
             throw new ShuttingDownException("this serving instance is shutting down; retry on another instance.");
         }
-        if (request.getEntityId().isBlank()) {
-            throw new InvalidRequestException("entity_id is required: set it to the id whose stored features should "
-                + "be added to the request (e.g. a user or card id).");
-        }
+    }
+
+    /** Scores one validated request and logs the prediction. */
+    private PredictResponse score(PredictRequest request) {
         String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : request.getRequestId();
         Optional<FeatureVector> stored = features.lookup(request.getEntityId());
         Map<String, Double> merged = FeatureEncoding.merge(
@@ -66,39 +239,82 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
             .putAllFeatures(merged)
             .setModel(modelName)
             .setEntityKnown(stored.isPresent());
-        ServedModel model = models.current();
-        if (model == null) {
+        ModelWatcher.Serving serving = models.serving();
+        if (serving.champion() == null) {
             // Log what was asked even though nothing could answer it: the label join needs these features to
             // make the examples that train the very first version (model_version 0 marks "no model").
             predictionLog.append(entry.setServedAtMs(clock.millis()).build());
-            throw new ModelNotReadyException(String.format("no version of model '%s' has been published yet; retry "
-                + "after the trainer (or an operator) publishes one to topic '%s'.", modelName, modelsTopic));
+            throw notReady();
         }
+        ServedModel challenger = serving.challenger();
+        boolean toChallenger = challenger != null && rollout.routesToChallenger(request.getEntityId());
+        ServedModel model = toChallenger ? challenger : serving.champion();
+        ModelRole role = toChallenger ? ModelRole.CHALLENGER : ModelRole.CHAMPION;
         Prediction<Label> prediction = model.score(merged);
-        if (Context.current().isCancelled()) {
-            return; // nobody will read the answer, so it must not reach the prediction log either
-        }
         PredictResponse.Builder response = PredictResponse.newBuilder()
             .setRequestId(requestId)
             .setLabel(prediction.getOutput().getLabel())
             .setScore(prediction.getOutput().getScore())
             .setModel(modelName)
             .setModelVersion(model.version())
+            .setModelRole(role)
             .setEntityKnown(stored.isPresent());
-        prediction.getOutputScores().forEach((label, score) -> response.putClassProbabilities(label, score.getScore()));
+        if (!request.getOmitClassProbabilities()) {
+            prediction.getOutputScores().forEach((label, score) ->
+                response.putClassProbabilities(label, score.getScore()));
+        }
         if (request.getIncludeFeatures()) {
             response.putAllFeatures(merged);
         }
-        predictionLog.append(entry
-            .setLabel(response.getLabel())
-            .setScore(response.getScore())
-            .putAllClassProbabilities(response.getClassProbabilitiesMap())
+        boolean shadowing = challenger != null && rollout.shadows();
+        predictionLog.append(logged(shadowing ? entry.clone() : entry, model, role, false, prediction));
+        counters.entitiesScored.increment();
+        metrics.predicted(model.version(), toChallenger ? "challenger" : "champion");
+        if (shadowing) {
+            shadowScore(entry, challenger, merged, requestId);
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("Predicted '{}' for request '{}' with model '{}' v{} ({}).", response.getLabel(), requestId,
+                modelName, model.version(), role);
+        }
+        return response.build();
+    }
+
+    // The challenger's opinion, logged beside the champion's answer; it must never fail or change the answer.
+    private void shadowScore(PredictionLogEntry.Builder entry, ServedModel challenger, Map<String, Double> merged,
+                             String requestId) {
+        try {
+            Prediction<Label> shadow = challenger.score(merged);
+            predictionLog.append(logged(entry, challenger, ModelRole.CHALLENGER, true, shadow));
+            metrics.predicted(challenger.version(), "challenger_shadow");
+        } catch (RuntimeException e) {
+            log.debug("The shadow challenger v{} could not score request '{}': {}", challenger.version(), requestId,
+                e.getMessage());
+        }
+    }
+
+    private PredictionLogEntry logged(PredictionLogEntry.Builder entry, ServedModel model, ModelRole role,
+                                      boolean shadow, Prediction<Label> prediction) {
+        entry.setLabel(prediction.getOutput().getLabel())
+            .setScore(prediction.getOutput().getScore())
             .setModelVersion(model.version())
-            .setServedAtMs(clock.millis())
-            .build());
-        log.debug("Predicted '{}' for request '{}' with model '{}' v{}.", response.getLabel(), requestId, modelName,
-            model.version());
-        responses.onNext(response.build());
-        responses.onCompleted();
+            .setModelRole(role)
+            .setShadow(shadow)
+            .setServedAtMs(clock.millis());
+        prediction.getOutputScores().forEach((label, score) -> entry.putClassProbabilities(label, score.getScore()));
+        return entry.build();
+    }
+
+    private void scoreWithoutModel(PredictRequest request) {
+        try {
+            score(request);
+        } catch (ModelNotReadyException e) {
+            // expected: the entry is logged, the caller is told once for the whole batch
+        }
+    }
+
+    private ModelNotReadyException notReady() {
+        return new ModelNotReadyException(String.format("no version of model '%s' has been published yet; retry "
+            + "after the trainer (or an operator) publishes one to topic '%s'.", modelName, modelsTopic));
     }
 }

@@ -43,6 +43,8 @@ public final class ScoringEngine implements AutoCloseable {
     private Path tempStateDir;
     private ModelWatcher models;
     private PredictionLog predictionLog;
+    private ServingMetrics metrics;
+    private PredictionHandler predictions;
     private Server server;
 
     private ScoringEngine(ServingConfig config) {
@@ -77,15 +79,32 @@ public final class ScoringEngine implements AutoCloseable {
         RocksStore versionStore = remember(new RocksStore(stateDir.resolve("models")));
         FeatureReplica features = remember(new FeatureReplica(featureStore, bootstrap, config.topic("features"),
             prefix + "serving-features", counters));
-        models = remember(new ModelWatcher(modelName, versionStore, bootstrap, config.topic("models"),
+        Rollout.Mode mode = Rollout.Mode.parse(config.getString(ServingConfig.ROLLOUT_MODE_CONFIG));
+        models = remember(new ModelWatcher(modelName, mode, versionStore, bootstrap, config.topic("models"),
             config.topic("commands"), prefix + "serving-models", counters, this::modelLoaded));
         predictionLog = remember(new PredictionLog(bootstrap, config.topic("predictions"),
             prefix + "serving-predictions", counters));
 
-        PredictionHandler handler = new PredictionHandler(models, features, predictionLog, modelName,
-            config.topic("models"), shuttingDown::get, InstantSource.system());
+        AdminTokens tokens = AdminTokens.from(config);
+        // Without tokens every admin call is refused before it reaches the handler, so no producer is needed.
+        CommandPublisher commands = tokens.enabled()
+            ? remember(new CommandPublisher(bootstrap, config.topic("commands"), prefix + "serving-admin"))
+            : null;
+        AdminHandler admin = new AdminHandler(models, commands, modelName,
+            config.getDouble(ServingConfig.CHALLENGER_SHARE_CONFIG), InstantSource.system());
+
+        metrics = remember(new ServingMetrics(config.getInt(ServingConfig.METRICS_PORT_CONFIG), counters,
+            models::serving));
+        predictions = new PredictionHandler(models, features, predictionLog, counters, metrics,
+            new RolloutPolicy(mode, config.getDouble(ServingConfig.CHALLENGER_SHARE_CONFIG)), modelName,
+            config.topic("models"), config.getInt(ServingConfig.BATCH_MAX_SIZE_CONFIG), shuttingDown::get,
+            InstantSource.system());
         server = serverBuilder
-            .addService(ServerInterceptors.intercept(handler, new StatusMappingInterceptor(counters)))
+            // InputStream messages move request parsing into the interceptor's reach, so malformed bytes become
+            // INVALID_ARGUMENT instead of grpc-java's INTERNAL.
+            .addService(ServerInterceptors.intercept(ServerInterceptors.useInputStreamMessages(predictions.bindService()),
+                new StatusMappingInterceptor(counters, metrics)))
+            .addService(ServerInterceptors.intercept(admin, new AdminAuthInterceptor(tokens)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(legacyReflection())
@@ -137,12 +156,18 @@ public final class ScoringEngine implements AutoCloseable {
         return server == null ? -1 : server.getPort();
     }
 
+    /** The Prometheus endpoint's port, or -1 when {@code serving.metrics.port} is -1. */
+    public int metricsPort() {
+        return metrics == null ? -1 : metrics.port();
+    }
+
     /** A snapshot of the counters. Thread-safe. */
     public ServingStats stats() {
-        ServedModel current = models == null ? null : models.current();
-        return new ServingStats(counters.predictionsServed.sum(), counters.failuresByStatus(),
-            current == null ? 0 : current.version(), counters.newestPublishedVersion.get(), counters.swaps.sum(),
-            counters.featureVectorsReplicated.sum(), counters.predictionLogFailures.sum());
+        ModelWatcher.Serving now = models == null ? ModelWatcher.Serving.NONE : models.serving();
+        return new ServingStats(counters.predictionsServed.sum(), counters.entitiesScored.sum(),
+            counters.failuresByStatus(), now.champion() == null ? 0 : now.champion().version(),
+            now.challenger() == null ? 0 : now.challenger().version(), counters.newestPublishedVersion.get(),
+            counters.swaps.sum(), counters.featureVectorsReplicated.sum(), counters.predictionLogFailures.sum());
     }
 
     /**
@@ -159,6 +184,8 @@ public final class ScoringEngine implements AutoCloseable {
         health.enterTerminalState();
         if (server != null) {
             server.shutdown();
+            // Streams never end on their own; end them (after their in-flight message) so callers reconnect.
+            predictions.endStreams();
             try {
                 if (!server.awaitTermination(graceMs, TimeUnit.MILLISECONDS)) {
                     log.warn("Predict calls still running after serving.shutdown.grace.ms={} are being cancelled.",

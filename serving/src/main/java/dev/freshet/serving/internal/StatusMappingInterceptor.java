@@ -1,5 +1,6 @@
 package dev.freshet.serving.internal;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
@@ -20,30 +21,54 @@ final class StatusMappingInterceptor implements ServerInterceptor {
     private static final Logger log = LoggerFactory.getLogger(StatusMappingInterceptor.class);
 
     private final Counters counters;
+    private final ServingMetrics metrics;
 
-    StatusMappingInterceptor(Counters counters) {
+    StatusMappingInterceptor(Counters counters, ServingMetrics metrics) {
         this.counters = counters;
+        this.metrics = metrics;
     }
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
+        String bareMethod = call.getMethodDescriptor().getBareMethodName();
         ServerCall<Q, R> counted = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
                 counters.callClosed(status.getCode());
+                metrics.callEnded(bareMethod, status.getCode());
                 super.close(status, trailers);
             }
         };
         ServerCall.Listener<Q> listener = next.startCall(counted, headers);
+        String method = call.getMethodDescriptor().getFullMethodName();
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
             @Override
             public void onMessage(Q message) {
                 try {
                     super.onMessage(message);
+                } catch (StatusRuntimeException e) {
+                    // The request bytes are parsed here (the service uses InputStream messages) so that garbage
+                    // is the caller's error, not the INTERNAL that grpc-java reports for it.
+                    fail(counted, e.getCause() instanceof InvalidProtocolBufferException
+                        ? new InvalidRequestException(String.format("the request is not a valid protobuf message "
+                            + "for %s (%s); build it from the freshet.serving.v1 protos.", method,
+                            e.getCause().getMessage()))
+                        : e);
                 } catch (RuntimeException e) {
                     fail(counted, e);
                 }
+            }
+
+            @Override
+            public void onCancel() {
+                // Deadlines and callers that leave end the call without close(): count them here.
+                Context context = Context.current();
+                boolean expired = context.getDeadline() != null && context.getDeadline().isExpired();
+                Status.Code code = expired ? Status.Code.DEADLINE_EXCEEDED : Status.Code.CANCELLED;
+                counters.callClosed(code);
+                metrics.callEnded(bareMethod, code);
+                super.onCancel();
             }
 
             @Override

@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import com.google.protobuf.ByteString;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.Command;
+import dev.freshet.proto.registry.v1.LearnerState;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import dev.freshet.trainer.TrainerStats;
 import org.slf4j.Logger;
@@ -35,9 +36,16 @@ final class LearningSession {
     private static final int MODELS_KEPT = 200;
 
     /** What the session needs from the configuration. */
-    public record Settings(String modelName, List<String> labels, double learningRate, double l2,
-                           int publishEveryExamples, long publishIntervalMs, int retrainWindowExamples,
+    public record Settings(String modelName, List<String> labels, Objective objective, Optimiser.Settings optimiser,
+                           double l2, int publishEveryExamples, long publishIntervalMs, int retrainWindowExamples,
                            int retrainEpochs, String trainingTopic) {
+        /** Logistic loss with AdaGrad at {@code learningRate}. */
+        public Settings(String modelName, List<String> labels, double learningRate, double l2,
+                        int publishEveryExamples, long publishIntervalMs, int retrainWindowExamples,
+                        int retrainEpochs, String trainingTopic) {
+            this(modelName, labels, Objective.LOGISTIC, Optimiser.Settings.adaGrad(learningRate), l2,
+                publishEveryExamples, publishIntervalMs, retrainWindowExamples, retrainEpochs, trainingTopic);
+        }
     }
 
     /** A version ready to send; nothing changes in the session until {@link #published} confirms it. */
@@ -47,7 +55,7 @@ final class LearningSession {
 
     private final Settings settings;
     private final Registry registry = new Registry(MODELS_KEPT);
-    private final PrequentialMetrics metrics = new PrequentialMetrics(METRICS_WINDOW);
+    private final PrequentialMetrics metrics;
     private final ExampleWindow window;
     private final Map<Long, OnlineLearner> snapshots = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -68,13 +76,14 @@ final class LearningSession {
 
     public LearningSession(Settings settings, long nowMs) {
         this.settings = settings;
+        this.metrics = new PrequentialMetrics(METRICS_WINDOW, settings.labels().size());
         this.learner = freshLearner();
         this.window = new ExampleWindow(settings.retrainWindowExamples());
         this.lastPublishMs = nowMs;
     }
 
     private OnlineLearner freshLearner() {
-        return new OnlineLearner(settings.labels(), settings.learningRate(), settings.l2());
+        return new OnlineLearner(settings.labels(), settings.objective(), settings.optimiser(), settings.l2());
     }
 
     /** Test-then-train on one example read from the training topic at (partition, offset). Never throws for bad input. */
@@ -104,6 +113,27 @@ final class LearningSession {
         metrics.record(learner.learn(features, labelId, true));
         window.add(new ExampleWindow.Entry(features, labelId, example.getLabelArrivedAtMs()));
         examplesSeen++;
+    }
+
+    /**
+     * Puts an example the restored state already learned back into the retrain window, without learning it or
+     * counting it (after a restart, the window is refilled from the examples before the checkpoint's offsets).
+     */
+    public void remember(TrainingExample example) {
+        int labelId = settings.labels().indexOf(example.getLabel());
+        if (labelId < 0 || example.getFeaturesMap().values().stream().anyMatch(v -> !Double.isFinite(v))) {
+            return;
+        }
+        window.add(new ExampleWindow.Entry(example.getFeaturesMap(), labelId, example.getLabelArrivedAtMs()));
+    }
+
+    /** Examples the retrain window holds now. */
+    public int retainedExamples() {
+        return window.size();
+    }
+
+    public int retrainWindowCapacity() {
+        return settings.retrainWindowExamples();
     }
 
     /** Counts a record that could not be read as a training example. */
@@ -137,12 +167,12 @@ final class LearningSession {
         long version = registry.highestVersion() + 1;
         TribuoModels.Lineage lineage = new TribuoModels.Lineage(settings.modelName(), version, currentVersion,
             origin.name(), snapshot.examplesLearned(), settings.trainingTopic(), Map.copyOf(nextOffsets));
-        byte[] model = TribuoModels.toTribuo(snapshot.toRawModel(), lineage, settings.learningRate(),
+        byte[] model = TribuoModels.toTribuo(snapshot.toRawModel(), lineage, settings.objective(),
+            settings.optimiser(),
             settings.l2(), Instant.ofEpochMilli(nowMs)).serialize().toByteArray();
         Map<String, String> hyperparameters = new LinkedHashMap<>();
-        hyperparameters.put("objective", "LogMulticlass (softmax log loss)");
-        hyperparameters.put("optimiser", "AdaGrad");
-        hyperparameters.put("learning_rate", Double.toString(settings.learningRate()));
+        hyperparameters.put("objective", settings.objective().configName);
+        hyperparameters.putAll(settings.optimiser().describe());
         hyperparameters.put("l2", Double.toString(settings.l2()));
         hyperparameters.put("standardisation", "online mean/variance per feature, folded into the weights");
         hyperparameters.put("labels", String.join(",", settings.labels()));
@@ -159,6 +189,8 @@ final class LearningSession {
             .putAllMetrics(versionMetrics)
             .putAllHyperparameters(hyperparameters)
             .setNote(note)
+            .setLearnerState(snapshot.toState().toBuilder()
+                .setEvaluationState(ByteString.copyFrom(metrics.windowState())))
             .build();
         double accuracy = versionMetrics.getOrDefault(PrequentialMetrics.ACCURACY_SINCE_PARENT, Double.NaN);
         long since = versionMetrics.getOrDefault(PrequentialMetrics.EXAMPLES_SINCE_PARENT, 0.0).longValue();
@@ -212,7 +244,68 @@ final class LearningSession {
         return false;
     }
 
+    /**
+     * Restores the learning state and input offsets of the newest checkpoint in the registry, which the trainer
+     * wrote in the same transaction as its consumer offsets. If that version has since been barred by a ROLLBACK,
+     * the offsets still hold (those examples were learned) but the state comes from the newest version not barred.
+     *
+     * @return true if a checkpoint was found; otherwise the caller falls back to adopting the newest version
+     */
+    public boolean restoreCheckpoint() {
+        Optional<ModelVersion> checkpoint = registry.newestCheckpoint();
+        if (checkpoint.isEmpty()) {
+            return false;
+        }
+        ModelVersion mv = checkpoint.get();
+        nextOffsets.clear();
+        nextOffsets.putAll(mv.getInputOffsetsMap());
+        if (!registry.isBarred(mv.getVersion())) {
+            if (restoreState(mv.getVersion(), mv.getLearnerState())) {
+                metrics.restoreWindow(mv.getLearnerState().getEvaluationState().toByteArray());
+                log.info("Resumed model '{}' from the checkpoint in v{}: {} examples learned, reading {} from "
+                        + "offsets {}.", settings.modelName(), mv.getVersion(),
+                    mv.getLearnerState().getExamplesLearned(), settings.trainingTopic(), mv.getInputOffsetsMap());
+                return true;
+            }
+            return false;
+        }
+        Optional<Registry.Entry> newest = registry.newestNotBarred();
+        if (newest.isPresent() && adopt(newest.get().version())) {
+            log.info("Resumed model '{}' at the offsets of v{}'s checkpoint ({}), but v{} is barred by a rollback: "
+                    + "learning continues from v{}.", settings.modelName(), mv.getVersion(), mv.getInputOffsetsMap(),
+                mv.getVersion(), newest.get().version());
+        } else {
+            replaceState(freshLearner(), 0);
+            log.warn("Resumed model '{}' at the offsets of v{}'s checkpoint ({}), but v{} is barred and no "
+                    + "version to continue from remains: learning starts afresh.", settings.modelName(),
+                mv.getVersion(), mv.getInputOffsetsMap(), mv.getVersion());
+        }
+        return true;
+    }
+
+    private boolean restoreState(long version, LearnerState state) {
+        OnlineLearner.Restored restored;
+        try {
+            restored = OnlineLearner.restore(state, settings.labels(), settings.objective(), settings.optimiser(),
+                settings.l2());
+        } catch (IllegalArgumentException e) {
+            log.warn("Cannot restore model '{}' from the checkpoint in v{}: {}.", settings.modelName(), version,
+                e.getMessage());
+            return false;
+        }
+        if (!restored.optimiserStateRestored()) {
+            log.warn("Restored model '{}' v{}'s weights and feature statistics, but not its optimiser state ({}); "
+                + "the optimiser starts afresh.", settings.modelName(), version, restored.optimiserStateProblem());
+        }
+        replaceState(restored.learner(), version);
+        return true;
+    }
+
     private boolean adopt(long version) {
+        Optional<LearnerState> state = registry.learnerState(version);
+        if (state.isPresent()) {
+            return restoreState(version, state.get());
+        }
         Optional<byte[]> bytes = registry.model(version);
         if (bytes.isEmpty()) {
             log.warn("Cannot continue model '{}' from v{}: its serialized model is not in the registry.",
@@ -260,6 +353,9 @@ final class LearningSession {
                     return retrain(command, nowMs);
                 }
             }
+            // Serving's own decisions: what it serves, not what the trainer learns.
+            case PIN, UNPIN, PROMOTE -> log.debug("Command '{}' ({}) is for serving; the trainer goes on.",
+                command.getCommandId(), command.getType());
             default -> log.warn("Ignored command '{}' for model '{}' of unknown type {}.", command.getCommandId(),
                 settings.modelName(), command.getTypeValue());
         }
@@ -280,7 +376,8 @@ final class LearningSession {
                 + "from memory. Reason: {}", settings.modelName(), target, restore, command.getReason());
         } else if (restore > 0 && adopt(restore)) {
             log.info("Rolled model '{}' back: barred v{} and its descendants, continued from v{}'s published weights "
-                + "(no in-memory snapshot; AdaGrad state restarts). Reason: {}", settings.modelName(), target,
+                + "(no in-memory snapshot: from its checkpoint if it has one, else from its weights). Reason: {}",
+                settings.modelName(), target,
                 restore, command.getReason());
         } else {
             log.warn("Rolled model '{}' back: barred v{} and its descendants, but could not restore v{} (unknown "
@@ -297,7 +394,7 @@ final class LearningSession {
             return Optional.empty();
         }
         OnlineLearner fresh = freshLearner();
-        PrequentialMetrics firstPass = new PrequentialMetrics(examples.size());
+        PrequentialMetrics firstPass = new PrequentialMetrics(examples.size(), settings.labels().size());
         for (int epoch = 0; epoch < settings.retrainEpochs(); epoch++) {
             for (ExampleWindow.Entry entry : examples) {
                 OnlineLearner.Outcome outcome = fresh.learn(entry.features(), entry.labelId(), epoch == 0);

@@ -3,18 +3,21 @@ package dev.freshet.trainer.internal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import com.oracle.labs.mlrg.olcut.util.Pair;
-import org.tribuo.classification.sgd.objectives.LogMulticlass;
+import dev.freshet.proto.registry.v1.LearnerState;
+import dev.freshet.proto.registry.v1.OptimiserSlot;
+import org.tribuo.classification.sgd.LabelObjective;
 import org.tribuo.math.la.DenseVector;
 import org.tribuo.math.la.SGDVector;
 
 /**
- * Multinomial logistic regression learned one example at a time with AdaGrad and L2, on features standardised
- * online. Owns all of its state in growable arrays so that a feature never seen before can join mid-stream and the
- * state can be copied as a snapshot.
+ * A linear classifier (logistic or hinge loss) learned one example at a time with an {@link Optimiser} and L2, on
+ * features standardised online. Owns all of its state in growable arrays so that a feature never seen before can
+ * join mid-stream and the state can be copied as a snapshot and written to a checkpoint.
  *
  * <p>Feature statistics follow Tribuo's {@code RealInfo} semantics (count, mean, sum of squared deviations and
  * min/max over the examples where the feature is present); an absent feature counts as the value 0, exactly as a
@@ -24,16 +27,15 @@ import org.tribuo.math.la.SGDVector;
  * <p>Not thread-safe: one thread owns an instance; publish {@link #copy()} snapshots to others.
  */
 final class OnlineLearner {
-    /** Tribuo's AdaGrad default epsilon. */
-    private static final double ADAGRAD_EPSILON = 1e-6;
     /** Below this a feature is (so far) constant; it is then centred but not scaled. */
     private static final double MIN_STD = 1e-9;
     private static final int INITIAL_CAPACITY = 16;
 
     private final List<String> labels;
-    private final double learningRate;
+    private final Optimiser.Settings optimiserSettings;
     private final double l2;
-    private final LogMulticlass objective = new LogMulticlass();
+    private final Objective objectiveKind;
+    private final LabelObjective objective;
 
     private final Map<String, Integer> featureIndex;
     private final List<String> featureNames;
@@ -47,9 +49,8 @@ final class OnlineLearner {
     private double[] max;
 
     private double[][] weights;
-    private double[][] weightGradSq;
     private final double[] bias;
-    private final double[] biasGradSq;
+    private final Optimiser optimiser;
 
     private long examplesLearned;
 
@@ -59,11 +60,23 @@ final class OnlineLearner {
      * @param l2 L2 penalty on the (standardised) weights, not on the bias
      */
     public OnlineLearner(List<String> labels, double learningRate, double l2) {
+        this(labels, Objective.LOGISTIC, Optimiser.Settings.adaGrad(learningRate), l2);
+    }
+
+    /**
+     * @param labels class labels; the position of a label is its id in every published model
+     * @param objective the loss minimised
+     * @param optimiser the update rule and its hyperparameters
+     * @param l2 L2 penalty on the (standardised) weights, not on the bias
+     */
+    public OnlineLearner(List<String> labels, Objective objective, Optimiser.Settings optimiser, double l2) {
         if (labels.size() < 2) {
             throw new IllegalArgumentException("At least two class labels are needed, got " + labels);
         }
         this.labels = List.copyOf(labels);
-        this.learningRate = learningRate;
+        this.objectiveKind = objective;
+        this.objective = objective.tribuo();
+        this.optimiserSettings = optimiser;
         this.l2 = l2;
         this.featureIndex = new HashMap<>();
         this.featureNames = new ArrayList<>();
@@ -74,14 +87,15 @@ final class OnlineLearner {
         this.min = new double[INITIAL_CAPACITY];
         this.max = new double[INITIAL_CAPACITY];
         this.weights = new double[k][INITIAL_CAPACITY];
-        this.weightGradSq = new double[k][INITIAL_CAPACITY];
         this.bias = new double[k];
-        this.biasGradSq = new double[k];
+        this.optimiser = new Optimiser(optimiser, k, INITIAL_CAPACITY);
     }
 
     private OnlineLearner(OnlineLearner other) {
         this.labels = other.labels;
-        this.learningRate = other.learningRate;
+        this.objectiveKind = other.objectiveKind;
+        this.objective = other.objectiveKind.tribuo();
+        this.optimiserSettings = other.optimiserSettings;
         this.l2 = other.l2;
         this.featureIndex = new HashMap<>(other.featureIndex);
         this.featureNames = new ArrayList<>(other.featureNames);
@@ -93,9 +107,8 @@ final class OnlineLearner {
         this.min = other.min.clone();
         this.max = other.max.clone();
         this.weights = deepCopy(other.weights);
-        this.weightGradSq = deepCopy(other.weightGradSq);
         this.bias = other.bias.clone();
-        this.biasGradSq = other.biasGradSq.clone();
+        this.optimiser = other.optimiser.copy();
         this.examplesLearned = other.examplesLearned;
     }
 
@@ -105,12 +118,23 @@ final class OnlineLearner {
     }
 
     /** The outcome of testing an example before training on it. */
-    public record Outcome(boolean correct, double logLoss) {
+    /**
+     * The outcome of testing an example before training on it.
+     *
+     * @param predicted the label id predicted (highest score)
+     * @param actual the true label id
+     * @param logLoss minus the log of the probability given to the true label
+     * @param positiveScore the probability given to label id 1 (the positive class when there are two)
+     */
+    public record Outcome(int predicted, int actual, double logLoss, double positiveScore) {
+        public boolean correct() {
+            return predicted == actual;
+        }
     }
 
     /**
      * Tests then trains on one example: updates the feature statistics, predicts, records the loss, then takes
-     * one AdaGrad step.
+     * one optimiser step.
      *
      * @param features raw feature values by name (finite); features not given count as 0
      * @param labelId the label's position in {@link #labels()}
@@ -126,31 +150,32 @@ final class OnlineLearner {
         double[] scores = scores(z);
         Pair<Double, SGDVector> valueAndGradient =
             objective.lossAndGradient(labelId, DenseVector.createDenseVector(scores));
-        boolean correct = argMax(scores) == labelId;
-        // Tribuo returns the log-likelihood and its ascent direction with respect to the scores.
-        double logLoss = -valueAndGradient.getA();
+        int predicted = argMax(scores);
+        // Tribuo returns minus the loss and its ascent direction with respect to the scores. Log loss is reported
+        // for every objective, on the softmax of the scores (what a published model outputs).
+        double[] probabilities = softmax(scores);
+        double positiveScore = probabilities[1];
+        double logLoss = -Math.log(Math.max(probabilities[labelId], 1e-15));
         SGDVector ascent = valueAndGradient.getB();
+        optimiser.beginStep();
         for (int k = 0; k < labels.size(); k++) {
             double g = ascent.get(k);
             double[] w = weights[k];
-            double[] acc = weightGradSq[k];
             for (int j = 0; j < numFeatures; j++) {
                 double grad = g * z[j] - l2 * w[j];
                 if (grad != 0.0) {
-                    acc[j] += grad * grad;
-                    w[j] += learningRate * grad / (Math.sqrt(acc[j]) + ADAGRAD_EPSILON);
+                    w[j] += optimiser.weightDelta(k, j, grad);
                 }
             }
             if (g != 0.0) {
-                biasGradSq[k] += g * g;
-                bias[k] += learningRate * g / (Math.sqrt(biasGradSq[k]) + ADAGRAD_EPSILON);
+                bias[k] += optimiser.biasDelta(k, g);
             }
         }
         if (updateStatistics) {
             // Later passes over the same examples (retraining) learn nothing new to count.
             examplesLearned++;
         }
-        return new Outcome(correct, logLoss);
+        return new Outcome(predicted, labelId, logLoss, positiveScore);
     }
 
     /** Class probabilities for raw features under the current state, without learning. Unknown features are ignored. */
@@ -204,8 +229,8 @@ final class OnlineLearner {
         max = Arrays.copyOf(max, capacity);
         for (int k = 0; k < weights.length; k++) {
             weights[k] = Arrays.copyOf(weights[k], capacity);
-            weightGradSq[k] = Arrays.copyOf(weightGradSq[k], capacity);
         }
+        optimiser.grow(capacity);
     }
 
     /** Mean of feature j over all examples observed, absent counting as 0. */
@@ -230,13 +255,18 @@ final class OnlineLearner {
 
     private double[] standardise(Map<String, Double> features) {
         double[] z = new double[numFeatures];
+        // Centre and scale once per feature (the hot spot of learning), then overwrite the features present.
+        double[] mu = new double[numFeatures];
+        double[] sigma = new double[numFeatures];
         for (int j = 0; j < numFeatures; j++) {
-            z[j] = -centre(j) / scale(j);
+            mu[j] = centre(j);
+            sigma[j] = scale(j);
+            z[j] = -mu[j] / sigma[j];
         }
         for (Map.Entry<String, Double> e : features.entrySet()) {
             Integer j = featureIndex.get(e.getKey());
             if (j != null) {
-                z[j] = (e.getValue() - centre(j)) / scale(j);
+                z[j] = (e.getValue() - mu[j]) / sigma[j];
             }
         }
         return z;
@@ -338,10 +368,7 @@ final class OnlineLearner {
         for (double[] row : weights) {
             Arrays.fill(row, 0.0);
         }
-        for (double[] row : weightGradSq) {
-            Arrays.fill(row, 0.0);
-        }
-        Arrays.fill(biasGradSq, 0.0);
+        optimiser.reset();
         for (int c = 0; c < labels.size(); c++) {
             bias[c] = model.bias()[c];
         }
@@ -377,6 +404,131 @@ final class OnlineLearner {
         }
     }
 
+    /** The settings a checkpoint records, to tell whether its optimiser state fits this configuration. */
+    private Map<String, String> checkpointSettings() {
+        Map<String, String> settings = new LinkedHashMap<>(optimiserSettings.describe());
+        settings.put("objective", objectiveKind.configName);
+        settings.put("l2", Double.toString(l2));
+        return settings;
+    }
+
+    /** The complete learning state, for a checkpoint; {@link #restore} gives back an identical learner. */
+    public LearnerState toState() {
+        int n = numFeatures;
+        LearnerState.Builder state = LearnerState.newBuilder()
+            .addAllLabels(labels)
+            .addAllFeatureNames(featureNames)
+            .setStatisticsExamples(statsExamples)
+            .setOptimiserSteps(optimiser.steps())
+            .setExamplesLearned(examplesLearned)
+            .putAllSettings(checkpointSettings());
+        for (int j = 0; j < n; j++) {
+            state.addFeatureCount(count[j]).addFeatureMean(mean[j]).addFeatureM2(m2[j])
+                .addFeatureMin(min[j]).addFeatureMax(max[j]);
+        }
+        for (double[] row : weights) {
+            for (int j = 0; j < n; j++) {
+                state.addWeights(row[j]);
+            }
+        }
+        for (double b : bias) {
+            state.addBias(b);
+        }
+        for (Optimiser.Slot slot : optimiser.slots(n)) {
+            OptimiserSlot.Builder s = OptimiserSlot.newBuilder().setName(slot.name());
+            for (double[] row : slot.weights()) {
+                for (double v : row) {
+                    s.addWeights(v);
+                }
+            }
+            for (double v : slot.bias()) {
+                s.addBias(v);
+            }
+            state.addOptimiserSlots(s);
+        }
+        return state.build();
+    }
+
+    /** A learner rebuilt from a checkpoint, and whether the checkpoint's optimiser state could be used. */
+    public record Restored(OnlineLearner learner, boolean optimiserStateRestored, String optimiserStateProblem) {
+    }
+
+    /**
+     * Rebuilds a learner from a checkpoint written by {@link #toState()}. Weights, bias, feature statistics and
+     * counts are always taken; the optimiser state only if the checkpoint was written with the same optimiser,
+     * objective and L2 (otherwise the optimiser starts afresh on the restored weights).
+     *
+     * @throws IllegalArgumentException if the checkpoint is malformed or its labels differ from {@code labels}
+     */
+    public static Restored restore(LearnerState state, List<String> labels, Objective objective,
+                                   Optimiser.Settings optimiser, double l2) {
+        if (!state.getLabelsList().equals(labels)) {
+            throw new IllegalArgumentException("the checkpoint's labels " + state.getLabelsList()
+                + " differ from the configured " + labels);
+        }
+        int n = state.getFeatureNamesCount();
+        int k = labels.size();
+        if (state.getFeatureCountCount() != n || state.getFeatureMeanCount() != n || state.getFeatureM2Count() != n
+                || state.getFeatureMinCount() != n || state.getFeatureMaxCount() != n
+                || state.getWeightsCount() != k * n || state.getBiasCount() != k) {
+            throw new IllegalArgumentException("the checkpoint's arrays do not match its " + n + " features and "
+                + k + " labels");
+        }
+        OnlineLearner learner = new OnlineLearner(labels, objective, optimiser, l2);
+        for (String name : state.getFeatureNamesList()) {
+            learner.indexOf(name);
+        }
+        if (learner.numFeatures != n) {
+            throw new IllegalArgumentException("the checkpoint names a feature twice");
+        }
+        learner.statsExamples = state.getStatisticsExamples();
+        for (int j = 0; j < n; j++) {
+            learner.count[j] = state.getFeatureCount(j);
+            learner.mean[j] = state.getFeatureMean(j);
+            learner.m2[j] = state.getFeatureM2(j);
+            learner.min[j] = state.getFeatureMin(j);
+            learner.max[j] = state.getFeatureMax(j);
+        }
+        for (int c = 0; c < k; c++) {
+            for (int j = 0; j < n; j++) {
+                learner.weights[c][j] = state.getWeights(c * n + j);
+            }
+            learner.bias[c] = state.getBias(c);
+        }
+        learner.examplesLearned = state.getExamplesLearned();
+        String problem = "";
+        if (!state.getSettingsMap().equals(learner.checkpointSettings())) {
+            problem = "it was written with " + state.getSettingsMap() + ", the configuration is "
+                + learner.checkpointSettings();
+        } else {
+            try {
+                List<Optimiser.Slot> slots = new ArrayList<>();
+                for (OptimiserSlot slot : state.getOptimiserSlotsList()) {
+                    if (slot.getWeightsCount() != k * n || slot.getBiasCount() != k) {
+                        throw new IllegalArgumentException("optimiser slot '" + slot.getName()
+                            + "' does not match the weights");
+                    }
+                    double[][] w = new double[k][n];
+                    for (int c = 0; c < k; c++) {
+                        for (int j = 0; j < n; j++) {
+                            w[c][j] = slot.getWeights(c * n + j);
+                        }
+                    }
+                    double[] b = new double[k];
+                    for (int c = 0; c < k; c++) {
+                        b[c] = slot.getBias(c);
+                    }
+                    slots.add(new Optimiser.Slot(slot.getName(), w, b));
+                }
+                learner.optimiser.restore(slots, state.getOptimiserSteps());
+            } catch (IllegalArgumentException e) {
+                learner.optimiser.reset();
+                problem = e.getMessage();
+            }
+        }
+        return new Restored(learner, problem.isEmpty(), problem);
+    }
+
     /** The class labels, in id order. */
     public List<String> labels() {
         return labels;
@@ -398,7 +550,15 @@ final class OnlineLearner {
     }
 
     public double learningRate() {
-        return learningRate;
+        return optimiserSettings.learningRate();
+    }
+
+    public Objective objective() {
+        return objectiveKind;
+    }
+
+    public Optimiser.Settings optimiserSettings() {
+        return optimiserSettings;
     }
 
     public double l2() {

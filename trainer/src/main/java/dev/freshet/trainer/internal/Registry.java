@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.freshet.proto.registry.v1.LearnerState;
 import dev.freshet.proto.registry.v1.ModelVersion;
 
 /**
@@ -19,32 +20,54 @@ final class Registry {
 
     private final int modelsKept;
     private final TreeMap<Long, Entry> versions = new TreeMap<>();
-    private final Map<Long, byte[]> recentModels;
+    private final Map<Long, ModelVersion> recentModels;
     private final Set<Long> barredTargets = new HashSet<>();
     private final Set<Long> mine = new HashSet<>();
     private long highestVersion;
+    private ModelVersion newestCheckpoint;
 
     Registry(int modelsKept) {
         this.modelsKept = modelsKept;
         this.recentModels = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Long, byte[]> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Long, ModelVersion> eldest) {
                 return size() > Registry.this.modelsKept;
             }
         };
     }
 
-    /** Records a version read from the models topic (or just published by this trainer). */
+    /**
+     * Records a version read from the models topic (or just published by this trainer). A version carrying a
+     * learner checkpoint was made by a Freshet trainer of this model (this one, or the one it restarted from).
+     */
     void record(ModelVersion version, boolean madeHere) {
         versions.put(version.getVersion(),
             new Entry(version.getVersion(), version.getParentVersion(), version.getOrigin()));
-        if (!version.getTribuoModel().isEmpty()) {
-            recentModels.put(version.getVersion(), version.getTribuoModel().toByteArray());
+        if (!version.getTribuoModel().isEmpty() || version.hasLearnerState()) {
+            recentModels.put(version.getVersion(), version);
         }
         highestVersion = Math.max(highestVersion, version.getVersion());
-        if (madeHere) {
+        if (madeHere || version.hasLearnerState()) {
             mine.add(version.getVersion());
         }
+        if (version.hasLearnerState()
+                && (newestCheckpoint == null || version.getVersion() >= newestCheckpoint.getVersion())) {
+            newestCheckpoint = version;
+        }
+    }
+
+    /**
+     * The newest version carrying a learner checkpoint: written in the same transaction as the trainer's
+     * consumer offsets, so its input offsets are where a restarted trainer resumes.
+     */
+    Optional<ModelVersion> newestCheckpoint() {
+        return Optional.ofNullable(newestCheckpoint);
+    }
+
+    /** The learner checkpoint of a recent version, if it has one and it is still kept. */
+    Optional<LearnerState> learnerState(long version) {
+        ModelVersion mv = recentModels.get(version);
+        return mv != null && mv.hasLearnerState() ? Optional.of(mv.getLearnerState()) : Optional.empty();
     }
 
     /** Bars a version and, through parent links, all its descendants, present and future. */
@@ -91,6 +114,8 @@ final class Registry {
 
     /** The serialized Tribuo model of a recent version, if still kept. */
     Optional<byte[]> model(long version) {
-        return Optional.ofNullable(recentModels.get(version));
+        ModelVersion mv = recentModels.get(version);
+        return mv == null || mv.getTribuoModel().isEmpty() ? Optional.empty()
+            : Optional.of(mv.getTribuoModel().toByteArray());
     }
 }

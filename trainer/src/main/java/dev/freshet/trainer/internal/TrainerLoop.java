@@ -8,9 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -29,6 +26,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -50,6 +50,7 @@ public final class TrainerLoop implements AutoCloseable {
     private static final long CLOSE_WAIT_MS = 15_000;
 
     private final InstantSource clock;
+    private final String bootstrap;
     private final String modelName;
     private final String trainingTopic;
     private final String modelsTopic;
@@ -68,7 +69,8 @@ public final class TrainerLoop implements AutoCloseable {
     /**
      * Connects to Kafka and starts the loop thread.
      *
-     * @throws TrainerException if the models or commands topic does not exist or Kafka cannot be reached
+     * @throws TrainerException if the training-examples, models or commands topic does not exist or Kafka cannot be
+     *     reached
      */
     public TrainerLoop(TrainerConfig config, InstantSource clock) {
         this.clock = clock;
@@ -79,7 +81,8 @@ public final class TrainerLoop implements AutoCloseable {
         this.commandsTopic = prefix + "commands";
         this.session = new LearningSession(new LearningSession.Settings(modelName,
             config.getList(TrainerConfig.LABELS_CONFIG),
-            config.getDouble(TrainerConfig.LEARNING_RATE_CONFIG),
+            Objective.fromConfig(config.getString(TrainerConfig.OBJECTIVE_CONFIG)),
+            optimiserSettings(config),
             config.getDouble(TrainerConfig.L2_CONFIG),
             config.getInt(TrainerConfig.PUBLISH_EVERY_EXAMPLES_CONFIG),
             config.getLong(TrainerConfig.PUBLISH_INTERVAL_MS_CONFIG),
@@ -87,7 +90,7 @@ public final class TrainerLoop implements AutoCloseable {
             config.getInt(TrainerConfig.RETRAIN_EPOCHS_CONFIG),
             trainingTopic), clock.millis());
         this.stats = session.stats();
-        String bootstrap = config.getString(TrainerConfig.BOOTSTRAP_SERVERS_CONFIG);
+        this.bootstrap = config.getString(TrainerConfig.BOOTSTRAP_SERVERS_CONFIG);
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             this.training = open(opened, new KafkaConsumer<>(trainingConsumerProps(bootstrap, prefix + "trainer"),
@@ -96,11 +99,14 @@ public final class TrainerLoop implements AutoCloseable {
                 new ByteArrayDeserializer()));
             this.commands = open(opened, new KafkaConsumer<>(readerProps(bootstrap), new StringDeserializer(),
                 new ByteArrayDeserializer()));
-            this.producer = open(opened, new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(),
+            this.producer = open(opened, new KafkaProducer<>(
+                producerProps(bootstrap, prefix + "trainer-" + modelName), new StringSerializer(),
                 new ByteArraySerializer()));
+            // Fences any earlier incarnation of this trainer and aborts the transaction it left open.
+            producer.initTransactions();
             assignFromBeginning(registry, modelsTopic);
             assignFromBeginning(commands, commandsTopic);
-            training.subscribe(Set.of(trainingTopic));
+            assign(training, trainingTopic);
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e instanceof TrainerException te ? te
@@ -109,6 +115,20 @@ public final class TrainerLoop implements AutoCloseable {
         }
         this.thread = new Thread(this::run, "freshet-trainer-" + modelName);
         thread.start();
+    }
+
+    private static Optimiser.Settings optimiserSettings(TrainerConfig config) {
+        Optimiser.Kind kind = Optimiser.Kind.fromConfig(config.getString(TrainerConfig.OPTIMISER_CONFIG));
+        double rate = config.learningRate();
+        return switch (kind) {
+            case ADAGRAD -> Optimiser.Settings.adaGrad(rate);
+            case SGD -> new Optimiser.Settings(kind, rate,
+                Optimiser.Schedule.fromConfig(config.getString(TrainerConfig.LEARNING_RATE_SCHEDULE_CONFIG)),
+                0.0, 0.0, 0.0);
+            case ADAM -> new Optimiser.Settings(kind, rate, Optimiser.Schedule.CONSTANT,
+                config.getDouble(TrainerConfig.ADAM_BETA1_CONFIG), config.getDouble(TrainerConfig.ADAM_BETA2_CONFIG),
+                config.getDouble(TrainerConfig.ADAM_EPSILON_CONFIG));
+        };
     }
 
     private static <T extends AutoCloseable> T open(List<AutoCloseable> opened, T resource) {
@@ -136,11 +156,15 @@ public final class TrainerLoop implements AutoCloseable {
         return props;
     }
 
-    private static Map<String, Object> producerProps(String bootstrap) {
+    private static Map<String, Object> producerProps(String bootstrap, String transactionalId) {
         Map<String, Object> props = new HashMap<>();
         props.put("bootstrap.servers", bootstrap);
         props.put("acks", "all");
         props.put("enable.idempotence", true);
+        props.put("transactional.id", transactionalId);
+        // A trainer killed mid-publish leaves its transaction open, which holds back every read_committed reader
+        // of the models topic until it times out (or the trainer restarts); publishing takes milliseconds.
+        props.put("transaction.timeout.ms", 10_000);
         props.put("linger.ms", 0);
         // A serialized model can exceed the default 1 MB request size.
         props.put("max.request.size", 16 * 1024 * 1024);
@@ -148,6 +172,10 @@ public final class TrainerLoop implements AutoCloseable {
     }
 
     private void assignFromBeginning(KafkaConsumer<String, byte[]> consumer, String topic) {
+        consumer.seekToBeginning(assign(consumer, topic));
+    }
+
+    private List<TopicPartition> assign(KafkaConsumer<String, byte[]> consumer, String topic) {
         List<PartitionInfo> partitions = consumer.partitionsFor(topic, KAFKA_TIMEOUT);
         if (partitions == null || partitions.isEmpty()) {
             throw new TrainerException("Topic '" + topic + "' does not exist; create it (the launcher does) "
@@ -156,7 +184,7 @@ public final class TrainerLoop implements AutoCloseable {
         List<TopicPartition> assigned = partitions.stream()
             .map(p -> new TopicPartition(topic, p.partition())).toList();
         consumer.assign(assigned);
-        consumer.seekToBeginning(assigned);
+        return assigned;
     }
 
     private void run() {
@@ -165,7 +193,7 @@ public final class TrainerLoop implements AutoCloseable {
             log.info("Trainer for model '{}' is learning from {} and publishing to {} (current version v{}).",
                 modelName, trainingTopic, modelsTopic, session.stats().currentVersion());
             while (running) {
-                pollRegistry(Duration.ZERO);
+                pollRegistry(Duration.ZERO, true);
                 pollCommands(Duration.ZERO, true);
                 pollTraining();
                 if (session.publishDue(clock.millis())) {
@@ -187,12 +215,91 @@ public final class TrainerLoop implements AutoCloseable {
         }
     }
 
-    /** Reads the registry and the commands to their ends (commands only bar), then adopts the newest version. */
+    /**
+     * Reads the registry and the commands to their ends (commands only bar), resumes from the newest checkpoint,
+     * then adopts the newest version if someone else made it.
+     */
     private void catchUp() {
-        readToEnd(registry, () -> pollRegistry(TRAINING_POLL));
+        readToEnd(registry, () -> pollRegistry(TRAINING_POLL, false));
         readToEnd(commands, () -> pollCommands(TRAINING_POLL, false));
+        if (session.restoreCheckpoint()) {
+            refillRetrainWindow();
+        }
         session.adoptNewestIfForeign();
+        positionTraining();
         stats = session.stats();
+    }
+
+    /**
+     * Positions the training consumer where the learning state stands: the checkpoint's offsets (which the same
+     * transaction also committed for the group), else the group's committed offsets (a registry from before
+     * checkpoints), else the beginning. Partitions are assigned, not subscribed: a restarted trainer then need not
+     * wait for the group to expire its killed predecessor, and the transactional id already fences zombies.
+     */
+    private void positionTraining() {
+        Map<Integer, Long> checkpoint = session.nextOffsets();
+        Set<TopicPartition> partitions = training.assignment();
+        Map<TopicPartition, OffsetAndMetadata> committed = training.committed(partitions, KAFKA_TIMEOUT);
+        for (TopicPartition tp : partitions) {
+            Long next = checkpoint.get(tp.partition());
+            OffsetAndMetadata groupOffset = committed.get(tp);
+            if (next != null) {
+                training.seek(tp, next);
+            } else if (groupOffset != null) {
+                training.seek(tp, groupOffset.offset());
+            } else {
+                training.seekToBeginning(List.of(tp));
+            }
+        }
+    }
+
+    /**
+     * Re-reads the examples just before the checkpoint's offsets (at most the retrain window per partition) into
+     * the retrain window, so that a RETRAIN after a restart has the same examples to learn from as before it. They
+     * are not learned again: the restored state already has them.
+     */
+    private void refillRetrainWindow() {
+        Map<Integer, Long> offsets = session.nextOffsets();
+        Map<TopicPartition, Long> until = new HashMap<>();
+        for (TopicPartition tp : training.assignment()) {
+            Long next = offsets.get(tp.partition());
+            if (next != null && next > 0) {
+                until.put(tp, next);
+            }
+        }
+        if (until.isEmpty()) {
+            return;
+        }
+        long window = session.retrainWindowCapacity();
+        try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(readerProps(bootstrap),
+                 new StringDeserializer(), new ByteArrayDeserializer())) {
+            reader.assign(until.keySet());
+            Map<TopicPartition, Long> begin = reader.beginningOffsets(until.keySet(), KAFKA_TIMEOUT);
+            until.forEach((tp, next) -> reader.seek(tp, Math.max(begin.get(tp), next - window)));
+            long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
+            while (running && until.entrySet().stream()
+                    .anyMatch(e -> reader.position(e.getKey(), KAFKA_TIMEOUT) < e.getValue())) {
+                if (System.nanoTime() > deadline) {
+                    log.warn("Could not refill the retrain window of model '{}' from {} within {}; a RETRAIN learns "
+                        + "from the {} examples read so far.", modelName, trainingTopic, CATCH_UP_TIMEOUT,
+                        session.retainedExamples());
+                    return;
+                }
+                for (ConsumerRecord<String, byte[]> record : reader.poll(TRAINING_POLL)) {
+                    Long next = until.get(new TopicPartition(record.topic(), record.partition()));
+                    if (record.value() == null || next == null || record.offset() >= next) {
+                        continue;
+                    }
+                    try {
+                        session.remember(TrainingExample.parseFrom(record.value()));
+                    } catch (InvalidProtocolBufferException e) {
+                        // Counted when it was first read; nothing to retrain from.
+                    }
+                }
+            }
+        }
+        log.info("Refilled the retrain window of model '{}' with {} examples read before the checkpoint.", modelName,
+            session.retainedExamples());
     }
 
     private void readToEnd(KafkaConsumer<String, byte[]> consumer, Runnable poll) {
@@ -216,7 +323,7 @@ public final class TrainerLoop implements AutoCloseable {
         return true;
     }
 
-    private void pollRegistry(Duration timeout) {
+    private void pollRegistry(Duration timeout, boolean adopt) {
         boolean any = false;
         for (ConsumerRecord<String, byte[]> record : registry.poll(timeout)) {
             if (record.value() == null) {
@@ -230,7 +337,7 @@ public final class TrainerLoop implements AutoCloseable {
                     modelsTopic, record.partition(), record.offset(), record.key(), e.getMessage());
             }
         }
-        if (any && running) {
+        if (any && adopt && running) {
             session.adoptNewestIfForeign();
         }
     }
@@ -277,16 +384,26 @@ public final class TrainerLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes a version and commits the training offsets it covers in one Kafka transaction: either both become
+     * visible or neither does, so the version's checkpoint and the group's offsets always agree.
+     */
     private void publish(LearningSession.PendingVersion pending) {
         ModelVersion mv = pending.version();
         String key = mv.getModel() + "/" + mv.getVersion();
         try {
-            producer.send(new ProducerRecord<>(modelsTopic, key, mv.toByteArray()))
-                .get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TrainerException("Interrupted while publishing model '" + key + "'.", e);
-        } catch (ExecutionException | TimeoutException e) {
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(modelsTopic, key, mv.toByteArray()));
+            Map<TopicPartition, OffsetAndMetadata> offsets = offsetsOf(mv);
+            if (!offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(offsets, training.groupMetadata());
+            }
+            producer.commitTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+            throw new TrainerException("Another trainer for model '" + modelName + "' (same topics.prefix and "
+                + "model name) took over; this one stops so that no example is learned twice.", e);
+        } catch (KafkaException e) {
+            abortQuietly();
             log.error("Could not publish model '{}' v{} to {}: {}; will try again with the next version.",
                 mv.getModel(), mv.getVersion(), modelsTopic, String.valueOf(e.getCause() == null ? e : e.getCause()));
             return;
@@ -300,11 +417,18 @@ public final class TrainerLoop implements AutoCloseable {
                 mv.getModel(), mv.getVersion(), mv.getParentVersion(), pending.examplesSinceParent(),
                 String.format("%.3f", pending.accuracySinceParent()));
         }
-        commitOffsets(mv);
         stats = session.stats();
     }
 
-    private void commitOffsets(ModelVersion mv) {
+    private void abortQuietly() {
+        try {
+            producer.abortTransaction();
+        } catch (KafkaException e) {
+            log.warn("Could not abort the publishing transaction of model '{}': {}", modelName, e.getMessage());
+        }
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> offsetsOf(ModelVersion mv) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Set<TopicPartition> assigned = training.assignment();
         for (Map.Entry<Integer, Long> e : mv.getInputOffsetsMap().entrySet()) {
@@ -313,16 +437,7 @@ public final class TrainerLoop implements AutoCloseable {
                 offsets.put(tp, new OffsetAndMetadata(e.getValue(), "model version " + mv.getVersion()));
             }
         }
-        if (offsets.isEmpty()) {
-            return;
-        }
-        try {
-            training.commitSync(offsets, KAFKA_TIMEOUT);
-        } catch (KafkaException e) {
-            // Not fatal: the examples are relearned after a restart, which an online learner tolerates.
-            log.warn("Could not commit training offsets {} for model '{}' v{}: {}", offsets, mv.getModel(),
-                mv.getVersion(), e.getMessage());
-        }
+        return offsets;
     }
 
     /** The latest statistics; never null. Thread-safe. */

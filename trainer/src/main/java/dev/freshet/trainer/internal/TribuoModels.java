@@ -32,7 +32,10 @@ import org.tribuo.classification.sgd.linear.LinearSGDTrainer;
 import org.tribuo.classification.sgd.objectives.LogMulticlass;
 import org.tribuo.math.LinearParameters;
 import org.tribuo.math.la.DenseMatrix;
+import org.tribuo.math.StochasticGradientOptimiser;
 import org.tribuo.math.optimisers.AdaGrad;
+import org.tribuo.math.optimisers.Adam;
+import org.tribuo.math.optimisers.SGD;
 import org.tribuo.protos.core.ModelProto;
 import org.tribuo.provenance.DatasetProvenance;
 import org.tribuo.provenance.ModelProvenance;
@@ -58,6 +61,15 @@ final class TribuoModels {
      */
     public static LinearSGDModel toTribuo(OnlineLearner.RawModel raw, Lineage lineage, double learningRate,
                                           double l2, Instant now) {
+        return toTribuo(raw, lineage, Objective.LOGISTIC, Optimiser.Settings.adaGrad(learningRate), l2, now);
+    }
+
+    /**
+     * As above, describing the objective and optimiser actually used in the model's trainer provenance. Whatever
+     * the objective, the model maps scores through softmax, so that serving always gets probabilities.
+     */
+    public static LinearSGDModel toTribuo(OnlineLearner.RawModel raw, Lineage lineage, Objective objective,
+                                          Optimiser.Settings optimiser, double l2, Instant now) {
         List<VariableInfo> infos = new ArrayList<>(raw.featureNames().size());
         for (OnlineLearner.FeatureStatistics s : raw.statistics()) {
             infos.add(realInfo(s));
@@ -80,16 +92,26 @@ final class TribuoModels {
         LinearParameters parameters = new LinearParameters(matrix);
 
         OffsetDateTime time = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
-        TrainerProvenance trainerProvenance = describedTrainer(learningRate).getProvenance();
+        TrainerProvenance trainerProvenance = describedTrainer(objective, optimiser).getProvenance();
         ModelProvenance provenance = new ModelProvenance(LinearSGDModel.class.getName(), time,
             datasetProvenance(raw, lineage, time), trainerProvenance, instanceProvenance(lineage, l2));
         String name = lineage.modelName() + "/" + lineage.version();
-        return new ModelMaker(learningRate).make(name, provenance, featureMap, outputInfo, parameters);
+        return new ModelMaker().make(name, provenance, featureMap, outputInfo, parameters);
     }
 
     /** The optimiser and objective actually used, described by a stock trainer so any reader can deserialise it. */
-    private static LinearSGDTrainer describedTrainer(double learningRate) {
-        return new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(learningRate), 1, 1L);
+    private static LinearSGDTrainer describedTrainer(Objective objective, Optimiser.Settings optimiser) {
+        StochasticGradientOptimiser described = switch (optimiser.kind()) {
+            case ADAGRAD -> new AdaGrad(optimiser.learningRate(), optimiser.epsilon());
+            case SGD -> switch (optimiser.schedule()) {
+                case CONSTANT -> SGD.getSimpleSGD(optimiser.learningRate());
+                case INVERSE_SQRT -> SGD.getSqrtDecaySGD(optimiser.learningRate());
+                case INVERSE -> SGD.getLinearDecaySGD(optimiser.learningRate());
+            };
+            // Only named here, for provenance: the update applied is Optimiser's, not Tribuo 4.3.2's Adam.
+            case ADAM -> new Adam(optimiser.learningRate(), optimiser.beta1(), optimiser.beta2(), optimiser.epsilon());
+        };
+        return new LinearSGDTrainer(objective.tribuo(), described, 1, 1L);
     }
 
     private static RealInfo realInfo(OnlineLearner.FeatureStatistics s) {
@@ -206,8 +228,8 @@ final class TribuoModels {
 
     /** Exists only to reach {@code LinearSGDTrainer}'s protected factory for {@link LinearSGDModel}. */
     private static final class ModelMaker extends LinearSGDTrainer {
-        ModelMaker(double learningRate) {
-            super(new LogMulticlass(), new AdaGrad(learningRate), 1, 1L);
+        ModelMaker() {
+            super(new LogMulticlass(), new AdaGrad(0.1), 1, 1L);
         }
 
         LinearSGDModel make(String name, ModelProvenance provenance, ImmutableFeatureMap featureMap,

@@ -33,6 +33,40 @@ class LearningSessionTest {
     }
 
     @Test
+    void aVersionNamesItsObjectiveAndOptimiserWithTheirSettings() {
+        LearningSession session = new LearningSession(new LearningSession.Settings("default", List.of("0", "1"),
+            Objective.HINGE, new Optimiser.Settings(Optimiser.Kind.ADAM, 0.02, Optimiser.Schedule.CONSTANT, 0.8,
+                0.99, 1e-7), 1e-5, 100, 60_000, 500, 2, "t.training-examples"), 0);
+        learnSome(session, 100, 0);
+
+        ModelVersion version = publish(session);
+
+        assertThat(version.getHyperparametersMap()).containsEntry("objective", "hinge")
+            .containsEntry("optimiser", "adam").containsEntry("learning_rate", "0.02")
+            .containsEntry("beta1", "0.8").containsEntry("beta2", "0.99").containsEntry("epsilon", "1.0E-7");
+        assertThat(version.getLearnerState().getSettingsMap()).containsEntry("objective", "hinge");
+        assertThat(version.getMetricsMap().get("prequential_accuracy_since_parent")).isGreaterThan(0.8);
+    }
+
+    @Test
+    void aRestartedSessionResumesFromTheNewestCheckpointAndItsOffsets() {
+        LearningSession first = new LearningSession(SETTINGS, 0);
+        learnSome(first, 100, 0);
+        ModelVersion v1 = publish(first);
+        learnSome(first, 40, 100);
+
+        LearningSession restarted = new LearningSession(SETTINGS, 0);
+        restarted.onModelVersion(v1);
+
+        assertThat(restarted.restoreCheckpoint()).isTrue();
+        assertThat(restarted.nextOffsets()).containsEntry(0, 100L);
+        assertThat(restarted.currentVersion()).isEqualTo(1);
+        assertThat(restarted.adoptNewestIfForeign()).as("its own version is not foreign").isFalse();
+        assertThat(restarted.learner().toState()).isEqualTo(v1.getLearnerState().toBuilder()
+            .clearEvaluationState().build());
+    }
+
+    @Test
     void countsAndSkipsAnExampleWithAnUnknownLabel() {
         LearningSession session = new LearningSession(SETTINGS, 0);
         session.learn(example(1.0, "2"), 0, 0);
@@ -74,7 +108,7 @@ class LearningSessionTest {
             .containsKeys("prequential_accuracy_since_parent", "prequential_log_loss_since_parent",
                 "prequential_accuracy_window", "prequential_log_loss_window");
         assertThat(v2.getMetricsMap().get("prequential_log_loss_since_parent")).isPositive();
-        assertThat(v2.getHyperparametersMap()).containsEntry("optimiser", "AdaGrad").containsKey("learning_rate");
+        assertThat(v2.getHyperparametersMap()).containsEntry("optimiser", "adagrad").containsKey("learning_rate");
     }
 
     @Test

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * Folds each entity's events into its state in the entity-state store and emits the entity's feature vector;
  * a late event becomes a dead letter. Runs on the entity's partition.
  */
-final class AggregateProcessor implements Processor<String, EventEnvelope, String, Routed> {
+final class AggregateProcessor implements Processor<String, EntityInput, String, Routed> {
     private static final Logger log = LoggerFactory.getLogger(AggregateProcessor.class);
 
     private final FeatureView view;
@@ -43,8 +43,12 @@ final class AggregateProcessor implements Processor<String, EventEnvelope, Strin
     }
 
     @Override
-    public void process(Record<String, EventEnvelope> record) {
-        EventEnvelope envelope = record.value();
+    public void process(Record<String, EntityInput> record) {
+        if (record.value() instanceof LabelUpdate update) {
+            onLabel(record, update);
+            return;
+        }
+        EventEnvelope envelope = (EventEnvelope) record.value();
         Event event = envelope.event();
         byte[] stored = states.get(event.entityId());
         EntityState state = stored == null ? EntityState.empty() : EntityStateCodec.decode(stored);
@@ -60,14 +64,35 @@ final class AggregateProcessor implements Processor<String, EventEnvelope, Strin
             return;
         }
         states.put(event.entityId(), EntityStateCodec.encode(state));
+        emitVector(record, event.entityId(), state);
+    }
+
+    /** Folds a label of one of the entity's examples into its state; re-emits the vector when it shows. */
+    private void onLabel(Record<String, EntityInput> record, LabelUpdate update) {
+        byte[] stored = states.get(update.entityId());
+        if (stored == null) {
+            log.debug("Ignored the label of request '{}': entity '{}' has no events yet.", update.requestId(),
+                update.entityId());
+            return;
+        }
+        EntityState state = EntityStateCodec.decode(stored);
+        boolean changed = computer.applyLabel(state, update.requestId(), update.label());
+        states.put(update.entityId(), EntityStateCodec.encode(state));
+        if (changed) {
+            emitVector(record, update.entityId(), state);
+        }
+    }
+
+    private void emitVector(Record<String, EntityInput> record, String entityId, EntityState state) {
         FeatureVector vector = FeatureVector.newBuilder()
-            .setEntityId(event.entityId())
+            .setEntityId(entityId)
             .setView(view.name())
             .setViewVersion(view.version())
             .setEventTimeMs(state.newestEventTimeMs())
             .putAllValues(computer.features(state))
             .build();
         counters.featureVectorsOut.increment();
-        context.forward(record.withValue(new Routed(topics.features(), vector.toByteArray())));
+        context.forward(new Record<>(entityId, new Routed(topics.features(), vector.toByteArray()),
+            record.timestamp()));
     }
 }

@@ -9,5 +9,5 @@ import dev.freshet.featurestore.internal.view.Event;
  * @param originalKey the event record's key, or null
  */
 record EventEnvelope(int sourcePartition, long sourceOffset, String originalKey, byte[] raw, Event event)
-        implements IngestOutput {
+        implements IngestOutput, EntityInput {
 }

@@ -24,7 +24,8 @@ import org.apache.kafka.streams.state.Stores;
  * </ol>
  */
 public final class FeatureStoreTopology {
-    static final String ENTITY_STATE_STORE = "entity-state";
+    /** The per-entity state store, queryable through the running Kafka Streams instance. */
+    public static final String ENTITY_STATE_STORE = "entity-state";
     static final String PENDING_PREDICTIONS_STORE = "label-join-pending-predictions";
     static final String PENDING_LABELS_STORE = "label-join-pending-labels";
     static final String LABEL_EXPIRY_STORE = "label-join-expiry";
@@ -37,13 +38,27 @@ public final class FeatureStoreTopology {
      * @param counters where processors count what they do; shared with the caller
      */
     public static Topology build(FeatureView view, Topics topics, long labelWaitMs, Counters counters) {
+        return build(view, topics, labelWaitMs, counters, 0);
+    }
+
+    /**
+     * @param entityPartitions partitions of the by-entity repartition topics; must be positive when the view has
+     *     a label feature, so that an entity's labels and events meet in the same task (zero: Kafka Streams
+     *     decides, from the events topic)
+     */
+    public static Topology build(FeatureView view, Topics topics, long labelWaitMs, Counters counters,
+            int entityPartitions) {
+        if (view.label() != null && entityPartitions <= 0) {
+            throw new IllegalArgumentException("A view with a label feature needs the entity partition count");
+        }
         StreamsBuilder builder = new StreamsBuilder();
-        addIngestion(builder, view, topics, counters);
-        addLabelJoin(builder, view, topics, labelWaitMs, counters);
+        KStream<String, LabelUpdate> labelUpdates = addLabelJoin(builder, view, topics, labelWaitMs, counters);
+        addIngestion(builder, view, topics, counters, labelUpdates, entityPartitions);
         return builder.build();
     }
 
-    private static void addIngestion(StreamsBuilder builder, FeatureView view, Topics topics, Counters counters) {
+    private static void addIngestion(StreamsBuilder builder, FeatureView view, Topics topics, Counters counters,
+            KStream<String, LabelUpdate> labelUpdates, int entityPartitions) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(ENTITY_STATE_STORE), Serdes.String(), Serdes.ByteArray()));
         Map<String, KStream<String, IngestOutput>> parsed = builder
@@ -54,17 +69,27 @@ public final class FeatureStoreTopology {
             .defaultBranch(Branched.as("accepted"));
         route(parsed.get("events-rejected").mapValues(value -> (Routed) value, Named.as("events-dead-letters")),
             "parse-events-sink");
-        KStream<String, Routed> aggregated = parsed.get("events-accepted")
+        Repartitioned<String, EventEnvelope> byEntity = Repartitioned.with(Serdes.String(), InternalSerdes.envelope())
+            .withName("events-by-entity");
+        KStream<String, EntityInput> entityInputs = parsed.get("events-accepted")
             .mapValues(value -> (EventEnvelope) value, Named.as("events-parsed"))
-            .repartition(Repartitioned.with(Serdes.String(), InternalSerdes.envelope())
-                .withName("events-by-entity"))
+            .repartition(entityPartitions > 0 ? byEntity.withNumberOfPartitions(entityPartitions) : byEntity)
+            .mapValues(value -> (EntityInput) value, Named.as("events-to-entity"));
+        if (labelUpdates != null) {
+            entityInputs = entityInputs.merge(labelUpdates
+                .repartition(Repartitioned.with(Serdes.String(), LabelUpdate.serde()).withName("labels-by-entity")
+                    .withNumberOfPartitions(entityPartitions))
+                .mapValues(value -> (EntityInput) value, Named.as("labels-to-entity")), Named.as("entity-inputs"));
+        }
+        KStream<String, Routed> aggregated = entityInputs
             .process(() -> new AggregateProcessor(view, topics, counters), Named.as("aggregate"),
                 ENTITY_STATE_STORE);
         route(aggregated, "aggregate-sink");
     }
 
-    private static void addLabelJoin(StreamsBuilder builder, FeatureView view, Topics topics, long labelWaitMs,
-            Counters counters) {
+    /** @return the joined labels for the entity state, or null when the view has no label feature */
+    private static KStream<String, LabelUpdate> addLabelJoin(StreamsBuilder builder, FeatureView view, Topics topics,
+            long labelWaitMs, Counters counters) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(PENDING_PREDICTIONS_STORE), Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -75,10 +100,21 @@ public final class FeatureStoreTopology {
             Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("predictions"));
         KStream<String, byte[]> labels = builder.stream(topics.labels(),
             Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("labels"));
-        KStream<String, Routed> joined = predictions.merge(labels, Named.as("predictions-and-labels"))
+        KStream<String, JoinOutput> joined = predictions.merge(labels, Named.as("predictions-and-labels"))
             .process(() -> new LabelJoinProcessor(view, topics, counters, labelWaitMs), Named.as("label-join"),
                 PENDING_PREDICTIONS_STORE, PENDING_LABELS_STORE, LABEL_EXPIRY_STORE);
-        route(joined, "label-join-sink");
+        if (view.label() == null) {
+            route(joined.mapValues(value -> (Routed) value, Named.as("label-join-outputs")), "label-join-sink");
+            return null;
+        }
+        Map<String, KStream<String, JoinOutput>> outputs = joined
+            .split(Named.as("label-join-"))
+            .branch((key, value) -> value instanceof LabelUpdate, Branched.as("labels"))
+            .defaultBranch(Branched.as("outputs"));
+        route(outputs.get("label-join-outputs").mapValues(value -> (Routed) value, Named.as("label-join-routed")),
+            "label-join-sink");
+        return outputs.get("label-join-labels").mapValues(value -> (LabelUpdate) value,
+            Named.as("label-join-label-updates"));
     }
 
     /** Writes each value to the topic it names. */

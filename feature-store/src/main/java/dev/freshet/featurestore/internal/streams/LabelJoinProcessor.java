@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * logged when the prediction was served, so nothing that happened after the prediction can leak in. Whichever
  * side comes first waits in a store; a wall-clock punctuator expires what waited longer than the label wait.
  */
-final class LabelJoinProcessor implements Processor<String, byte[], String, Routed> {
+final class LabelJoinProcessor implements Processor<String, byte[], String, JoinOutput> {
     private static final Logger log = LoggerFactory.getLogger(LabelJoinProcessor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int EXPIRY_BATCH = 10_000;
@@ -40,7 +40,7 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Rout
     private final Topics topics;
     private final Counters counters;
     private final long labelWaitMs;
-    private ProcessorContext<String, Routed> context;
+    private ProcessorContext<String, JoinOutput> context;
     private KeyValueStore<String, byte[]> predictions;
     private KeyValueStore<String, byte[]> labels;
     private KeyValueStore<Bytes, byte[]> expiry;
@@ -53,7 +53,7 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Rout
     }
 
     @Override
-    public void init(ProcessorContext<String, Routed> context) {
+    public void init(ProcessorContext<String, JoinOutput> context) {
         this.context = context;
         this.predictions = context.getStateStore(FeatureStoreTopology.PENDING_PREDICTIONS_STORE);
         this.labels = context.getStateStore(FeatureStoreTopology.PENDING_LABELS_STORE);
@@ -88,6 +88,10 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Rout
                 entry == null ? "the value is not a PredictionLogEntry; expected the serving prediction log's protobuf"
                     : "the prediction has no request_id and no key; expected the request id", "request_id",
                 source, record.value());
+            return;
+        }
+        if (entry.getShadow()) {
+            // A shadow score answered nobody; the request's training example comes from the answer that was given.
             return;
         }
         byte[] waiting = labels.get(requestId);
@@ -175,6 +179,10 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Rout
         counters.trainingExamplesOut.increment();
         context.forward(new Record<>(prediction.getEntityId(),
             new Routed(topics.trainingExamples(), example.toByteArray()), timestamp));
+        if (view.label() != null && !prediction.getEntityId().isEmpty()) {
+            context.forward(new Record<>(prediction.getEntityId(),
+                new LabelUpdate(prediction.getEntityId(), prediction.getRequestId(), label), timestamp));
+        }
     }
 
     private void expire(long now) {

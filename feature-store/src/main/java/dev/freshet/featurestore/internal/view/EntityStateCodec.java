@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -18,7 +19,10 @@ import java.util.TreeSet;
  * written under an earlier version of a view still reads (fields the view no longer has are ignored later).
  */
 public final class EntityStateCodec {
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT_1 = 1;
+    // Adds the previous event time, each sample's arrival stream time, recent request ids, known labels and the
+    // tumbling and hopping windows' running aggregates.
+    private static final byte FORMAT = 2;
     private static final byte NUMBER = 'n';
     private static final byte STRING = 's';
     private static final byte BOOLEAN = 'b';
@@ -32,6 +36,7 @@ public final class EntityStateCodec {
             out.writeByte(FORMAT);
             out.writeBoolean(state.isEmpty());
             out.writeLong(state.newestEventTimeMs());
+            out.writeLong(state.previousEventTimeMs());
             out.writeInt(state.latestValues().size());
             for (Map.Entry<String, Object> e : state.latestValues().entrySet()) {
                 writeString(out, e.getKey());
@@ -45,10 +50,42 @@ public final class EntityStateCodec {
             out.writeInt(state.samples().size());
             for (EntityState.Sample sample : state.samples()) {
                 out.writeLong(sample.eventTimeMs());
+                out.writeLong(sample.observedAtMs());
                 for (String name : names) {
                     Double v = sample.values().get(name);
                     // NaN marks an absent optional value; accepted values are always finite.
                     out.writeDouble(v == null ? Double.NaN : v);
+                }
+            }
+            out.writeInt(state.recentRequests().size());
+            for (EntityState.RequestTime request : state.recentRequests()) {
+                writeString(out, request.requestId());
+                out.writeLong(request.eventTimeMs());
+            }
+            out.writeInt(state.labels().size());
+            for (EntityState.KnownLabel label : state.labels()) {
+                out.writeLong(label.exampleTimeMs());
+                writeString(out, label.label());
+            }
+            out.writeInt(state.windows().size());
+            for (Map.Entry<String, TreeMap<Long, WindowPartial>> aggregation : state.windows().entrySet()) {
+                writeString(out, aggregation.getKey());
+                out.writeInt(aggregation.getValue().size());
+                for (Map.Entry<Long, WindowPartial> window : aggregation.getValue().entrySet()) {
+                    WindowPartial p = window.getValue();
+                    out.writeLong(window.getKey());
+                    out.writeLong(p.count);
+                    out.writeDouble(p.sum);
+                    out.writeDouble(p.mean);
+                    out.writeDouble(p.m2);
+                    out.writeDouble(p.min);
+                    out.writeDouble(p.max);
+                    out.writeLong(p.lastTimeMs);
+                    out.writeDouble(p.last);
+                    out.writeInt(p.distinct.size());
+                    for (double v : p.distinct) {
+                        out.writeDouble(v);
+                    }
                 }
             }
         } catch (IOException e) {
@@ -61,11 +98,13 @@ public final class EntityStateCodec {
     public static EntityState decode(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte format = in.readByte();
-            if (format != FORMAT) {
+            if (format != FORMAT && format != FORMAT_1) {
                 throw new IllegalArgumentException("Unknown entity state format " + format);
             }
+            boolean v2 = format == FORMAT;
             boolean empty = in.readBoolean();
             long newest = in.readLong();
+            long previous = v2 ? in.readLong() : Long.MIN_VALUE;
             int latestCount = in.readInt();
             Map<String, Object> latest = new HashMap<>();
             for (int i = 0; i < latestCount; i++) {
@@ -79,6 +118,7 @@ public final class EntityStateCodec {
             List<EntityState.Sample> samples = new ArrayList<>(sampleCount);
             for (int s = 0; s < sampleCount; s++) {
                 long time = in.readLong();
+                long observed = v2 ? in.readLong() : time;
                 Map<String, Double> values = new HashMap<>();
                 for (String name : names) {
                     double v = in.readDouble();
@@ -86,9 +126,47 @@ public final class EntityStateCodec {
                         values.put(name, v);
                     }
                 }
-                samples.add(new EntityState.Sample(time, values));
+                samples.add(new EntityState.Sample(time, observed, values));
             }
-            return new EntityState(empty, newest, latest, samples);
+            List<EntityState.RequestTime> requests = new ArrayList<>();
+            List<EntityState.KnownLabel> labels = new ArrayList<>();
+            Map<String, TreeMap<Long, WindowPartial>> windows = new HashMap<>();
+            if (v2) {
+                int requestCount = in.readInt();
+                for (int i = 0; i < requestCount; i++) {
+                    requests.add(new EntityState.RequestTime(readString(in), in.readLong()));
+                }
+                int labelCount = in.readInt();
+                for (int i = 0; i < labelCount; i++) {
+                    long exampleTime = in.readLong();
+                    labels.add(new EntityState.KnownLabel(exampleTime, readString(in)));
+                }
+                int aggregations = in.readInt();
+                for (int a = 0; a < aggregations; a++) {
+                    String name = readString(in);
+                    int count = in.readInt();
+                    TreeMap<Long, WindowPartial> byStart = new TreeMap<>();
+                    for (int w = 0; w < count; w++) {
+                        long start = in.readLong();
+                        WindowPartial p = new WindowPartial();
+                        p.count = in.readLong();
+                        p.sum = in.readDouble();
+                        p.mean = in.readDouble();
+                        p.m2 = in.readDouble();
+                        p.min = in.readDouble();
+                        p.max = in.readDouble();
+                        p.lastTimeMs = in.readLong();
+                        p.last = in.readDouble();
+                        int distinct = in.readInt();
+                        for (int i = 0; i < distinct; i++) {
+                            p.distinct.add(in.readDouble());
+                        }
+                        byStart.put(start, p);
+                    }
+                    windows.put(name, byStart);
+                }
+            }
+            return new EntityState(empty, newest, previous, latest, samples, requests, labels, windows);
         } catch (IOException e) {
             throw new IllegalArgumentException("Corrupt entity state: " + e, e);
         }

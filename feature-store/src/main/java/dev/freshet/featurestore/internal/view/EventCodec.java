@@ -19,6 +19,10 @@ public final class EventCodec {
             EntityStateCodec.writeString(out, e.getKey());
             EntityStateCodec.writeValue(out, e.getValue());
         }
+        out.writeBoolean(event.requestId() != null);
+        if (event.requestId() != null) {
+            EntityStateCodec.writeString(out, event.requestId());
+        }
     }
 
     public static Event read(DataInputStream in) throws IOException {
@@ -29,6 +33,7 @@ public final class EventCodec {
         for (int i = 0; i < n; i++) {
             values.put(EntityStateCodec.readString(in), EntityStateCodec.readValue(in));
         }
-        return new Event(entityId, eventTimeMs, values);
+        String requestId = in.readBoolean() ? EntityStateCodec.readString(in) : null;
+        return new Event(entityId, eventTimeMs, values, requestId);
     }
 }

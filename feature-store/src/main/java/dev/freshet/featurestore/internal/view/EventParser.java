@@ -70,7 +70,15 @@ public final class EventParser {
             }
             values.put(field.name(), value);
         }
-        return new Event(entityNode.asText(), eventTimeMs, values);
+        String requestId = null;
+        if (view.requestIdPath() != null) {
+            // Absent or odd request ids only cost the label's placement precision, so they never reject an event.
+            JsonNode idNode = at(root, view.requestIdPath());
+            if (idNode != null && idNode.isValueNode() && !idNode.asText().isEmpty()) {
+                requestId = idNode.asText();
+            }
+        }
+        return new Event(entityNode.asText(), eventTimeMs, values, requestId);
     }
 
     private static Object value(Field field, JsonNode node) {

@@ -1,27 +1,64 @@
 package dev.freshet.featurestore.internal.view;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
 
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.FeatureView.Aggregation;
+import dev.freshet.featurestore.FeatureView.Function;
+import dev.freshet.featurestore.FeatureView.Transform;
+import dev.freshet.featurestore.FeatureView.WindowType;
 import dev.freshet.featurestore.internal.view.Rejection.Reason;
 
 /**
- * The window arithmetic of one view: folds an entity's events into its {@link EntityState} and computes its
- * features. A window of length {@code W} ending at the entity's newest event time {@code T} holds the events
- * with event time in {@code (T - W, T]}. An event older than {@code T - (longest window + grace)} is late and
- * refused; any other out-of-order event updates the windows it falls in. Stateless and thread-safe.
+ * The window arithmetic of one view: folds an entity's events (and labels) into its {@link EntityState} and
+ * computes its features. {@code T} is the entity's newest event time (its stream time).
+ * <ul>
+ *   <li>A trailing window of length {@code W} holds the events in {@code (T - W, T]}; an event older than
+ *       {@code T - (W + grace)} is too late for it.</li>
+ *   <li>A tumbling or hopping window {@code [s, e)} holds the events with time in it that arrived while the
+ *       entity's stream time was before {@code e + grace}; the feature is the window holding {@code T} that started
+ *       earliest.</li>
+ *   <li>An event too late for every window of every aggregation is refused as late (with no windowed
+ *       aggregation: an event older than {@code T - grace}); any other updates the windows it came in time for.</li>
+ *   <li>The label feature shows the label of the newest example whose event time is strictly before {@code T}.</li>
+ * </ul>
+ * Stateless and thread-safe.
  */
 public final class FeatureComputer {
     private final FeatureView view;
-    private final long longestWindowMs;
-    private final long lateThresholdMs;
+    private final List<Aggregation> windowed;
+    private final long retentionMs;
+    private final Set<String> windowNames;
 
     public FeatureComputer(FeatureView view) {
+        for (Aggregation aggregation : view.aggregations()) {
+            if (aggregation.type() == WindowType.SESSION) {
+                throw new IllegalArgumentException("Session windows are not supported yet: " + aggregation.name());
+            }
+        }
         this.view = view;
-        this.longestWindowMs = view.longestWindow().toMillis();
-        this.lateThresholdMs = longestWindowMs + view.grace().toMillis();
+        this.windowed = view.aggregations().stream()
+            .filter(a -> a.function() != Function.TIME_SINCE_LAST).toList();
+        long retention = 0;
+        for (Aggregation aggregation : windowed) {
+            if (aggregation.type() == WindowType.TRAILING) {
+                retention = Math.max(retention, aggregation.window().toMillis());
+            }
+        }
+        this.retentionMs = retention;
+        this.windowNames = new HashSet<>();
+        for (Aggregation aggregation : view.aggregations()) {
+            if (aggregation.type() == WindowType.TUMBLING || aggregation.type() == WindowType.HOPPING) {
+                windowNames.add(aggregation.name());
+            }
+        }
     }
 
     /**
@@ -31,79 +68,277 @@ public final class FeatureComputer {
      */
     public Rejection apply(EntityState state, Event event) {
         long t = event.eventTimeMs();
-        if (!state.isEmpty() && t < state.newestEventTimeMs() - lateThresholdMs) {
-            long cutoff = state.newestEventTimeMs() - lateThresholdMs;
-            return new Rejection(Reason.LATE_EVENT, "event time " + t + " is " + (state.newestEventTimeMs() - t)
-                + " ms older than entity '" + event.entityId() + "''s newest event time " + state.newestEventTimeMs()
-                + "; events may be at most " + lateThresholdMs + " ms older (longest window " + longestWindowMs
-                + " ms + grace " + view.grace().toMillis() + " ms), i.e. at or after " + cutoff, view.eventTimePath());
+        if (!state.isEmpty() && t < state.newestEventTimeMs() && isLate(t, state.newestEventTimeMs())) {
+            long newest = state.newestEventTimeMs();
+            return new Rejection(Reason.LATE_EVENT, "event time " + t + " is " + (newest - t)
+                + " ms older than entity '" + event.entityId() + "''s newest event time " + newest
+                + "; it is too late for every window (" + lateness() + ")", view.eventTimePath());
         }
-        // Ties go to the later arrival, so a corrected event with the same time replaces what is shown.
-        if (state.isEmpty() || t >= state.newestEventTimeMs()) {
-            state.advance(t, event.values());
+        long observedAt = state.isEmpty() ? t : Math.max(state.newestEventTimeMs(), t);
+        state.observe(t, event.values());
+        if (event.requestId() != null && view.requestIdPath() != null && view.label() != null) {
+            state.rememberRequest(event.requestId(), t);
         }
-        if (longestWindowMs > 0) {
-            long windowStartExclusive = state.newestEventTimeMs() - longestWindowMs;
-            if (t > windowStartExclusive) {
-                state.insert(new EntityState.Sample(t, aggregatedValues(event)));
+        if (retentionMs > 0) {
+            long cutoff = state.newestEventTimeMs() - retentionMs;
+            if (t > cutoff) {
+                state.insert(new EntityState.Sample(t, observedAt, aggregatedValues(event)));
             }
-            state.evictUpTo(windowStartExclusive);
+            state.evictUpTo(cutoff);
         }
+        for (Aggregation aggregation : view.aggregations()) {
+            if (aggregation.type() == WindowType.TUMBLING || aggregation.type() == WindowType.HOPPING) {
+                foldIntoWindows(state, aggregation, event, observedAt);
+            }
+        }
+        // Windows of aggregations an earlier version of the view had are never read again.
+        state.windows().keySet().retainAll(windowNames);
+        pruneLabels(state);
         return null;
     }
 
-    /** The entity's features: encoded pass-through values of its newest event, then the aggregations. */
+    /**
+     * Adds the event to each window of the aggregation that holds it and was still open when it arrived, then
+     * drops windows that closed more than a window length ago (kept that long so recent results stay readable).
+     */
+    private void foldIntoWindows(EntityState state, Aggregation aggregation, Event event, long observedAt) {
+        long t = event.eventTimeMs();
+        long size = aggregation.window().toMillis();
+        long advance = aggregation.advance().toMillis();
+        long grace = view.graceOf(aggregation).toMillis();
+        TreeMap<Long, WindowPartial> windows = state.windows().computeIfAbsent(aggregation.name(),
+            k -> new TreeMap<>());
+        Double value = null;
+        if (aggregation.field() != null) {
+            value = numeric(event.values().get(aggregation.field()));
+        }
+        if (aggregation.field() == null || value != null) {
+            for (long start = Math.floorDiv(t, advance) * advance; start > t - size; start -= advance) {
+                if (observedAt >= start + size + grace) {
+                    break;
+                }
+                WindowPartial partial = windows.computeIfAbsent(start, k -> new WindowPartial());
+                if (aggregation.field() == null) {
+                    partial.addEvent();
+                } else {
+                    partial.add(t, value, aggregation.function() == Function.DISTINCT_COUNT);
+                }
+            }
+        }
+        long newest = state.newestEventTimeMs();
+        windows.headMap(newest - 2 * size - grace, true).clear();
+    }
+
+    /**
+     * Records the label of the example with this request id. The example's time is the event time of the
+     * entity's event with that request id when the state remembers it (the view declares {@code request_id});
+     * otherwise the entity's newest event time, which is safe when the labelled event was ingested before its
+     * label arrived (a label follows a prediction, which follows its event).
+     *
+     * @param requestId the prediction's request id, or null
+     * @return whether the label feature shown for the entity changed
+     */
+    public boolean applyLabel(EntityState state, String requestId, String label) {
+        if (view.label() == null || state.isEmpty()) {
+            return false;
+        }
+        Long remembered = requestId == null ? null : state.requestTime(requestId);
+        long exampleTimeMs = remembered != null ? remembered : state.newestEventTimeMs();
+        String before = visibleLabel(state);
+        state.labels().add(new EntityState.KnownLabel(exampleTimeMs, label));
+        pruneLabels(state);
+        return !Objects.equals(before, visibleLabel(state));
+    }
+
+    /** The entity's features: pass-through values and transforms of its newest event, aggregations, label. */
     public Map<String, Double> features(EntityState state) {
         Map<String, Double> out = new HashMap<>();
         FeatureEncoder.encode(view, state.latestValues(), out);
+        for (Transform transform : view.transforms()) {
+            Transforms.apply(transform, state.latestValues().get(transform.field()), out);
+        }
         for (Aggregation aggregation : view.aggregations()) {
             Double value = aggregate(state, aggregation);
             if (value != null) {
                 out.put(aggregation.name(), value);
             }
         }
+        String label = visibleLabel(state);
+        if (label != null) {
+            out.put(view.label().name() + "=" + label, 1.0);
+        }
         return out;
     }
 
-    /** The aggregation over the window ending at the newest event time, or null when it has no value (no values). */
+    /** The aggregation's current value (see the class comment), or null when it has none. */
     Double aggregate(EntityState state, Aggregation aggregation) {
-        long startExclusive = state.newestEventTimeMs() - aggregation.window().toMillis();
+        long newest = state.newestEventTimeMs();
+        if (aggregation.function() == Function.TIME_SINCE_LAST) {
+            return state.isEmpty() || state.previousEventTimeMs() == Long.MIN_VALUE ? null
+                : (double) (newest - state.previousEventTimeMs());
+        }
+        if (aggregation.type() == WindowType.TRAILING) {
+            return compute(state, aggregation, newest - aggregation.window().toMillis() + 1, newest + 1);
+        }
+        long advance = aggregation.advance().toMillis();
+        long start = (Math.floorDiv(newest - aggregation.window().toMillis(), advance) + 1) * advance;
+        return window(state, aggregation, start);
+    }
+
+    /**
+     * The value of the tumbling or hopping window starting at {@code startMs}, or null when it has no value.
+     * Known for windows that closed (end + grace) less than one window length before {@code T}; older ones read
+     * as empty.
+     */
+    Double window(EntityState state, Aggregation aggregation, long startMs) {
+        TreeMap<Long, WindowPartial> windows = state.windows().get(aggregation.name());
+        return WindowPartial.value(windows == null ? null : windows.get(startMs), aggregation.function());
+    }
+
+    /** The aggregation over the retained events with time in {@code [fromMs, untilMs)}. */
+    private Double compute(EntityState state, Aggregation aggregation, long fromMs, long untilMs) {
+        List<Double> values = new ArrayList<>();
         long count = 0;
-        double sum = 0;
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
         for (EntityState.Sample sample : state.samples()) {
-            if (sample.eventTimeMs() <= startExclusive) {
+            if (sample.eventTimeMs() < fromMs || sample.eventTimeMs() >= untilMs) {
                 continue;
             }
-            if (aggregation.field() == null) {
-                count++;
-                continue;
-            }
-            Double value = sample.values().get(aggregation.field());
-            if (value != null) {
-                count++;
-                sum += value;
-                min = Math.min(min, value);
-                max = Math.max(max, value);
+            count++;
+            if (aggregation.field() != null) {
+                Double value = sample.values().get(aggregation.field());
+                if (value != null) {
+                    values.add(value);
+                }
             }
         }
-        return switch (aggregation.function()) {
-            case COUNT -> (double) count;
-            case SUM -> sum;
-            case MEAN -> count == 0 ? null : sum / count;
-            case MIN -> count == 0 ? null : min;
-            case MAX -> count == 0 ? null : max;
+        if (aggregation.function() == Function.COUNT && aggregation.field() == null) {
+            return (double) count;
+        }
+        return reduce(aggregation.function(), values);
+    }
+
+    /** The function over the values in event-time order; null when it has no value for none. */
+    static Double reduce(Function function, List<Double> values) {
+        int n = values.size();
+        switch (function) {
+            case COUNT:
+                return (double) n;
+            case SUM:
+                return values.stream().mapToDouble(Double::doubleValue).sum();
+            case DISTINCT_COUNT:
+                Set<Double> distinct = new HashSet<>(values);
+                return (double) distinct.size();
+            default:
+                break;
+        }
+        if (n == 0) {
+            return null;
+        }
+        return switch (function) {
+            case MEAN -> values.stream().mapToDouble(Double::doubleValue).sum() / n;
+            case MIN -> values.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+            case MAX -> values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+            case LAST -> values.get(n - 1);
+            case STDDEV -> {
+                // Two passes: the one-pass sum-of-squares formula loses all precision for large, close values.
+                double mean = values.stream().mapToDouble(Double::doubleValue).sum() / n;
+                double squares = 0;
+                for (double v : values) {
+                    squares += (v - mean) * (v - mean);
+                }
+                yield Math.sqrt(squares / n);
+            }
+            default -> throw new IllegalStateException("function " + function);
         };
+    }
+
+    private boolean isLate(long t, long newest) {
+        if (windowed.isEmpty()) {
+            return t < newest - view.grace().toMillis();
+        }
+        for (Aggregation aggregation : windowed) {
+            long grace = view.graceOf(aggregation).toMillis();
+            long size = aggregation.window().toMillis();
+            if (aggregation.type() == WindowType.TRAILING) {
+                if (t >= newest - (size + grace)) {
+                    return false;
+                }
+            } else {
+                long advance = aggregation.advance().toMillis();
+                long lastEnd = Math.floorDiv(t, advance) * advance + size;
+                if (newest < lastEnd + grace) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private String lateness() {
+        if (windowed.isEmpty()) {
+            return "events may be at most " + view.grace().toMillis() + " ms older (grace)";
+        }
+        List<String> parts = new ArrayList<>();
+        for (Aggregation aggregation : windowed) {
+            parts.add(aggregation.name() + ": " + aggregation.type().name().toLowerCase(java.util.Locale.ROOT)
+                + " window " + aggregation.window().toMillis() + " ms, grace " + view.graceOf(aggregation).toMillis()
+                + " ms");
+        }
+        return String.join("; ", parts);
     }
 
     private Map<String, Double> aggregatedValues(Event event) {
         Map<String, Double> values = new HashMap<>();
-        for (Aggregation aggregation : view.aggregations()) {
-            if (aggregation.field() != null && event.values().get(aggregation.field()) instanceof Double d) {
-                values.put(aggregation.field(), d);
+        for (Aggregation aggregation : windowed) {
+            if (aggregation.field() == null || aggregation.type() != WindowType.TRAILING) {
+                continue;
+            }
+            Double value = numeric(event.values().get(aggregation.field()));
+            if (value != null) {
+                values.put(aggregation.field(), value);
             }
         }
         return values;
+    }
+
+    /** A field's value as a number: booleans as 1/0, strings (only distinct_count reads them) hashed. */
+    private static Double numeric(Object value) {
+        if (value instanceof Double d) {
+            return d;
+        } else if (value instanceof Boolean b) {
+            return b ? 1.0 : 0.0;
+        } else if (value instanceof String s) {
+            // 52 bits of the hash keep it a finite, exact double.
+            return (double) (Transforms.fnv1a64(s) >>> 12);
+        }
+        return null;
+    }
+
+    /** The label of the newest example strictly before the newest event, or null. */
+    static String visibleLabel(EntityState state) {
+        EntityState.KnownLabel best = null;
+        for (EntityState.KnownLabel label : state.labels()) {
+            if (label.exampleTimeMs() < state.newestEventTimeMs()
+                    && (best == null || label.exampleTimeMs() >= best.exampleTimeMs())) {
+                best = label;
+            }
+        }
+        return best == null ? null : best.label();
+    }
+
+    /** Keeps the visible label and those not yet visible (examples at or after the newest event). */
+    private static void pruneLabels(EntityState state) {
+        if (state.labels().isEmpty()) {
+            return;
+        }
+        EntityState.KnownLabel keep = null;
+        for (EntityState.KnownLabel label : state.labels()) {
+            if (label.exampleTimeMs() < state.newestEventTimeMs()
+                    && (keep == null || label.exampleTimeMs() >= keep.exampleTimeMs())) {
+                keep = label;
+            }
+        }
+        EntityState.KnownLabel kept = keep;
+        state.labels().removeIf(l -> l.exampleTimeMs() < state.newestEventTimeMs() && l != kept);
     }
 }

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -22,6 +23,10 @@ import dev.freshet.featurestore.FeatureView.Aggregation;
 import dev.freshet.featurestore.FeatureView.Field;
 import dev.freshet.featurestore.FeatureView.FieldType;
 import dev.freshet.featurestore.FeatureView.Function;
+import dev.freshet.featurestore.FeatureView.LabelFeature;
+import dev.freshet.featurestore.FeatureView.Transform;
+import dev.freshet.featurestore.FeatureView.TransformFunction;
+import dev.freshet.featurestore.FeatureView.WindowType;
 import dev.freshet.featurestore.InvalidFeatureViewException;
 
 /**
@@ -31,9 +36,17 @@ import dev.freshet.featurestore.InvalidFeatureViewException;
 public final class FeatureViewParser {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> VIEW_KEYS =
-        Set.of("name", "version", "description", "entity", "event_time", "grace", "fields", "aggregations");
+        Set.of("name", "version", "description", "entity", "event_time", "grace", "fields", "aggregations",
+            "transforms", "label", "request_id");
     private static final Set<String> FIELD_KEYS = Set.of("name", "path", "type", "optional");
     private static final Set<String> AGGREGATION_KEYS = Set.of("name", "function", "field", "window");
+    private static final Set<String> WINDOW_KEYS = Set.of("type", "size", "advance", "gap", "grace");
+    private static final Set<String> TRANSFORM_KEYS = Set.of("name", "function", "field", "offset", "min", "max",
+        "boundaries", "vocabulary", "buckets");
+    private static final Set<String> LABEL_KEYS = Set.of("name");
+    private static final int MAX_BUCKETS = 1 << 20;
+    private static final String FUNCTIONS = "count, sum, mean, min, max, stddev, last, distinct_count, "
+        + "time_since_last";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.\\-]*");
     private static final String DURATION_HINT = "use e.g. 30s, 10m, 1h";
 
@@ -110,13 +123,174 @@ public final class FeatureViewParser {
             if (root.hasNonNull("grace")) {
                 grace = duration(root.get("grace"), "grace", true);
             }
+            String requestId = root.hasNonNull("request_id") ? path(root, "request_id") : null;
             List<Field> fields = fields(root.get("fields"));
             List<Aggregation> aggregations = aggregations(root.get("aggregations"), fields);
-            checkUniqueNames(fields, aggregations);
+            List<Transform> transforms = transforms(root.get("transforms"), fields);
+            LabelFeature label = label(root.get("label"));
+            checkUniqueNames(fields, aggregations, transforms, label);
             if (!problems.isEmpty()) {
                 return null;
             }
-            return new FeatureView(name, version, entity, eventTime, grace, fields, aggregations);
+            return new FeatureView(name, version, entity, eventTime, grace, fields, aggregations, transforms, label,
+                requestId);
+        }
+
+        private LabelFeature label(JsonNode node) {
+            if (node == null || node.isNull()) {
+                return null;
+            }
+            if (!node.isObject()) {
+                problem("label", "expected a mapping such as {name: last_label}");
+                return null;
+            }
+            unknownKeys(node, "label.", LABEL_KEYS);
+            String name = name(node, "name", "label.");
+            return name == null ? null : new LabelFeature(name);
+        }
+
+        private List<Transform> transforms(JsonNode node, List<Field> fields) {
+            List<Transform> transforms = new ArrayList<>();
+            if (node == null || node.isNull()) {
+                return transforms;
+            }
+            if (!node.isArray()) {
+                problem("transforms", "expected a list of {name, function, field, ...} entries");
+                return transforms;
+            }
+            for (int i = 0; i < node.size(); i++) {
+                String at = "transforms[" + i + "]";
+                JsonNode entry = node.get(i);
+                if (!entry.isObject()) {
+                    problem(at, "expected a mapping such as {name: amount_log, function: log, field: amount}");
+                    continue;
+                }
+                unknownKeys(entry, at + ".", TRANSFORM_KEYS);
+                String name = name(entry, "name", at + ".");
+                TransformFunction function = enumValue(entry, "function", at + ".", TransformFunction.class,
+                    "log, clip, bucketize, one_hot, hash, tokens");
+                String field = null;
+                if (!entry.hasNonNull("field")) {
+                    problem(at + ".field", "missing; a transform reads one declared field");
+                } else {
+                    field = text(entry.get("field"), at + ".field");
+                }
+                if (function == null) {
+                    continue;
+                }
+                String fn = function.name().toLowerCase(Locale.ROOT);
+                FieldType needs = switch (function) {
+                    case LOG, CLIP, BUCKETIZE -> FieldType.NUMBER;
+                    case ONE_HOT, HASH, TOKENS -> FieldType.STRING;
+                };
+                if (field != null) {
+                    checkFieldType(field, fields, at + ".field", Set.of(needs), fn);
+                }
+                Set<String> allowed = switch (function) {
+                    case LOG -> Set.of("offset");
+                    case CLIP -> Set.of("min", "max");
+                    case BUCKETIZE -> Set.of("boundaries");
+                    case ONE_HOT -> Set.of("vocabulary");
+                    case HASH, TOKENS -> Set.of("buckets");
+                };
+                for (String key : List.of("offset", "min", "max", "boundaries", "vocabulary", "buckets")) {
+                    if (entry.has(key) && !allowed.contains(key)) {
+                        problem(at + "." + key, "does not apply to " + fn + "; " + fn + " takes "
+                            + (allowed.isEmpty() ? "no parameters" : String.join(", ", new TreeSet<>(allowed))));
+                    }
+                }
+                Double offset = function == TransformFunction.LOG ? number(entry, "offset", at, 1.0) : null;
+                Double min = function == TransformFunction.CLIP ? number(entry, "min", at, null) : null;
+                Double max = function == TransformFunction.CLIP ? number(entry, "max", at, null) : null;
+                if (function == TransformFunction.CLIP) {
+                    if (!entry.has("min") && !entry.has("max")) {
+                        problem(at, "clip needs min, max or both");
+                    } else if (min != null && max != null && min > max) {
+                        problem(at + ".max", max + " is below min " + min);
+                    }
+                }
+                List<Double> boundaries = function == TransformFunction.BUCKETIZE ? boundaries(entry, at) : List.of();
+                List<String> vocabulary = function == TransformFunction.ONE_HOT ? vocabulary(entry, at) : List.of();
+                int buckets = function == TransformFunction.HASH || function == TransformFunction.TOKENS
+                    ? buckets(entry, at) : 0;
+                if (name != null && field != null) {
+                    transforms.add(new Transform(name, function, field, offset, min, max, boundaries, vocabulary,
+                        buckets));
+                }
+            }
+            return transforms;
+        }
+
+        private Double number(JsonNode entry, String key, String at, Double absent) {
+            JsonNode node = entry.get(key);
+            if (node == null || node.isNull()) {
+                return absent;
+            }
+            if (!node.isNumber() || !Double.isFinite(node.doubleValue())) {
+                problem(at + "." + key, "'" + node.asText() + "' is not a number");
+                return absent;
+            }
+            return node.doubleValue();
+        }
+
+        private List<Double> boundaries(JsonNode entry, String at) {
+            JsonNode node = entry.get("boundaries");
+            if (node == null || !node.isArray() || node.isEmpty()) {
+                problem(at + ".boundaries", "missing or empty; give a list of increasing numbers such as [10, 100]");
+                return List.of();
+            }
+            List<Double> out = new ArrayList<>();
+            for (int j = 0; j < node.size(); j++) {
+                JsonNode b = node.get(j);
+                if (!b.isNumber() || !Double.isFinite(b.doubleValue())) {
+                    problem(at + ".boundaries[" + j + "]", "'" + b.asText() + "' is not a number");
+                    return List.of();
+                }
+                if (!out.isEmpty() && b.doubleValue() <= out.get(out.size() - 1)) {
+                    problem(at + ".boundaries[" + j + "]", b.doubleValue() + " is not above the boundary before it; "
+                        + "boundaries must be strictly increasing");
+                    return List.of();
+                }
+                out.add(b.doubleValue());
+            }
+            return out;
+        }
+
+        private List<String> vocabulary(JsonNode entry, String at) {
+            JsonNode node = entry.get("vocabulary");
+            if (node == null || !node.isArray() || node.isEmpty()) {
+                problem(at + ".vocabulary", "missing or empty; give the list of values, e.g. [web, app, pos] "
+                    + "(any other value becomes __other__), or use function: hash for an open set");
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            for (int j = 0; j < node.size(); j++) {
+                JsonNode v = node.get(j);
+                if (!v.isValueNode() || v.isNull()) {
+                    problem(at + ".vocabulary[" + j + "]", "expected a single value");
+                    return List.of();
+                }
+                if (out.contains(v.asText())) {
+                    problem(at + ".vocabulary[" + j + "]", "'" + v.asText() + "' is listed twice");
+                    return List.of();
+                }
+                out.add(v.asText());
+            }
+            return out;
+        }
+
+        private int buckets(JsonNode entry, String at) {
+            JsonNode node = entry.get("buckets");
+            if (node == null || node.isNull()) {
+                problem(at + ".buckets", "missing; give the number of hash buckets, e.g. 32");
+                return 0;
+            }
+            if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 1
+                    || node.intValue() > MAX_BUCKETS) {
+                problem(at + ".buckets", "'" + node.asText() + "' is not a whole number from 1 to " + MAX_BUCKETS);
+                return 0;
+            }
+            return node.intValue();
         }
 
         private List<Field> fields(JsonNode node) {
@@ -173,42 +347,116 @@ public final class FeatureViewParser {
                 }
                 unknownKeys(entry, at + ".", AGGREGATION_KEYS);
                 String name = name(entry, "name", at + ".");
-                Function function = enumValue(entry, "function", at + ".", Function.class,
-                    "count, sum, mean, min, max");
+                Function function = enumValue(entry, "function", at + ".", Function.class, FUNCTIONS);
+                String fn = function == null ? "" : function.name().toLowerCase(Locale.ROOT);
                 String field = entry.hasNonNull("field") ? text(entry.get("field"), at + ".field") : null;
-                if (field != null) {
-                    checkAggregatedField(field, fields, at + ".field");
-                } else if (function != null && function != Function.COUNT) {
-                    problem(at + ".field", "missing; " + function.name().toLowerCase(Locale.ROOT)
-                        + " needs a declared number field");
+                boolean fieldless = function == Function.COUNT || function == Function.TIME_SINCE_LAST;
+                if (field != null && function == Function.TIME_SINCE_LAST) {
+                    problem(at + ".field", "does not apply to time_since_last, which uses the event times only");
+                } else if (field != null && function == Function.DISTINCT_COUNT) {
+                    checkFieldType(field, fields, at + ".field", Set.of(FieldType.values()), fn);
+                } else if (field != null) {
+                    checkFieldType(field, fields, at + ".field", Set.of(FieldType.NUMBER), "aggregations");
+                } else if (function != null && !fieldless) {
+                    problem(at + ".field", "missing; " + fn + " needs a declared "
+                        + (function == Function.DISTINCT_COUNT ? "" : "number ") + "field");
                 }
-                Duration window = null;
-                if (!entry.hasNonNull("window")) {
-                    problem(at + ".window", "missing; " + DURATION_HINT);
+                Aggregation aggregation = null;
+                if (function == Function.TIME_SINCE_LAST) {
+                    if (entry.has("window")) {
+                        problem(at + ".window", "does not apply to time_since_last, which looks at the entity's "
+                            + "two newest events whatever their age");
+                    }
+                    aggregation = name == null ? null : new Aggregation(name, function, null, Duration.ZERO,
+                        WindowType.TRAILING, Duration.ZERO, null);
+                } else if (!entry.hasNonNull("window")) {
+                    problem(at + ".window", "missing; " + DURATION_HINT + " for a trailing window, or e.g. "
+                        + "{type: tumbling, size: 1h}");
+                } else if (function != null && name != null) {
+                    aggregation = window(entry.get("window"), at + ".window", name, function, field);
                 } else {
-                    window = duration(entry.get("window"), at + ".window", false);
+                    window(entry.get("window"), at + ".window", "x", Function.COUNT, null);
                 }
-                if (name != null && function != null && window != null) {
-                    aggregations.add(new Aggregation(name, function, field, window));
+                if (aggregation != null && function != null) {
+                    aggregations.add(aggregation);
                 }
             }
             return aggregations;
         }
 
-        private void checkAggregatedField(String field, List<Field> fields, String at) {
+        /** A window: a duration for a trailing one, or a mapping with its type. */
+        private Aggregation window(JsonNode node, String at, String name, Function function, String field) {
+            if (!node.isObject()) {
+                Duration size = duration(node, at, false);
+                return size == null ? null : new Aggregation(name, function, field, size);
+            }
+            unknownKeys(node, at + ".", WINDOW_KEYS);
+            WindowType type = enumValue(node, "type", at + ".", WindowType.class,
+                "trailing, tumbling, hopping, session");
+            if (type == null) {
+                return null;
+            }
+            if (type == WindowType.SESSION) {
+                problem(at + ".type", "session windows are not supported yet; use trailing, tumbling or hopping");
+                return null;
+            }
+            String lengthKey = type == WindowType.SESSION ? "gap" : "size";
+            String otherKey = type == WindowType.SESSION ? "size" : "gap";
+            if (node.has(otherKey)) {
+                problem(at + "." + otherKey, "does not apply to a " + type.name().toLowerCase(Locale.ROOT)
+                    + " window; use " + lengthKey);
+            }
+            if (node.has("advance") && type != WindowType.HOPPING) {
+                problem(at + ".advance", "only a hopping window has an advance");
+            }
+            Duration size = null;
+            if (!node.hasNonNull(lengthKey)) {
+                problem(at + "." + lengthKey, "missing; " + DURATION_HINT);
+            } else {
+                size = duration(node.get(lengthKey), at + "." + lengthKey, false);
+            }
+            Duration grace = node.hasNonNull("grace") ? duration(node.get("grace"), at + ".grace", true) : null;
+            Duration advance = Duration.ZERO;
+            if (type == WindowType.HOPPING) {
+                if (!node.hasNonNull("advance")) {
+                    problem(at + ".advance", "missing; a hopping window needs an advance shorter than its size");
+                    return null;
+                }
+                advance = duration(node.get("advance"), at + ".advance", false);
+                if (advance != null && size != null && advance.compareTo(size) > 0) {
+                    problem(at + ".advance", "'" + node.get("advance").asText() + "' is longer than the size '"
+                        + node.get("size").asText() + "'; events between windows would be lost");
+                    return null;
+                }
+            } else if (type == WindowType.TUMBLING) {
+                advance = size;
+            }
+            if (size == null || advance == null || (node.hasNonNull("grace") && grace == null)) {
+                return null;
+            }
+            return new Aggregation(name, function, field, size, type, advance, grace);
+        }
+
+        private void checkFieldType(String field, List<Field> fields, String at, Set<FieldType> accepted,
+                String user) {
+            String types = accepted.size() == FieldType.values().length ? "a field"
+                : "a " + accepted.iterator().next().name().toLowerCase(Locale.ROOT) + " field";
             for (Field declared : fields) {
                 if (declared.name().equals(field)) {
-                    if (declared.type() != FieldType.NUMBER) {
+                    if (!accepted.contains(declared.type())) {
                         problem(at, "'" + field + "' is a " + declared.type().name().toLowerCase(Locale.ROOT)
-                            + " field; aggregations need a number field");
+                            + " field; " + user + " need" + (user.equals("aggregations") ? "" : "s") + " " + types);
                     }
                     return;
                 }
             }
-            problem(at, "'" + field + "' is not a declared field; declare it under fields with type number");
+            problem(at, "'" + field + "' is not a declared field; declare it under fields"
+                + (accepted.size() == 1 ? " with type " + accepted.iterator().next().name().toLowerCase(Locale.ROOT)
+                : ""));
         }
 
-        private void checkUniqueNames(List<Field> fields, List<Aggregation> aggregations) {
+        private void checkUniqueNames(List<Field> fields, List<Aggregation> aggregations, List<Transform> transforms,
+                LabelFeature label) {
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < fields.size(); i++) {
                 if (!seen.add(fields.get(i).name())) {
@@ -220,6 +468,14 @@ public final class FeatureViewParser {
                     problem("aggregations[" + i + "].name",
                         "duplicate feature name '" + aggregations.get(i).name() + "'");
                 }
+            }
+            for (int i = 0; i < transforms.size(); i++) {
+                if (!seen.add(transforms.get(i).name())) {
+                    problem("transforms[" + i + "].name", "duplicate feature name '" + transforms.get(i).name() + "'");
+                }
+            }
+            if (label != null && !seen.add(label.name())) {
+                problem("label.name", "duplicate feature name '" + label.name() + "'");
             }
         }
 

@@ -63,7 +63,7 @@ class FeatureComputerTest {
 
         assertThat(late.reason()).isEqualTo(Reason.LATE_EVENT);
         assertThat(late.field()).isEqualTo("event_time");
-        assertThat(late.detail()).contains("longest window 600000 ms + grace 30000 ms");
+        assertThat(late.detail()).contains("events_10m: trailing window 600000 ms, grace 30000 ms");
         assertThat(EntityStateCodec.encode(state)).isEqualTo(before);
     }
 

@@ -115,7 +115,8 @@ class FeatureViewParserTest {
         assertThat(problemOf(VALID_HEAD + """
             fields: [{name: amount, type: number}]
             aggregations: [{name: a, function: median, field: amount, window: 1m}]
-            """)).isEqualTo("aggregations[0].function: 'median' is not one of count, sum, mean, min, max");
+            """)).isEqualTo("aggregations[0].function: 'median' is not one of count, sum, mean, min, max, stddev, last, "
+            + "distinct_count, time_since_last");
     }
 
     @Test

@@ -1,0 +1,119 @@
+package dev.freshet.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+import dev.freshet.embedded.EmbeddedKafkaBroker;
+import dev.freshet.launcher.internal.ReplayCommand;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
+
+/**
+ * {@code freshet replay} of the 3-million-row flights file (origin airport as the entity) against a bare producer
+ * sending the file's raw CSV lines with the same producer settings, in the same run.
+ * Usage: {@code bench/run ReplayBench [FILE]}.
+ */
+public final class ReplayBench {
+    private static final Path FLIGHTS = Path.of("/work/shared/data/flights-3m.csv.gz");
+
+    private ReplayBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path file = args.length > 0 ? Path.of(args[0]) : FLIGHTS;
+        if (!Files.exists(file)) {
+            System.err.println("Skipped: " + file + " is absent (the shared flights data set is only on the "
+                + "project's machines).");
+            return;
+        }
+        BenchReport report = new BenchReport("ReplayBench", args);
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("bench.raw", 1, (short) 1),
+                    new NewTopic("bench.replay", 1, (short) 1))).all().get();
+            }
+            long startNs = System.nanoTime();
+            long rawRows = bareProducer(broker, file, "bench.raw");
+            double rawSeconds = (System.nanoTime() - startNs) / 1e9;
+
+            StringWriter out = new StringWriter();
+            CommandLine replay = new CommandLine(new ReplayCommand());
+            replay.setOut(new PrintWriter(out));
+            startNs = System.nanoTime();
+            int code = replay.execute(file.toString(), "--topic", "bench.replay", "--bootstrap-servers",
+                broker.bootstrapServers(), "--time-column", "date", "--entity", "origin");
+            double replaySeconds = (System.nanoTime() - startNs) / 1e9;
+            if (code != 0) {
+                throw new IllegalStateException("freshet replay failed:\n" + out);
+            }
+            long written = endOffset(broker, "bench.replay");
+            String[] lines = out.toString().split("\\R");
+            double rawRate = rawRows / rawSeconds;
+            double replayRate = written / replaySeconds;
+            report.line("`freshet replay %s --time-column date --entity origin` (CSV, gzipped, %,d rows, sorted by "
+                + "event time through the 100000-row reorder buffer, each row turned into a JSON object, keyed by "
+                + "origin airport) against a bare KafkaProducer sending the same file's raw CSV lines keyed by "
+                + "origin (same producer settings: acks=all, lz4, linger 20 ms, 256 KiB batches).",
+                file.getFileName(), written);
+            report.line("");
+            report.line("| contender | rows | seconds | rows/s |");
+            report.line("|---|---|---|---|");
+            report.line("| bare producer, raw CSV lines | %,d | %.1f | %,.0f |", rawRows, rawSeconds, rawRate);
+            report.line("| freshet replay | %,d | %.1f | %,.0f |", written, replaySeconds, replayRate);
+            report.line("");
+            report.line("**Ratio replay / bare producer: %.2fx.**", replayRate / rawRate);
+            report.line("");
+            report.line("Replay's own summary: `%s`", lines[lines.length - 1].trim());
+        }
+        report.write();
+    }
+
+    private static long bareProducer(EmbeddedKafkaBroker broker, Path file, String topic) throws Exception {
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", broker.bootstrapServers());
+        props.put("acks", "all");
+        props.put("linger.ms", 20);
+        props.put("batch.size", 256 * 1024);
+        props.put("compression.type", "lz4");
+        long rows = 0;
+        try (KafkaProducer<String, byte[]> producer =
+                 new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+             BufferedReader reader = new BufferedReader(new InputStreamReader(
+                 new GZIPInputStream(Files.newInputStream(file), 1 << 16), StandardCharsets.UTF_8), 1 << 16)) {
+            String line = reader.readLine();
+            while ((line = reader.readLine()) != null) {
+                String[] cells = line.split(",", 5);
+                producer.send(new ProducerRecord<>(topic, cells[3], line.getBytes(StandardCharsets.UTF_8)));
+                rows++;
+            }
+            producer.flush();
+        }
+        return rows;
+    }
+
+    private static long endOffset(EmbeddedKafkaBroker broker, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                "bootstrap.servers", broker.bootstrapServers()), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            return consumer.endOffsets(List.of(partition)).get(partition);
+        }
+    }
+}

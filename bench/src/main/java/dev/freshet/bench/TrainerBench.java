@@ -1,0 +1,395 @@
+package dev.freshet.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import com.yahoo.labs.samoa.instances.Attribute;
+import com.yahoo.labs.samoa.instances.DenseInstance;
+import com.yahoo.labs.samoa.instances.Instance;
+import com.yahoo.labs.samoa.instances.Instances;
+import com.yahoo.labs.samoa.instances.InstancesHeader;
+import dev.freshet.embedded.EmbeddedKafkaBroker;
+import dev.freshet.proto.features.v1.TrainingExample;
+import dev.freshet.proto.registry.v1.ModelVersion;
+import dev.freshet.trainer.Trainer;
+import moa.classifiers.AbstractClassifier;
+import moa.classifiers.functions.SGD;
+import moa.classifiers.trees.HoeffdingTree;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Prequential accuracy and examples per second of Freshet's trainer against MOA's SGD and Hoeffding Tree, on the
+ * same examples in the same (file) order, in one run: Elec2, NOAA weather (Nebraska) and UCI Bank Marketing
+ * (without {@code duration}, which leaks the label).
+ *
+ * <p>MOA learns in-process from instances built beforehand (the timed loop is test then train). Freshet's trainer
+ * runs as deployed: the examples are on a Kafka topic of an embedded broker before it starts, and its rate is
+ * examples learned per second once the first batch arrived, so it includes reading from Kafka, decoding protobuf
+ * and publishing versions (every 5,000 examples, in Kafka transactions). Its accuracy is the examples-weighted mean
+ * of the prequential accuracy each published version reports over the examples since its parent.
+ */
+public final class TrainerBench {
+    private static final Path DATA = Path.of("/work/shared/data");
+    private static final int PUBLISH_EVERY = 5_000;
+    private static final Duration TIMEOUT = Duration.ofMinutes(2);
+
+    /** A dataset in file order: attribute kinds, nominal domains, the label's values (positive last). */
+    private record Table(String name, List<String> columns, boolean[] nominal, List<List<String>> domains,
+                         List<String[]> rows, List<String> labels) {
+        int width() {
+            return columns.size();
+        }
+    }
+
+    /** One learner's result on one dataset. */
+    private record Result(String learner, double accuracy, double examplesPerSecond, long examples) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.log.dev.freshet", "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+        System.setProperty("org.slf4j.simpleLogger.log.kafka", "error");
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka.clients", "error");
+        BenchReport report = new BenchReport("TrainerBench", args);
+        List<Table> tables = new ArrayList<>();
+        Path elec = DATA.resolve("elecNormNew.arff");
+        Path noaa = DATA.resolve("noaa_weather_nebraska.csv");
+        Path bank = DATA.resolve("bank_additional_full_trimmed.csv");
+        for (Path p : List.of(elec, noaa, bank)) {
+            if (!Files.exists(p)) {
+                System.err.println("TrainerBench needs " + p + " (see /work/shared/data/MANIFEST.md); it is absent.");
+                System.exit(2);
+            }
+        }
+        tables.add(arff("Elec2 (elecNormNew.arff)", elec, "class", List.of("DOWN", "UP")));
+        tables.add(csv("NOAA weather, Nebraska", noaa, "rain", Set.of(), Set.of(), List.of("0", "1")));
+        tables.add(csv("Bank marketing (no duration)", bank, "y",
+            Set.of("job", "marital", "education", "default", "housing", "loan"), Set.of("duration"),
+            List.of("0", "1")));
+
+        report.line("Prequential (test-then-train) accuracy and throughput on the same examples in file order.");
+        report.line("Freshet: its trainer with defaults (logistic loss, AdaGrad 0.5, L2 1e-5, online "
+            + "standardisation; categorical columns one-hot) and with `trainer.optimiser=adam`, reading a Kafka topic "
+            + "(embedded broker) and publishing a version every %d examples in Kafka transactions. MOA 2024.07.0 "
+            + "in-process: SGD with its defaults (hinge, learning rate 1e-4, lambda 1e-4), SGD with log loss and "
+            + "rate 0.01, and HoeffdingTree with its defaults, each timed on its second pass (a fresh learner after "
+            + "an untimed warm-up pass). Ratios are against MOA SGD (defaults) in this run; the machine (2 cores) is "
+            + "shared with other builds, so throughput figures are noisy, accuracies are exact and repeatable.",
+            PUBLISH_EVERY);
+        report.line("");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            // Untimed: brings the trainer's and the Kafka clients' code to the JIT's steady state, as MOA's
+            // learners get a warm-up pass below.
+            freshet("warm-up", tables.get(0), broker, Map.of());
+            for (Table table : tables) {
+                List<Result> results = new ArrayList<>();
+                results.add(moa("MOA SGD (defaults)", table, SGD::new));
+                results.add(moa("MOA SGD (log loss, rate 0.01)", table, () -> {
+                    SGD logistic = new SGD();
+                    logistic.lossFunctionOption.setChosenIndex(1);
+                    logistic.learningRateOption.setValue(0.01);
+                    return logistic;
+                }));
+                results.add(moa("MOA HoeffdingTree", table, HoeffdingTree::new));
+                results.add(freshet("Freshet trainer (adagrad)", table, broker, Map.of()));
+                results.add(freshet("Freshet trainer (adam)", table, broker, Map.of("trainer.optimiser", "adam")));
+                Result base = results.get(0);
+                report.line("### %s: %d examples, %d attributes, labels %s", table.name(), table.rows().size(),
+                    table.width() - 1, table.labels());
+                report.line("");
+                report.line("| learner | prequential accuracy | examples/s | accuracy - MOA SGD | speed / MOA SGD |");
+                report.line("|---|---|---|---|---|");
+                for (Result r : results) {
+                    report.line("| %s | %.4f | %,.0f | %+.4f | %.2f |", r.learner(), r.accuracy(),
+                        r.examplesPerSecond(), r.accuracy() - base.accuracy(),
+                        r.examplesPerSecond() / base.examplesPerSecond());
+                }
+                report.line("");
+            }
+        }
+        report.line("Reference (river's benchmark, Elec2, all 8 features): logistic regression 0.822, Hoeffding "
+            + "Adaptive Tree 0.821, Adaptive Random Forest 0.877; predicting the previous label 0.853.");
+        report.write();
+        // Kafka's and the broker's non-daemon threads would keep the JVM alive.
+        System.exit(0);
+    }
+
+    private static Table arff(String name, Path file, String labelColumn, List<String> labels) throws IOException {
+        List<String> columns = new ArrayList<>();
+        List<Boolean> nominal = new ArrayList<>();
+        List<List<String>> domains = new ArrayList<>();
+        List<String[]> rows = new ArrayList<>();
+        boolean data = false;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String t = line.trim();
+            if (t.isEmpty() || t.startsWith("%")) {
+                continue;
+            }
+            if (data) {
+                rows.add(t.split(","));
+            } else if (t.toLowerCase().startsWith("@attribute")) {
+                String rest = t.substring("@attribute".length()).trim();
+                int space = rest.indexOf(' ');
+                columns.add(rest.substring(0, space));
+                String type = rest.substring(space).trim();
+                boolean isNominal = type.startsWith("{");
+                nominal.add(isNominal);
+                domains.add(isNominal ? List.of(type.substring(1, type.length() - 1).split("\\s*,\\s*"))
+                    : List.of());
+            } else if (t.toLowerCase().startsWith("@data")) {
+                data = true;
+            }
+        }
+        return finish(name, columns, nominal, domains, rows, labelColumn, labels);
+    }
+
+    private static Table csv(String name, Path file, String labelColumn, Set<String> categorical, Set<String> drop,
+                             List<String> labels) throws IOException {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        String[] header = lines.get(0).split(",");
+        List<Integer> kept = new ArrayList<>();
+        List<String> columns = new ArrayList<>();
+        for (int i = 0; i < header.length; i++) {
+            if (!drop.contains(header[i])) {
+                kept.add(i);
+                columns.add(header[i]);
+            }
+        }
+        List<String[]> rows = new ArrayList<>();
+        List<Set<String>> seen = new ArrayList<>();
+        for (int c = 0; c < columns.size(); c++) {
+            seen.add(new TreeSet<>());
+        }
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] all = line.split(",", -1);
+            String[] row = new String[kept.size()];
+            for (int c = 0; c < kept.size(); c++) {
+                row[c] = all[kept.get(c)].trim();
+                seen.get(c).add(row[c]);
+            }
+            rows.add(row);
+        }
+        List<Boolean> nominal = new ArrayList<>();
+        List<List<String>> domains = new ArrayList<>();
+        for (int c = 0; c < columns.size(); c++) {
+            boolean isNominal = categorical.contains(columns.get(c)) || columns.get(c).equals(labelColumn);
+            nominal.add(isNominal);
+            domains.add(isNominal ? List.copyOf(seen.get(c)) : List.of());
+        }
+        return finish(name, columns, nominal, domains, rows, labelColumn, labels);
+    }
+
+    /** Moves the label to the last column and fixes its value order. */
+    private static Table finish(String name, List<String> columns, List<Boolean> nominal, List<List<String>> domains,
+                                List<String[]> rows, String labelColumn, List<String> labels) {
+        int label = columns.indexOf(labelColumn);
+        List<Integer> order = new ArrayList<>();
+        for (int c = 0; c < columns.size(); c++) {
+            if (c != label) {
+                order.add(c);
+            }
+        }
+        order.add(label);
+        List<String> cols = new ArrayList<>();
+        boolean[] nom = new boolean[order.size()];
+        List<List<String>> doms = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            cols.add(columns.get(order.get(i)));
+            nom[i] = nominal.get(order.get(i));
+            doms.add(i == order.size() - 1 ? labels : domains.get(order.get(i)));
+        }
+        List<String[]> reordered = new ArrayList<>(rows.size());
+        for (String[] row : rows) {
+            String[] r = new String[order.size()];
+            for (int i = 0; i < order.size(); i++) {
+                r[i] = row[order.get(i)];
+            }
+            reordered.add(r);
+        }
+        return new Table(name, cols, nom, doms, reordered, labels);
+    }
+
+    /** Runs a fresh learner twice over the table and reports the second (warm) run. */
+    private static Result moa(String learnerName, Table table, Supplier<AbstractClassifier> learner) {
+        moaOnce(learnerName, table, learner.get());
+        return moaOnce(learnerName, table, learner.get());
+    }
+
+    private static Result moaOnce(String learnerName, Table table, AbstractClassifier learner) {
+        List<Attribute> attributes = new ArrayList<>();
+        for (int c = 0; c < table.width(); c++) {
+            attributes.add(table.nominal()[c] ? new Attribute(table.columns().get(c), table.domains().get(c))
+                : new Attribute(table.columns().get(c)));
+        }
+        Instances header = new Instances(table.name(), attributes, 0);
+        header.setClassIndex(table.width() - 1);
+        List<Instance> instances = new ArrayList<>(table.rows().size());
+        for (String[] row : table.rows()) {
+            double[] values = new double[table.width()];
+            for (int c = 0; c < table.width(); c++) {
+                values[c] = table.nominal()[c] ? table.domains().get(c).indexOf(row[c]) : Double.parseDouble(row[c]);
+            }
+            Instance instance = new DenseInstance(1.0, values);
+            instance.setDataset(header);
+            instances.add(instance);
+        }
+        learner.setModelContext(new InstancesHeader(header));
+        learner.prepareForUse();
+        long correct = 0;
+        long start = System.nanoTime();
+        for (Instance instance : instances) {
+            if (learner.correctlyClassifies(instance)) {
+                correct++;
+            }
+            learner.trainOnInstance(instance);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Result(learnerName, (double) correct / instances.size(), instances.size() / seconds,
+            instances.size());
+    }
+
+    private static Result freshet(String learnerName, Table table, EmbeddedKafkaBroker broker,
+                                  Map<String, String> extra) throws Exception {
+        String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        String bootstrap = broker.bootstrapServers();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of("training-examples", "models", "commands").stream()
+                .map(s -> new NewTopic(prefix + s, 1, (short) 1)).toList()).all().get();
+        }
+        int n = table.rows().size();
+        // Not idempotent: on this loaded machine the embedded broker has answered an idempotent producer's retried
+        // first batch with OUT_OF_ORDER_SEQUENCE_NUMBER forever. One request in flight keeps the order.
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
+                "linger.ms", 20, "batch.size", 262_144, "enable.idempotence", false, "acks", "all",
+                "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>(prefix + "training-examples", null,
+                    example(table, table.rows().get(i), i).toByteArray()));
+            }
+            producer.flush();
+        }
+        Map<String, Object> props = new HashMap<>(extra);
+        props.put("bootstrap.servers", bootstrap);
+        props.put("topics.prefix", prefix);
+        props.put("trainer.labels", String.join(",", table.labels()));
+        props.put("trainer.publish.every.examples", PUBLISH_EVERY);
+        props.put("trainer.publish.interval.ms", 200L);
+        long seenAtStart;
+        long start;
+        long end;
+        try (Trainer trainer = Trainer.start(props)) {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (trainer.stats().examplesSeen() == 0) {
+                check(deadline, learnerName);
+                // A busy wait would take one of the two cores from the trainer.
+                Thread.sleep(1);
+            }
+            start = System.nanoTime();
+            seenAtStart = trainer.stats().examplesSeen();
+            while (trainer.stats().examplesSeen() + trainer.stats().totalSkipped() < n) {
+                check(deadline, learnerName);
+                // A busy wait would take one of the two cores from the trainer.
+                Thread.sleep(1);
+            }
+            end = System.nanoTime();
+            while (trainer.stats().currentVersion() == 0
+                    || newestExamples(bootstrap, prefix) < trainer.stats().examplesSeen()) {
+                check(deadline, learnerName);
+                Thread.sleep(50);
+            }
+        }
+        long correct = 0;
+        long counted = 0;
+        for (ModelVersion v : versions(bootstrap, prefix)) {
+            long since = Math.round(v.getMetricsMap().getOrDefault("examples_since_parent", 0.0));
+            Double accuracy = v.getMetricsMap().get("prequential_accuracy_since_parent");
+            if (since > 0 && accuracy != null) {
+                correct += Math.round(accuracy * since);
+                counted += since;
+            }
+        }
+        return new Result(learnerName, (double) correct / counted, (n - seenAtStart) / ((end - start) / 1e9), counted);
+    }
+
+    private static void check(long deadline, String what) {
+        if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(what + " did not finish within " + TIMEOUT);
+        }
+    }
+
+    private static TrainingExample example(Table table, String[] row, int i) {
+        TrainingExample.Builder b = TrainingExample.newBuilder().setRequestId("r-" + i)
+            .setLabel(row[table.width() - 1]).setLabelArrivedAtMs(i);
+        for (int c = 0; c < table.width() - 1; c++) {
+            if (table.nominal()[c]) {
+                b.putFeatures(table.columns().get(c) + "=" + row[c], 1.0);
+            } else {
+                b.putFeatures(table.columns().get(c), Double.parseDouble(row[c]));
+            }
+        }
+        return b.build();
+    }
+
+    private static long newestExamples(String bootstrap, String prefix) {
+        long newest = 0;
+        for (ModelVersion v : versions(bootstrap, prefix)) {
+            newest = Math.max(newest, v.getExamplesSeen());
+        }
+        return newest;
+    }
+
+    private static List<ModelVersion> versions(String bootstrap, String prefix) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("isolation.level", "read_committed");
+        props.put("enable.auto.commit", false);
+        props.put("max.partition.fetch.bytes", 16 * 1024 * 1024);
+        Map<Long, ModelVersion> versions = new LinkedHashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                 new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(prefix + "models", 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long endOffset = consumer.endOffsets(List.of(tp)).get(tp);
+            while (consumer.position(tp) < endOffset) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    try {
+                        ModelVersion v = ModelVersion.parseFrom(r.value());
+                        versions.put(v.getVersion(), v);
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(new LinkedHashSet<>(versions.values()));
+    }
+
+    private TrainerBench() {
+    }
+}

@@ -1,0 +1,62 @@
+package dev.freshet.launcher.internal;
+
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import dev.freshet.monitor.MonitorReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code freshet actions}: every ROLLBACK and RETRAIN of a model, with its reason and the figures behind it. */
+@Command(name = "actions", mixinStandardHelpOptions = true,
+    description = "List every ROLLBACK and RETRAIN of a model (by the monitor or an operator), oldest first, with its reason and figures.")
+public final class ActionsCommand implements Callable<Integer> {
+    @Mixin
+    ReportCommand.ClusterOptions cluster = new ReportCommand.ClusterOptions();
+
+    @Option(names = "--json", description = "Print the actions as JSON (the report's 'actions' array) instead.")
+    boolean json;
+
+    PrintStream out = System.out;
+
+    @Override
+    public Integer call() {
+        MonitorReport report = cluster.read();
+        if (json) {
+            out.println(actionsJson(report));
+            return 0;
+        }
+        if (report.actions().isEmpty()) {
+            out.printf("No rollback or retrain of model '%s' on %scommands.%n", report.model(), cluster.topicsPrefix);
+            return 0;
+        }
+        out.printf("%d action(s) for model '%s':%n", report.actions().size(), report.model());
+        for (MonitorReport.Action a : report.actions()) {
+            out.printf("%s  %-8s %s by %s (command %s)%n", Instant.ofEpochMilli(a.issuedAtMs()), a.type(),
+                a.type().equals("ROLLBACK") ? "v" + a.targetVersion() + " -> v" + a.restoreVersion()
+                    : "replacing v" + a.targetVersion(), a.issuedBy(), a.commandId());
+            out.println("    reason:  " + a.reason());
+            if (!a.evidence().isEmpty()) {
+                StringBuilder figures = new StringBuilder();
+                a.evidence().forEach((k, v) -> figures.append(figures.length() == 0 ? "" : ", ").append(k).append('=')
+                    .append(String.format(Locale.ROOT, v == Math.rint(v) ? "%.0f" : "%.4f", v)));
+                out.println("    figures: " + figures);
+            }
+        }
+        return 0;
+    }
+
+    private static String actionsJson(MonitorReport report) {
+        // The report's JSON holds the same records; cut out its actions array rather than map twice.
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        try {
+            return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(
+                mapper.readTree(report.toJson()).get("actions"));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new LauncherException("Could not write the actions as JSON: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.freshet.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import dev.freshet.embedded.EmbeddedKafkaBroker;
+import dev.freshet.proto.features.v1.TrainingExample;
+import dev.freshet.proto.registry.v1.Command;
+import dev.freshet.trainer.Trainer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** {@code freshet models list|show|diff} against a registry a real trainer wrote, with one version rolled back. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ModelsCommandIT {
+    private static final String PREFIX = "models-it.";
+    private EmbeddedKafkaBroker broker;
+
+    @BeforeAll
+    void registryWithThreeVersionsTheLastRolledBack() throws Exception {
+        broker = EmbeddedKafkaBroker.start();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of("training-examples", "models", "commands").stream()
+                .map(s -> new NewTopic(PREFIX + s, 1, (short) 1)).toList()).all().get();
+        }
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", broker.bootstrapServers());
+        props.put("topics.prefix", PREFIX);
+        props.put("trainer.publish.every.examples", 100);
+        props.put("trainer.publish.interval.ms", 600_000L);
+        try (Trainer trainer = Trainer.start(props);
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                 Map.of("bootstrap.servers", broker.bootstrapServers()), new StringSerializer(),
+                 new ByteArraySerializer())) {
+            Random random = new Random(1);
+            for (int i = 0; i < 300; i++) {
+                double amount = 100 + 30 * random.nextGaussian();
+                boolean web = i >= 150 && random.nextBoolean();
+                TrainingExample.Builder example = TrainingExample.newBuilder().setRequestId("r-" + i)
+                    .putFeatures("amount", amount).setLabel(amount + (web ? 40 : 0) > 110 ? "1" : "0");
+                if (web) {
+                    example.putFeatures("channel=web", 1.0);
+                }
+                producer.send(new ProducerRecord<>(PREFIX + "training-examples", "u", example.build().toByteArray()));
+            }
+            producer.flush();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (trainer.stats().versionsPublished() < 3) {
+                assertThat(System.nanoTime()).as("three versions published within 60 s").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            producer.send(new ProducerRecord<>(PREFIX + "commands", "default", Command.newBuilder()
+                .setCommandId("c-1").setType(Command.Type.ROLLBACK).setModel("default").setTargetVersion(3)
+                .setRestoreVersion(2).setReason("test").build().toByteArray())).get();
+        }
+    }
+
+    @AfterAll
+    void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void listShowsEveryVersionWithOriginParentMetricsAndWhichIsBarred() {
+        Result r = run("models", "list", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", PREFIX);
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("3 version(s); serving picks v2")
+            .containsPattern("v1 +- +ONLINE .* 100 +0\\.\\d{4}")
+            .containsPattern("v2 +v1 +ONLINE .*serving")
+            .containsPattern("v3 +v2 +ONLINE .*barred");
+    }
+
+    @Test
+    void showPrintsLineageHyperparametersMetricsCheckpointAndProvenance() {
+        Result r = run("models", "show", "v3", "--bootstrap-servers", broker.bootstrapServers(),
+            "--topics-prefix", PREFIX);
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Model 'default' v3 (ONLINE) - BARRED by a rollback")
+            .contains("lineage:       v3 <- v2 <- v1")
+            .contains("input offsets: {0=300}")
+            .contains("checkpoint:    2 features, optimiser adagrad")
+            .containsPattern("optimiser +adagrad")
+            .containsPattern("prequential_auc_window +0\\.\\d{4}")
+            .contains("org.tribuo.classification.sgd.linear.LinearSGDModel")
+            .containsPattern("freshet-parent-version +2");
+    }
+
+    @Test
+    void diffShowsMetricChangesAndTheFeatureThatAppearedBetweenTheVersions() {
+        Result r = run("models", "diff", "1", "3", "--bootstrap-servers", broker.bootstrapServers(),
+            "--topics-prefix", PREFIX, "--top", "5");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("v1 is an ancestor of v3")
+            .contains("(identical)")
+            .containsPattern("prequential_accuracy_since_parent +0\\.\\d{4} +0\\.\\d{4} +[+-]0\\.\\d{4}")
+            .contains("channel=web (new)")
+            .containsPattern("amount +[01] ");
+    }
+
+    @Test
+    void anUnknownVersionIsAnErrorNamingTheVersionsThereAre() {
+        Result r = run("models", "show", "9", "--bootstrap-servers", broker.bootstrapServers(),
+            "--topics-prefix", PREFIX);
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("no version 9").contains("v1 to v3");
+    }
+
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream originalOut = System.out;
+        PrintStream originalErr = System.err;
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = Freshet.execute(args);
+        } finally {
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+        }
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}

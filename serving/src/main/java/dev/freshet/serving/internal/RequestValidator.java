@@ -1,0 +1,63 @@
+package dev.freshet.serving.internal;
+
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.freshet.proto.serving.v1.FieldValue;
+import dev.freshet.proto.serving.v1.PredictRequest;
+
+/**
+ * Rejects requests the scorer would misread. Protobuf keeps what it cannot match in a message's unknown fields
+ * instead of failing: a field number this server does not know (a client built from a newer proto) and a known
+ * field sent with the wrong wire type (e.g. entity_id as a number) both end up there, so both are checked.
+ */
+final class RequestValidator {
+    private RequestValidator() {
+    }
+
+    /**
+     * @param where prefix for messages locating the request in a batch or stream, e.g. {@code "requests[3]: "}
+     * @throws InvalidRequestException naming what to fix
+     */
+    static void validate(PredictRequest request, String where) {
+        rejectUnknownFields(request, where);
+        if (request.getEntityId().isBlank()) {
+            throw new InvalidRequestException(where + "entity_id is required: set it to the id whose stored features "
+                + "should be added to the request (e.g. a user or card id).");
+        }
+        for (Map.Entry<String, FieldValue> field : request.getFieldsMap().entrySet()) {
+            if (field.getKey().isEmpty()) {
+                throw new InvalidRequestException(where + "a field has an empty name; name every entry in 'fields'.");
+            }
+            rejectUnknownFields(field.getValue(), where + "fields['" + field.getKey() + "']: ");
+        }
+    }
+
+    private static void rejectUnknownFields(Message message, String where) {
+        // Cheaper than asMap(), which copies: an empty set has size 0, and any field has at least a tag.
+        if (message.getUnknownFields().getSerializedSize() == 0) {
+            return;
+        }
+        int number = message.getUnknownFields().asMap().keySet().iterator().next();
+        FieldDescriptor known = message.getDescriptorForType().findFieldByNumber(number);
+        if (known != null) {
+            throw new InvalidRequestException(String.format("%sfield '%s' (number %d) has the wrong type; send it as "
+                + "%s.", where, known.getName(), number, typeName(known)));
+        }
+        throw new InvalidRequestException(String.format("%sunknown field number %d in %s; this server accepts %s. "
+            + "Remove the field, or upgrade the server to the proto the client was built from.", where, number,
+            message.getDescriptorForType().getFullName(), message.getDescriptorForType().getFields().stream()
+                .map(f -> f.getName() + " = " + f.getNumber()).collect(Collectors.joining(", "))));
+    }
+
+    private static String typeName(FieldDescriptor field) {
+        String type = switch (field.getJavaType()) {
+            case MESSAGE -> field.isMapField() ? "a map" : "a " + field.getMessageType().getName() + " message";
+            case ENUM -> "an enum";
+            default -> "a " + field.getType().name().toLowerCase(java.util.Locale.ROOT);
+        };
+        return field.isRepeated() && !field.isMapField() ? "repeated " + type : type;
+    }
+}
