@@ -12,6 +12,8 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import dev.freshet.embedded.EmbeddedKafkaBroker;
@@ -159,6 +161,11 @@ public final class DemoCommand implements Callable<Integer> {
              DemoTraffic traffic = new DemoTraffic(seed, entities, producer, topics.name(TopicLayout.Topic.EVENTS),
                  topics.name(TopicLayout.Topic.LABELS), channel)) {
             Progress progress = new Progress(out, platform, traffic, tally);
+            ExecutorService injector = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "freshet-demo-injector");
+                t.setDaemon(true);
+                return t;
+            });
             long historyVectors = traffic.sendHistory(HISTORY, eventsPerSecond);
             out.printf("  sent %ds of history (%d events, no predictions) so that every entity's windows are full.%n",
                 HISTORY.toSeconds(), traffic.eventsProduced());
@@ -171,7 +178,10 @@ public final class DemoCommand implements Callable<Integer> {
                 double fraction = (double) i / total;
                 if (!injected && fraction >= INJECT_AT) {
                     injected = true;
-                    timeline.badVersion = inject(registryProducer, topics, tally, traffic);
+                    injector.submit(() -> {
+                        timeline.badVersion = inject(registryProducer, topics, tally, traffic);
+                        return null;
+                    });
                 }
                 if (!traffic.isDrifted() && fraction >= DRIFT_AT) {
                     traffic.drift();
@@ -188,6 +198,10 @@ public final class DemoCommand implements Callable<Integer> {
             }
             out.printf("  [%3ds] all events sent; waiting for the last labels to arrive and be learned.%n",
                 elapsedSeconds(startNs));
+            injector.shutdown();
+            if (!injector.awaitTermination(15, TimeUnit.SECONDS)) {
+                out.println("  the bad version was still being injected when the run ended.");
+            }
             traffic.drain(Duration.ofSeconds(10));
             settle(platform);
             progress.print(elapsedSeconds(startNs));
@@ -221,14 +235,36 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Publishes the bad version right after the trainer published one, so that the two do not claim the same
+     * number (the trainer numbers its next version from the registry a second later); checks that the number was
+     * not claimed twice anyway, and publishes again under a new number if it was.
+     */
     private DemoTimeline.Injection inject(KafkaProducer<String, byte[]> registryProducer, TopicLayout topics,
-                                          TopicTally tally, DemoTraffic traffic) {
-        long version = tally.highestVersion() + 1;
-        long parent = traffic.lastServedVersion();
-        ModelVersion published = BadVersionInjector.publish(registryProducer, topics.name(TopicLayout.Topic.MODELS),
-            MODEL_NAME, version, parent, traffic.recentExamples());
-        out.printf("  injected bad version v%d (%s).%n", published.getVersion(), BadVersionInjector.NOTE);
-        return new DemoTimeline.Injection(published.getVersion(), published.getPublishedAtMs());
+                                          TopicTally tally, DemoTraffic traffic) throws InterruptedException {
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            awaitFreshTrainerVersion(tally);
+            long version = tally.highestVersion() + 1;
+            ModelVersion published = BadVersionInjector.publish(registryProducer,
+                topics.name(TopicLayout.Topic.MODELS), MODEL_NAME, version, traffic.lastServedVersion(),
+                traffic.recentExamples());
+            Thread.sleep(1_500);
+            if (!tally.claimedTwice(version)) {
+                out.printf("  injected bad version v%d (%s).%n", version, BadVersionInjector.NOTE);
+                return new DemoTimeline.Injection(version, published.getPublishedAtMs());
+            }
+            out.printf("  the trainer published v%d at the same moment as the injected version; injecting again.%n",
+                version);
+        }
+        throw new LauncherException("Could not inject a bad version: the trainer claimed its number three times");
+    }
+
+    private static void awaitFreshTrainerVersion(TopicTally tally) throws InterruptedException {
+        long seen = tally.highestVersion();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (tally.highestVersion() == seen && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
     }
 
     /** Holds the send rate: event i is due at i / rate seconds after the start. */

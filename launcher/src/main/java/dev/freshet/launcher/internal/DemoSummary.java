@@ -102,8 +102,11 @@ record DemoSummary(
         MonitorReport.Action rollback = null;
         Long publishToRollback = null;
         if (timeline.badVersion != null) {
+            Map<Long, Long> parents = new HashMap<>();
+            tally.versions().forEach(v -> parents.put(v.getVersion(), v.getParentVersion()));
             for (MonitorReport.Action action : report.actions()) {
-                if ("ROLLBACK".equals(action.type()) && action.targetVersion() == timeline.badVersion.version()) {
+                if ("ROLLBACK".equals(action.type())
+                        && isSelfOrDescendant(timeline.badVersion.version(), action.targetVersion(), parents)) {
                     rollback = action;
                     publishToRollback = action.issuedAtMs() - timeline.badVersion.publishedAtMs();
                     break;
@@ -123,6 +126,16 @@ record DemoSummary(
             report.actions(),
             new Timeline(timeline.conceptDriftAtMs == 0 ? null : timeline.conceptDriftAtMs, timeline.badVersion,
                 rollback, publishToRollback));
+    }
+
+    /** A rollback of {@code target} bars {@code version} too when {@code version} descends from it. */
+    private static boolean isSelfOrDescendant(long version, long target, Map<Long, Long> parents) {
+        for (long v = version; v > 0; v = parents.getOrDefault(v, 0L)) {
+            if (v == target) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void print(PrintStream out) {

@@ -36,6 +36,7 @@ final class TopicTally implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Map<Long, ModelVersion> versions = new ConcurrentSkipListMap<>();
     private final Map<String, Long> deadLettersByReason = new ConcurrentHashMap<>();
+    private final Map<Long, Integer> recordsPerVersion = new ConcurrentHashMap<>();
 
     TopicTally(String bootstrapServers, String modelsTopic, String deadLetterTopic, String modelName) {
         this.modelsTopic = modelsTopic;
@@ -79,7 +80,8 @@ final class TopicTally implements AutoCloseable {
         try {
             ModelVersion version = ModelVersion.parseFrom(record.value());
             if (version.getModel().equals(modelName)) {
-                versions.put(version.getVersion(), version.toBuilder().clearTribuoModel().build());
+                recordsPerVersion.merge(version.getVersion(), 1, Integer::sum);
+                versions.put(version.getVersion(), version.toBuilder().clearTribuoModel().clearLearnerState().build());
             }
         } catch (InvalidProtocolBufferException e) {
             log.warn("Skipped an unreadable record at {}-{} offset {}: {}", record.topic(), record.partition(),
@@ -100,6 +102,11 @@ final class TopicTally implements AutoCloseable {
     /** Published versions of the model, oldest first, without their weights. */
     List<ModelVersion> versions() {
         return List.copyOf(versions.values());
+    }
+
+    /** True when two records on the models topic claimed {@code version} (two publishers raced for it). */
+    boolean claimedTwice(long version) {
+        return recordsPerVersion.getOrDefault(version, 0) > 1;
     }
 
     long highestVersion() {

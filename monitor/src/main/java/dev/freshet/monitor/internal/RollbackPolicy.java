@@ -62,7 +62,25 @@ final class RollbackPolicy {
         if (z <= zThreshold) {
             return null;
         }
-        long restore = ledger.newestUnbarredAncestor(p.version);
+        // Blame where the damage began: a parent that served too briefly to be judged on its own, but whose few
+        // predictions were already significantly worse than its ancestors', goes with V instead of being restored.
+        VersionLedger.Entry blamed = v;
+        VersionLedger.Entry keptParent = p;
+        StringBuilder blame = new StringBuilder();
+        while (keptParent.parent > 0 && keptParent.labelled >= MIN_BLAME_SAMPLES) {
+            VersionLedger.Entry grandparent = ledger.find(keptParent.parent);
+            Baseline older = grandparent == null ? null : baseline(ledger, grandparent);
+            if (older == null || older.accuracy() - keptParent.accuracy() <= margin || zStatistic(older.correct,
+                    older.labelled, keptParent.correct, keptParent.labelled) <= zThreshold) {
+                break;
+            }
+            blame.append(String.format(Locale.ROOT, "; v%d itself scored %.2f over %d against %.2f over %d for %s",
+                keptParent.version, keptParent.accuracy(), keptParent.labelled, older.accuracy(), older.labelled,
+                older.describe()));
+            blamed = keptParent;
+            keptParent = grandparent;
+        }
+        long restore = ledger.newestUnbarredAncestor(keptParent.version);
         Map<String, Double> evidence = new LinkedHashMap<>();
         evidence.put("version_accuracy", v.accuracy());
         evidence.put("version_labelled", (double) v.labelled);
@@ -71,18 +89,26 @@ final class RollbackPolicy {
         evidence.put("parent_versions_pooled", (double) baseline.versions.size());
         evidence.put("accuracy_drop", drop);
         evidence.put("z", z);
+        if (blamed != v) {
+            evidence.put("blamed_version", (double) blamed.version);
+            evidence.put("blamed_version_accuracy", blamed.accuracy());
+            evidence.put("blamed_version_labelled", (double) blamed.labelled);
+        }
+        String outcome = blamed != v
+            ? "rolling back v" + blamed.version + " and its descendants to v" + restore
+            : restore == keptParent.version ? "rolling back to v" + restore
+            : "v" + keptParent.version + " is barred, rolling back to v" + restore;
         String reason = String.format(Locale.ROOT,
-            "v%d accuracy %.2f over %d labelled predictions vs %s %.2f over %d (z=%.1f): %s",
+            "v%d accuracy %.2f over %d labelled predictions vs %s %.2f over %d (z=%.1f)%s: %s",
             v.version, v.accuracy(), v.labelled, baseline.describe(), baseline.accuracy(), baseline.labelled, z,
-            restore == p.version ? "rolling back to v" + restore
-                : "v" + p.version + " is barred, rolling back to v" + restore);
+            blame, outcome);
         String withheld = null;
         if (restore == 0) {
-            withheld = "no ancestor of v" + v.version + " is free of rollbacks to restore";
+            withheld = "no ancestor of v" + blamed.version + " is free of rollbacks to restore";
         } else if (inputShiftGuard) {
             withheld = inputShift(baseline, v, evidence);
         }
-        return new Decision(v.version, p.version, restore, reason, evidence, withheld);
+        return new Decision(blamed.version, keptParent.version, restore, reason, evidence, withheld);
     }
 
     /**
@@ -148,6 +174,8 @@ final class RollbackPolicy {
     }
 
     private static final int MAX_POOLED_VERSIONS = 20;
+    /** Labelled predictions a brief parent needs before it can share the blame for a bad descendant. */
+    private static final int MIN_BLAME_SAMPLES = 10;
 
     private Baseline baseline(VersionLedger ledger, VersionLedger.Entry parent) {
         List<Long> versions = new ArrayList<>();

@@ -138,6 +138,42 @@ class MonitorEngineTest {
     }
 
     @Test
+    void blamesABriefParentThatWasAsBadAsItsDescendant() {
+        MonitorEngine engine = engine(DEFAULTS);
+        engine.onModelVersion(version(13, 12, 10, Map.of()));
+        engine.onModelVersion(version(14, 13, 20, Map.of()));
+        engine.onModelVersion(version(15, 14, 30, Map.of()));
+        label(engine, 13, 110, 101, 1.0);
+        label(engine, 14, 20, 1, 1.0);
+        label(engine, 15, 69, 31, 1.0);
+
+        assertThat(published(Command.Type.ROLLBACK)).singleElement().satisfies(c -> {
+            assertThat(c.getTargetVersion()).isEqualTo(14);
+            assertThat(c.getRestoreVersion()).isEqualTo(13);
+            assertThat(c.getReason()).startsWith("v15 accuracy 0.45")
+                .contains("v14 itself scored 0.05 over 20 against 0.92 over 110 for v13")
+                .endsWith("rolling back v14 and its descendants to v13");
+        });
+        assertThat(stats(engine.report(), 15).barred()).isTrue();
+    }
+
+    @Test
+    void doesNotBlameABriefParentWhoseFewPredictionsAreMerelyNoisy() {
+        MonitorEngine engine = engine(DEFAULTS);
+        engine.onModelVersion(version(12, 11, 10, Map.of()));
+        engine.onModelVersion(version(13, 12, 20, Map.of()));
+        engine.onModelVersion(version(14, 13, 30, Map.of()));
+        label(engine, 12, 157, 144, 1.0);
+        label(engine, 13, 19, 14, 1.0);
+        label(engine, 14, 56, 9, 1.0);
+
+        assertThat(published(Command.Type.ROLLBACK)).singleElement().satisfies(c -> {
+            assertThat(c.getTargetVersion()).isEqualTo(14);
+            assertThat(c.getRestoreVersion()).isEqualTo(13);
+        });
+    }
+
+    @Test
     void keepsAVersionOnlySlightlyWorseThanItsParent() {
         MonitorEngine engine = engine(DEFAULTS);
         engine.onModelVersion(version(2, 1, 10, Map.of()));
