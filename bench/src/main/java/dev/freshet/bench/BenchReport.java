@@ -58,13 +58,30 @@ public final class BenchReport {
     }
 
     private static Path resultsDir() {
-        Path here = Path.of("").toAbsolutePath();
-        for (Path p = here; p != null; p = p.getParent()) {
+        Path root = repositoryRoot();
+        return root != null ? root.resolve("bench").resolve("results") : Path.of("bench-results").toAbsolutePath();
+    }
+
+    /**
+     * The shared benchmark data (Elec2, flights, NOAA weather...; each file's source is in its MANIFEST.md): the
+     * system property {@code freshet.data} when set, else {@code ../shared/data} beside the checkout.
+     */
+    public static Path sharedData() {
+        String configured = System.getProperty("freshet.data");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        Path root = repositoryRoot();
+        return (root != null ? root.toAbsolutePath().getParent() : Path.of("..")).resolve("shared").resolve("data");
+    }
+
+    private static Path repositoryRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isDirectory(p.resolve("bench").resolve("src"))) {
-                return p.resolve("bench").resolve("results");
+                return p;
             }
         }
-        return here.resolve("bench-results");
+        return null;
     }
 
     private static String machine() {

@@ -25,7 +25,7 @@ import moa.classifiers.core.driftdetection.PageHinkleyDM;
  * <ul>
  *   <li>synthetic: a Bernoulli error stream at 0.10 whose rate jumps by 0.10, 0.20 or 0.40 every 10,000 examples
  *       and decays back as a learner would relearn (time constant 1,500), 5 seeds;</li>
- *   <li>Elec2 and NOAA weather (/work/shared/data): the errors of a prequential online logistic regression, with
+ *   <li>Elec2 and NOAA weather (the shared benchmark data, BenchReport.sharedData()): the errors of a prequential online logistic regression, with
  *       the labels inverted from each injected drift point to the next (every 5,000 examples).</li>
  * </ul>
  * An alarm within {@value #TOLERANCE} examples after a drift point detects it (the first one gives the delay);
@@ -34,7 +34,7 @@ import moa.classifiers.core.driftdetection.PageHinkleyDM;
  */
 public final class ChangeDetectionBench {
     private static final int TOLERANCE = 2_000;
-    private static final Path DATA = Path.of(System.getProperty("freshet.data", "/work/shared/data"));
+    private static final Path DATA = BenchReport.sharedData();
 
     private record Stream(String name, double[] errors, List<Integer> driftPoints) {
     }

@@ -31,7 +31,7 @@ import picocli.CommandLine;
  * Usage: {@code bench/run ReplayBench [FILE]}.
  */
 public final class ReplayBench {
-    private static final Path FLIGHTS = Path.of("/work/shared/data/flights-3m.csv.gz");
+    private static final Path FLIGHTS = BenchReport.sharedData().resolve("flights-3m.csv.gz");
 
     private ReplayBench() {
     }

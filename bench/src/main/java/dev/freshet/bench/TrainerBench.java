@@ -51,7 +51,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * of the prequential accuracy each published version reports over the examples since its parent.
  */
 public final class TrainerBench {
-    private static final Path DATA = Path.of("/work/shared/data");
+    private static final Path DATA = BenchReport.sharedData();
     private static final int PUBLISH_EVERY = 5_000;
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
@@ -79,7 +79,7 @@ public final class TrainerBench {
         Path bank = DATA.resolve("bank_additional_full_trimmed.csv");
         for (Path p : List.of(elec, noaa, bank)) {
             if (!Files.exists(p)) {
-                System.err.println("TrainerBench needs " + p + " (see /work/shared/data/MANIFEST.md); it is absent.");
+                System.err.println("TrainerBench needs " + p + " (see MANIFEST.md there; set -Dfreshet.data=DIR to read it elsewhere); it is absent.");
                 System.exit(2);
             }
         }

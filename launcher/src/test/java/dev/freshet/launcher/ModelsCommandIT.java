@@ -2,9 +2,6 @@ package dev.freshet.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -78,9 +75,9 @@ class ModelsCommandIT {
 
     @Test
     void listShowsEveryVersionWithOriginParentMetricsAndWhichIsBarred() {
-        Result r = run("models", "list", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", PREFIX);
+        CliRun r = CliRun.of("models", "list", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", PREFIX);
 
-        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("3 version(s); serving picks v2")
             .containsPattern("v1 +- +ONLINE .* 100 +0\\.\\d{4}")
             .containsPattern("v2 +v1 +ONLINE .*serving")
@@ -89,10 +86,10 @@ class ModelsCommandIT {
 
     @Test
     void showPrintsLineageHyperparametersMetricsCheckpointAndProvenance() {
-        Result r = run("models", "show", "v3", "--bootstrap-servers", broker.bootstrapServers(),
+        CliRun r = CliRun.of("models", "show", "v3", "--bootstrap-servers", broker.bootstrapServers(),
             "--topics-prefix", PREFIX);
 
-        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("Model 'default' v3 (ONLINE) - BARRED by a rollback")
             .contains("lineage:       v3 <- v2 <- v1")
             .contains("input offsets: {0=300}")
@@ -105,10 +102,10 @@ class ModelsCommandIT {
 
     @Test
     void diffShowsMetricChangesAndTheFeatureThatAppearedBetweenTheVersions() {
-        Result r = run("models", "diff", "1", "3", "--bootstrap-servers", broker.bootstrapServers(),
+        CliRun r = CliRun.of("models", "diff", "1", "3", "--bootstrap-servers", broker.bootstrapServers(),
             "--topics-prefix", PREFIX, "--top", "5");
 
-        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("v1 is an ancestor of v3")
             .contains("(identical)")
             .containsPattern("prequential_accuracy_since_parent +0\\.\\d{4} +0\\.\\d{4} +[+-]0\\.\\d{4}")
@@ -118,30 +115,10 @@ class ModelsCommandIT {
 
     @Test
     void anUnknownVersionIsAnErrorNamingTheVersionsThereAre() {
-        Result r = run("models", "show", "9", "--bootstrap-servers", broker.bootstrapServers(),
+        CliRun r = CliRun.of("models", "show", "9", "--bootstrap-servers", broker.bootstrapServers(),
             "--topics-prefix", PREFIX);
 
-        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("no version 9").contains("v1 to v3");
-    }
-
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = Freshet.execute(args);
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }

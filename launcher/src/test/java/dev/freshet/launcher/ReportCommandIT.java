@@ -2,9 +2,6 @@ package dev.freshet.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -68,50 +65,30 @@ class ReportCommandIT {
     void reportWritesTheHtmlPageAndTheJson(@TempDir Path dir) throws Exception {
         Path html = dir.resolve("out/report.html");
 
-        Result r = run("report", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", PREFIX,
+        CliRun r = CliRun.of("report", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", PREFIX,
             "--html", html.toString());
 
-        assertThat(r.exitCode).as(r.err).isZero();
-        assertThat(r.out).contains("Report written to");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Report written to");
         assertThat(Files.readString(html)).contains("<svg class=\"chart\" id=\"chart-accuracy\"", "ROLLBACK", "v1 accuracy 0.10 vs v0 0.90");
         assertThat(new ObjectMapper().readTree(dir.resolve("out/report.json").toFile()).get("actions")).hasSize(1);
     }
 
     @Test
     void actionsListsEachWithReasonAndFigures() {
-        Result r = run("actions", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", PREFIX);
+        CliRun r = CliRun.of("actions", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", PREFIX);
 
-        assertThat(r.exitCode).as(r.err).isZero();
-        assertThat(r.out).contains("1 action(s) for model 'default'", "ROLLBACK", "v1 -> v0",
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("1 action(s) for model 'default'", "ROLLBACK", "v1 -> v0",
             "reason:  v1 accuracy 0.10 vs v0 0.90", "figures: z=9.5000");
     }
 
     @Test
     void aWrongPrefixIsReportedWithoutAStackTrace() {
-        Result r = run("actions", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", "nope.",
+        CliRun r = CliRun.of("actions", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", "nope.",
             "--timeout", "3s");
 
-        assertThat(r.exitCode).isEqualTo(2);
-        assertThat(r.err).contains("Topic nope.models does not exist").doesNotContain("at dev.freshet");
-    }
-
-    private record Result(int exitCode, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = Freshet.execute(args);
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("Topic nope.models does not exist").doesNotContain("at dev.freshet");
     }
 }

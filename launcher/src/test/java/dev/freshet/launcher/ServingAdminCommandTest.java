@@ -2,9 +2,6 @@ package dev.freshet.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -77,65 +74,45 @@ class ServingAdminCommandTest {
 
     @Test
     void statusPrintsWhatIsServed() {
-        Result result = run("serving", "status", "--target", target(), "--token", "t0k");
+        CliRun result = CliRun.of("serving", "status", "--target", target(), "--token", "t0k");
 
-        assertThat(result.exitCode).isZero();
-        assertThat(result.out).contains("champion        v4", "pinned          v4", "barred          v5, v6",
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).contains("champion        v4", "pinned          v4", "barred          v5, v6",
             "last change     PIN v4 by alice: drift");
         assertThat(authorizations).containsExactly("Bearer t0k");
     }
 
     @Test
     void pinSendsTheVersionAndReasonAndSaysWhoItIsRecordedAs() {
-        Result result = run("serving", "pin", "3", "--reason", "v4 misbehaves", "--target", target(), "--token", "t");
+        CliRun result = CliRun.of("serving", "pin", "3", "--reason", "v4 misbehaves", "--target", target(), "--token", "t");
 
-        assertThat(result.exitCode).isZero();
+        assertThat(result.exitCode()).isZero();
         assertThat(pins).singleElement().satisfies(pin -> {
             assertThat(pin.getVersion()).isEqualTo(3);
             assertThat(pin.getReason()).isEqualTo("v4 misbehaves");
         });
-        assertThat(result.out).contains("model 'default' will be served by v3 only, until unpinned (command c-1, "
+        assertThat(result.out()).contains("model 'default' will be served by v3 only, until unpinned (command c-1, "
             + "recorded as issued by 'alice').");
     }
 
     @Test
     void aRefusalIsPrintedWithTheServersReasonAndExitCode2() {
-        Result result = run("serving", "pin", "99", "--reason", "r", "--target", target(), "--token", "t");
+        CliRun result = CliRun.of("serving", "pin", "99", "--reason", "r", "--target", target(), "--token", "t");
 
-        assertThat(result.exitCode).isEqualTo(2);
-        assertThat(result.err).contains("refused (NOT_FOUND): model 'default' has no v99 in the registry");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("refused (NOT_FOUND): model 'default' has no v99 in the registry");
     }
 
     @Test
     void withoutATokenItSaysHowToGiveOne() {
-        Result result = run("serving", "status", "--target", target());
+        CliRun result = CliRun.of("serving", "status", "--target", target());
 
-        assertThat(result.exitCode).isEqualTo(2);
-        assertThat(result.err).contains("An admin token is required: pass --token TOKEN");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("An admin token is required: pass --token TOKEN");
         assertThat(authorizations).isEmpty();
     }
 
     private String target() {
         return "localhost:" + server.getPort();
-    }
-
-    private record Result(int exitCode, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = Freshet.execute(args);
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }
