@@ -8,6 +8,8 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
+import dev.freshet.monitor.internal.PinnedRange;
+
 /**
  * Configuration of the monitor. Every key is typed, validated, defaulted and documented here; constructing an
  * instance with an invalid value throws {@link org.apache.kafka.common.config.ConfigException} naming the key,
@@ -114,6 +116,14 @@ public final class MonitorConfig extends AbstractConfig {
         "Port of the live report over HTTP (/ the HTML page, /report.json, /metrics for Prometheus), on all "
         + "interfaces; -1 disables it, 0 picks a free port (logged at startup).";
 
+    public static final String DRIFT_REFERENCE_PINNED_CONFIG = "monitor.drift.reference.pinned";
+    private static final String DRIFT_REFERENCE_PINNED_DOC =
+        "A pinned drift baseline, FROM/TO as ISO-8601 instants (e.g. 2026-11-02T00:00:00Z/2026-11-09T00:00:00Z): the "
+        + "training examples predicted in that range are the reference for every drift comparison, read from the "
+        + "training-examples topic at startup (so they must still be retained) and never replaced by a retrain. "
+        + "Empty: the reference is the first monitor.drift.reference.examples examples after start, renewed after "
+        + "a retrain for feature drift.";
+
     public static final String CHANGE_DETECTOR_CONFIG = "monitor.change.detector";
     public static final String CHANGE_DETECTOR_DEFAULT = "page-hinkley";
     private static final String CHANGE_DETECTOR_DOC =
@@ -167,6 +177,8 @@ public final class MonitorConfig extends AbstractConfig {
         .define(RETRAIN_ACCURACY_BELOW_CONFIG, Type.DOUBLE, 0.0, Range.between(0.0, 1.0), Importance.MEDIUM,
             RETRAIN_ACCURACY_BELOW_DOC)
         .define(POLICY_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, POLICY_FILE_DOC)
+        .define(DRIFT_REFERENCE_PINNED_CONFIG, Type.STRING, "", (name, value) -> PinnedRange.parse(name, (String) value),
+            Importance.MEDIUM, DRIFT_REFERENCE_PINNED_DOC)
         .define(HTTP_PORT_CONFIG, Type.INT, HTTP_PORT_DEFAULT, Range.between(-1, 65_535),
             Importance.MEDIUM, HTTP_PORT_DOC);
 

@@ -5,9 +5,11 @@ import static dev.freshet.monitor.internal.TestRecords.features;
 import static dev.freshet.monitor.internal.TestRecords.prediction;
 import static dev.freshet.monitor.internal.TestRecords.version;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,9 +42,18 @@ class MonitorIT {
     private long clock = 1_764_000_000_000L;
     private KafkaProducer<byte[], byte[]> producer;
 
+    private boolean topicsCreated;
+
+    private void createTopics(KafkaTestCluster cluster) {
+        if (!topicsCreated) {
+            cluster.createTopics(prefix + "training-examples", prefix + "predictions", prefix + "models",
+                prefix + "commands");
+            topicsCreated = true;
+        }
+    }
+
     private Monitor start(KafkaTestCluster cluster, Map<String, Object> overrides) {
-        cluster.createTopics(prefix + "training-examples", prefix + "predictions", prefix + "models",
-            prefix + "commands");
+        createTopics(cluster);
         Map<String, Object> props = new HashMap<>();
         props.put(MonitorConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
         props.put(MonitorConfig.TOPICS_PREFIX_CONFIG, prefix);
@@ -178,6 +190,39 @@ class MonitorIT {
                 assertThat(e.current().examples()).isEqualTo(200);
             });
         }
+    }
+
+    @Test
+    void comparesEveryWindowWithAPinnedBaselineThatARetrainDoesNotReplace(KafkaTestCluster cluster) {
+        createTopics(cluster);
+        long from = clock + 1;
+        examples(cluster, 1, 300, 255, 1.0);
+        long to = clock + 1;
+        String pinned = Instant.ofEpochMilli(from) + "/" + Instant.ofEpochMilli(to);
+        Map<String, Object> settings = Map.of(MonitorConfig.DRIFT_REFERENCE_PINNED_CONFIG, pinned,
+            MonitorConfig.DRIFT_WINDOW_EXAMPLES_CONFIG, 200, MonitorConfig.DRIFT_CHECK_EVERY_EXAMPLES_CONFIG, 50,
+            MonitorConfig.RETRAIN_COOLDOWN_MS_CONFIG, 0L);
+        try (Monitor monitor = start(cluster, settings)) {
+            examples(cluster, 1, 900, 450, 4.0);
+
+            KafkaTestCluster.await("two drift events on amount", TIMEOUT, () -> monitor.report().driftEvents().stream()
+                .filter(e -> e.feature().equals("amount")).count() >= 2);
+            assertThat(monitor.report().driftEvents()).filteredOn(e -> e.feature().equals("amount"))
+                .allSatisfy(e -> {
+                    assertThat(e.reference().examples()).isEqualTo(300);
+                    assertThat(e.reference().fromPredictedAtMs()).isGreaterThanOrEqualTo(from);
+                    assertThat(e.reference().toPredictedAtMs()).isLessThan(to);
+                });
+        }
+    }
+
+    @Test
+    void refusesAPinnedBaselineWithTooFewExamples(KafkaTestCluster cluster) {
+        assertThatThrownBy(() -> start(cluster,
+                Map.of(MonitorConfig.DRIFT_REFERENCE_PINNED_CONFIG, "2020-01-01T00:00:00Z/2020-01-02T00:00:00Z")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining(MonitorConfig.DRIFT_REFERENCE_PINNED_CONFIG)
+            .hasMessageContaining("only 0 training examples of model 'default'");
     }
 
     @Test

@@ -57,6 +57,8 @@ final class DriftDetector {
     /** One-hot group name to its member features; binary features are groups of one. */
     private Map<String, List<String>> categorical = Map.of();
     private long sinceReference;
+    /** A pinned reference is never replaced: {@link #rebuildReference()} only restarts the current window. */
+    private boolean pinned;
 
     DriftDetector(int referenceSize, int windowSize, int checkEvery, double threshold) {
         this.referenceSize = referenceSize;
@@ -94,8 +96,28 @@ final class DriftDetector {
         return compare();
     }
 
-    /** Forgets the reference; the next {@code referenceSize} examples become the new one. */
+    /** Adds one example of a pinned baseline; call {@link #freezePinned()} after the last. */
+    void addPinned(Map<String, Double> values, double score, String label, long predictedAtMs) {
+        referenceRows.add(new Row(values, score, label, referenceRows.size() + 1, predictedAtMs));
+    }
+
+    /** Makes the examples given to {@link #addPinned} the reference for good. */
+    void freezePinned() {
+        if (referenceRows.isEmpty()) {
+            throw new IllegalStateException("a pinned reference needs at least one example");
+        }
+        window.clear();
+        freezeReference();
+        pinned = true;
+    }
+
+    /** Forgets the reference; the next {@code referenceSize} examples become the new one (unless it is pinned). */
     void rebuildReference() {
+        if (pinned) {
+            window.clear();
+            sinceReference = 0;
+            return;
+        }
         referenceRows.clear();
         window.clear();
         reference = null;

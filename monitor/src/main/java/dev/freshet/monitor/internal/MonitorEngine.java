@@ -127,6 +127,16 @@ final class MonitorEngine {
         changed = true;
     }
 
+    /** Makes these examples (a pinned baseline) the drift reference for good. Call before any example is read. */
+    synchronized void pinDriftReference(List<TrainingExample> examples) {
+        for (TrainingExample te : examples) {
+            Double p = te.getClassProbabilitiesMap().get(settings.positiveLabel());
+            drift.addPinned(te.getFeaturesMap(), p == null ? Double.NaN : p, te.getLabel(), te.getPredictedAtMs());
+        }
+        drift.freezePinned();
+        changed = true;
+    }
+
     synchronized void onPrediction(PredictionLogEntry p) {
         // Shadow scores answered nobody: they are neither served predictions nor awaiting a label.
         if (!isWatched(p.getModel()) || p.getShadow()) {

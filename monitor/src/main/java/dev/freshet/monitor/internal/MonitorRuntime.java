@@ -115,6 +115,12 @@ public final class MonitorRuntime implements AutoCloseable {
     /** Starts monitoring; the caller owns the result and must close it. */
     public static MonitorRuntime start(MonitorConfig config, InstantSource clock) {
         MonitorRuntime runtime = new MonitorRuntime(config, clock);
+        try {
+            PinnedReferenceLoader.pinIfConfigured(config, runtime.engine, runtime.model);
+        } catch (RuntimeException e) {
+            runtime.closeClients();
+            throw e;
+        }
         if (runtime.httpPortWanted >= 0) {
             try {
                 runtime.http = ReportHttpServer.start(runtime.httpPortWanted, runtime::report);

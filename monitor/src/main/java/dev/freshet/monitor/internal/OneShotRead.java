@@ -46,7 +46,9 @@ public final class OneShotRead {
      */
     public static MonitorReport read(MonitorConfig config, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        MonitorEngine engine = new MonitorEngine(MonitorSettings.from(config, false), InstantSource.system());
+        MonitorSettings settings = MonitorSettings.from(config, false);
+        MonitorEngine engine = new MonitorEngine(settings, InstantSource.system());
+        PinnedReferenceLoader.pinIfConfigured(config, engine, settings.model());
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(MonitorConfig.BOOTSTRAP_SERVERS_CONFIG));
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.getString(MonitorConfig.TOPICS_PREFIX_CONFIG) + "report");
