@@ -24,12 +24,7 @@ import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -40,7 +35,6 @@ class MonitorIT {
     private final Random random = new Random(11);
     private final String prefix = KafkaTestCluster.uniquePrefix();
     private long clock = 1_764_000_000_000L;
-    private KafkaProducer<byte[], byte[]> producer;
 
     private boolean topicsCreated;
 
@@ -64,29 +58,9 @@ class MonitorIT {
         return Monitor.start(props);
     }
 
-    /**
-     * Produces with one producer per test. KafkaTestCluster.produceBytes opens an idempotent producer per call,
-     * and on this loaded machine a second call to the same partition once met OutOfOrderSequenceException
-     * retries until the delivery timeout (two minutes).
-     */
     private void produce(KafkaTestCluster cluster, String topic, String key, List<? extends MessageLite> values) {
-        if (producer == null) {
-            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
-                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
-                new ByteArraySerializer(), new ByteArraySerializer());
-        }
-        for (MessageLite v : values) {
-            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), v.toByteArray()));
-        }
-        producer.flush();
-    }
-
-    @AfterEach
-    void closeProducer() {
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
-        }
+        byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+        cluster.produceBytes(topic, values.stream().map(v -> Map.entry(keyBytes, v.toByteArray())).toList());
     }
 
     private void models(KafkaTestCluster cluster, long... versionAndParent) {

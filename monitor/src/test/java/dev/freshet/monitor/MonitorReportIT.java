@@ -24,12 +24,7 @@ import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -40,14 +35,6 @@ class MonitorReportIT {
     private final Random random = new Random(5);
     private final String prefix = KafkaTestCluster.uniquePrefix();
     private long clock = 1_764_000_000_000L;
-    private KafkaProducer<byte[], byte[]> producer;
-
-    @AfterEach
-    void closeProducer() {
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
-        }
-    }
 
     private Map<String, Object> props(KafkaTestCluster cluster) {
         Map<String, Object> props = new HashMap<>();
@@ -57,16 +44,8 @@ class MonitorReportIT {
     }
 
     private void produce(KafkaTestCluster cluster, String topic, String key, List<? extends MessageLite> values) {
-        if (producer == null) {
-            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
-                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
-                new ByteArraySerializer(), new ByteArraySerializer());
-        }
-        for (MessageLite v : values) {
-            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), v.toByteArray()));
-        }
-        producer.flush();
+        byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+        cluster.produceBytes(topic, values.stream().map(v -> Map.entry(keyBytes, v.toByteArray())).toList());
     }
 
     /** Two versions, 300 predictions with labels for 240 of them, and an operator's RETRAIN. */

@@ -26,10 +26,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class KafkaTestCluster implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     private final EmbeddedKafkaBroker broker;
     private final Admin admin;
+    private final KafkaProducer<byte[], byte[]> bytesProducer;
 
     KafkaTestCluster(EmbeddedKafkaBroker broker) {
         this.broker = broker;
         this.admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+        this.bytesProducer = new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     public String bootstrapServers() {
@@ -73,15 +75,15 @@ public final class KafkaTestCluster implements ExtensionContext.Store.CloseableR
         }
     }
 
-    /** Produces byte records (key may be null) and waits until all are acknowledged. */
+    /**
+     * Produces byte records (key may be null) and waits until all are acknowledged. One producer serves every
+     * call, so tests that produce record by record pay for it once.
+     */
     public void produceBytes(String topic, List<Map.Entry<byte[], byte[]>> keyValues) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                 producerProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (Map.Entry<byte[], byte[]> kv : keyValues) {
-                producer.send(new ProducerRecord<>(topic, kv.getKey(), kv.getValue()));
-            }
-            producer.flush();
+        for (Map.Entry<byte[], byte[]> kv : keyValues) {
+            bytesProducer.send(new ProducerRecord<>(topic, kv.getKey(), kv.getValue()));
         }
+        bytesProducer.flush();
     }
 
     // On a loaded machine the embedded broker has answered an idempotent producer's retried first batch with
@@ -138,6 +140,7 @@ public final class KafkaTestCluster implements ExtensionContext.Store.CloseableR
 
     @Override
     public void close() {
+        bytesProducer.close(Duration.ofSeconds(5));
         admin.close(Duration.ofSeconds(5));
         broker.close();
     }
