@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
+import dev.freshet.lineage.Lineage;
 import dev.freshet.monitor.MonitorReport;
 import dev.freshet.monitor.MonitorReport.Action;
 import dev.freshet.monitor.MonitorReport.DriftEvent;
@@ -105,7 +106,12 @@ final class MonitorEngine {
         if (!mv.getModel().equals(settings.model())) {
             return;
         }
-        ledger.published(mv.getVersion(), mv.getParentVersion(), mv.getOrigin().name(), mv.getPublishedAtMs());
+        if (ledger.published(mv.getVersion(), mv.getParentVersion(), mv.getOrigin().name(), mv.getPublishedAtMs())
+                == Lineage.Claim.CONFLICTING) {
+            log.warn("Model '{}' v{} was published twice with different contents (this one: parent v{}, origin {}); "
+                + "two publishers claimed the same version number. Figures for v{} now follow the newer one.",
+                mv.getModel(), mv.getVersion(), mv.getParentVersion(), mv.getOrigin(), mv.getVersion());
+        }
         freshness.addVersion(mv.getVersion(), mv.getInputOffsetsMap());
         changed = true;
         log.debug("Read model '{}' v{} (parent v{}, origin {}).", mv.getModel(), mv.getVersion(),

@@ -3,12 +3,11 @@ package dev.freshet.monitor.internal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
+import dev.freshet.lineage.Lineage;
 import dev.freshet.monitor.MonitorReport.VersionStats;
 
 /**
@@ -42,7 +41,7 @@ final class VersionLedger {
     }
 
     private final TreeMap<Long, Entry> versions = new TreeMap<>();
-    private final Set<Long> rollbackTargets = new HashSet<>();
+    private final Lineage lineage = new Lineage();
     private final int inputSampleSize;
 
     VersionLedger(int inputSampleSize) {
@@ -64,11 +63,13 @@ final class VersionLedger {
         return versions.get(version);
     }
 
-    void published(long version, long parent, String origin, long publishedAtMs) {
+    /** Records a published version; says whether its number was already claimed by another publication. */
+    Lineage.Claim published(long version, long parent, String origin, long publishedAtMs) {
         Entry e = entry(version);
         e.parent = parent;
         e.origin = origin;
         e.publishedAtMs = publishedAtMs;
+        return lineage.add(version, parent, publishedAtMs);
     }
 
     void served(long version, long servedAtMs) {
@@ -94,44 +95,21 @@ final class VersionLedger {
     }
 
     void barredByRollback(long target) {
-        rollbackTargets.add(target);
+        lineage.bar(target);
     }
 
     boolean isRollbackTarget(long version) {
-        return rollbackTargets.contains(version);
+        return lineage.isRollbackTarget(version);
     }
 
     /** True when a ROLLBACK targets this version or one of its known ancestors. */
     boolean isBarred(long version) {
-        long v = version;
-        // Parents are lower versions, so the walk ends; the bound guards against a malformed registry.
-        for (int steps = 0; v > 0 && steps <= versions.size(); steps++) {
-            if (rollbackTargets.contains(v)) {
-                return true;
-            }
-            Entry e = versions.get(v);
-            if (e == null || e.parent >= v) {
-                return false;
-            }
-            v = e.parent;
-        }
-        return false;
+        return lineage.isBarred(version);
     }
 
     /** The newest ancestor of {@code version}, itself included, that is not barred; 0 when there is none. */
     long newestUnbarredAncestor(long version) {
-        long v = version;
-        for (int steps = 0; v > 0 && steps <= versions.size(); steps++) {
-            if (!isBarred(v)) {
-                return v;
-            }
-            Entry e = versions.get(v);
-            if (e == null || e.parent >= v) {
-                return 0;
-            }
-            v = e.parent;
-        }
-        return 0;
+        return lineage.newestUnbarredAncestor(version).orElse(0);
     }
 
     /** The {@code n} highest versions, oldest first. */
