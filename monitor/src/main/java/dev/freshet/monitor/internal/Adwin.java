@@ -36,12 +36,7 @@ final class Adwin implements ChangeDetector {
     private double variance;
     private long ticks;
 
-    private double lastStatistic;
-    private double lastThreshold;
-    private long lastBeforeCount;
-    private double lastBeforeMean;
-    private long lastAfterCount;
-    private double lastAfterMean;
+    private Alarm lastAlarm;
 
     Adwin(double delta, int minExamples) {
         this.delta = delta;
@@ -109,6 +104,8 @@ final class Adwin implements ChangeDetector {
         boolean cut = true;
         long droppedCount = 0;
         double droppedSum = 0;
+        double riseGap = 0;
+        double riseEpsilon = 0;
         while (cut && buckets.size() > 1) {
             cut = false;
             long n0 = 0;
@@ -130,8 +127,8 @@ final class Adwin implements ChangeDetector {
                     cut = true;
                     if (gap > 0 && !rise) {
                         rise = true;
-                        lastStatistic = gap;
-                        lastThreshold = epsilon;
+                        riseGap = gap;
+                        riseEpsilon = epsilon;
                     }
                     Bucket oldest = buckets.get(0);
                     droppedCount += oldest.count;
@@ -142,10 +139,7 @@ final class Adwin implements ChangeDetector {
             }
         }
         if (rise) {
-            lastBeforeCount = droppedCount;
-            lastBeforeMean = droppedSum / droppedCount;
-            lastAfterCount = width;
-            lastAfterMean = total / width;
+            lastAlarm = new Alarm(riseGap, riseEpsilon, droppedCount, droppedSum / droppedCount, width, total / width);
         }
         return rise;
     }
@@ -167,32 +161,7 @@ final class Adwin implements ChangeDetector {
     }
 
     @Override
-    public double lastStatistic() {
-        return lastStatistic;
-    }
-
-    @Override
-    public double lastThreshold() {
-        return lastThreshold;
-    }
-
-    @Override
-    public long lastBeforeCount() {
-        return lastBeforeCount;
-    }
-
-    @Override
-    public double lastBeforeMean() {
-        return lastBeforeMean;
-    }
-
-    @Override
-    public long lastAfterCount() {
-        return lastAfterCount;
-    }
-
-    @Override
-    public double lastAfterMean() {
-        return lastAfterMean;
+    public Alarm lastAlarm() {
+        return lastAlarm;
     }
 }

@@ -17,21 +17,16 @@ interface ChangeDetector {
     /** "PAGE_HINKLEY" or "ADWIN". */
     String name();
 
-    /** The statistic that crossed the threshold at the last alarm. */
-    double lastStatistic();
+    /** What the last alarm saw; null before the first. */
+    Alarm lastAlarm();
 
-    /** The threshold it crossed (Page-Hinkley: lambda; ADWIN: the cut's epsilon). */
-    double lastThreshold();
-
-    /** Values before the change point at the last alarm, and their mean. */
-    long lastBeforeCount();
-
-    double lastBeforeMean();
-
-    /** Values from the change point to the alarm, and their mean. */
-    long lastAfterCount();
-
-    double lastAfterMean();
+    /**
+     * One alarm: the statistic and the threshold it crossed (Page-Hinkley: lambda; ADWIN: the cut's epsilon), and
+     * the values before the change point and from it to the alarm, with their means.
+     */
+    record Alarm(double statistic, double threshold, long beforeCount, double beforeMean, long afterCount,
+                 double afterMean) {
+    }
 
     /** A detector from a policy's name and parameters; null for "none". */
     static ChangeDetector create(MonitorSettings.ChangePolicy policy) {

@@ -295,15 +295,16 @@ final class MonitorEngine {
 
     private void onErrorChange(long seq) {
         ChangeDetector d = errorDetector;
-        long afterFirst = Math.max(1, seq - d.lastAfterCount() + 1);
-        long beforeFirst = Math.max(1, afterFirst - d.lastBeforeCount());
+        ChangeDetector.Alarm alarm = d.lastAlarm();
+        long afterFirst = Math.max(1, seq - alarm.afterCount() + 1);
+        long beforeFirst = Math.max(1, afterFirst - alarm.beforeCount());
         ExampleWindow before = window(beforeFirst, afterFirst - 1);
         ExampleWindow after = window(afterFirst, seq);
-        PendingChange change = new PendingChange(d.name(), d.lastStatistic(), d.lastThreshold(), before,
-            d.lastBeforeMean(), after, d.lastAfterMean(), seq + settings.change().settleExamples());
+        PendingChange change = new PendingChange(d.name(), alarm.statistic(), alarm.threshold(), before,
+            alarm.beforeMean(), after, alarm.afterMean(), seq + settings.change().settleExamples());
         log.info("The error rate of model '{}' rose from {} over {} to {} over {} ({} {} > {}).", settings.model(),
             format(change.beforeRate()), describe(before), format(change.afterRate()), describe(after), d.name(),
-            format(d.lastStatistic()), format(d.lastThreshold()));
+            format(alarm.statistic()), format(alarm.threshold()));
         if (!settings.acting()) {
             errorEvent(change, "observed by a read-only report; the running monitor decides");
         } else if (pendingChange == null) {

@@ -19,11 +19,7 @@ final class PageHinkley implements ChangeDetector {
     private double sumAtMin;
     private double sum;
 
-    private double lastStatistic;
-    private long lastBeforeCount;
-    private double lastBeforeMean;
-    private long lastAfterCount;
-    private double lastAfterMean;
+    private Alarm lastAlarm;
 
     PageHinkley(double delta, double lambda, int minExamples) {
         this.delta = delta;
@@ -46,11 +42,8 @@ final class PageHinkley implements ChangeDetector {
         if (n < minExamples || statistic <= lambda) {
             return false;
         }
-        lastStatistic = statistic;
-        lastBeforeCount = countAtMin;
-        lastBeforeMean = countAtMin == 0 ? Double.NaN : sumAtMin / countAtMin;
-        lastAfterCount = n - countAtMin;
-        lastAfterMean = (sum - sumAtMin) / (n - countAtMin);
+        lastAlarm = new Alarm(statistic, lambda, countAtMin, countAtMin == 0 ? Double.NaN : sumAtMin / countAtMin,
+            n - countAtMin, (sum - sumAtMin) / (n - countAtMin));
         reset();
         return true;
     }
@@ -72,32 +65,7 @@ final class PageHinkley implements ChangeDetector {
     }
 
     @Override
-    public double lastStatistic() {
-        return lastStatistic;
-    }
-
-    @Override
-    public double lastThreshold() {
-        return lambda;
-    }
-
-    @Override
-    public long lastBeforeCount() {
-        return lastBeforeCount;
-    }
-
-    @Override
-    public double lastBeforeMean() {
-        return lastBeforeMean;
-    }
-
-    @Override
-    public long lastAfterCount() {
-        return lastAfterCount;
-    }
-
-    @Override
-    public double lastAfterMean() {
-        return lastAfterMean;
+    public Alarm lastAlarm() {
+        return lastAlarm;
     }
 }

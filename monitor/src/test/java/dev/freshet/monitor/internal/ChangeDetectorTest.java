@@ -39,8 +39,8 @@ class ChangeDetectorTest {
         int delay = firstAlarm(d, random, 0.45, 2_000);
 
         assertThat(delay).isBetween(1, 400);
-        assertThat(d.lastAfterMean()).isGreaterThan(d.lastBeforeMean());
-        assertThat(d.lastStatistic()).isGreaterThan(d.lastThreshold());
+        assertThat(d.lastAlarm().afterMean()).isGreaterThan(d.lastAlarm().beforeMean());
+        assertThat(d.lastAlarm().statistic()).isGreaterThan(d.lastAlarm().threshold());
     }
 
     @Test
