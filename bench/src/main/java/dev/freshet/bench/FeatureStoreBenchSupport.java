@@ -78,6 +78,12 @@ final class FeatureStoreBenchSupport {
 
     static FeatureStore startStore(EmbeddedKafkaBroker broker, String prefix, Path dir, String viewYaml)
             throws Exception {
+        return startStore(broker, prefix, dir, viewYaml, Map.of());
+    }
+
+    /** @param extra further {@code FeatureStoreConfig} keys, overriding the defaults */
+    static FeatureStore startStore(EmbeddedKafkaBroker broker, String prefix, Path dir, String viewYaml,
+            Map<String, ?> extra) throws Exception {
         Path view = dir.resolve("bench-view.yaml");
         Files.writeString(view, viewYaml);
         Map<String, Object> props = new HashMap<>();
@@ -85,6 +91,7 @@ final class FeatureStoreBenchSupport {
         props.put(FeatureStoreConfig.TOPICS_PREFIX_CONFIG, prefix);
         props.put(FeatureStoreConfig.VIEW_FILE_CONFIG, view.toString());
         props.put(FeatureStoreConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
+        props.putAll(extra);
         return FeatureStore.start(props);
     }
 

@@ -5,17 +5,29 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.featurestore.FeatureStore;
+import dev.freshet.featurestore.FeatureStoreConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * Feature-store ingestion throughput (JSON events → three windowed aggregations per entity in RocksDB → feature
- * vectors, exactly-once) against a bare Kafka consumer reading the same topic, in the same run. Two views: hour-long
- * windows (~180 events of state per entity) and ten-minute windows (~30).
+ * vectors, exactly-once) against a bare Kafka consumer reading the same topic, and a Kafka Streams pass-through with
+ * the same guarantee, in the same run. Two views: hour-long windows and ten-minute windows, the first also with a
+ * one-second commit interval.
  * Usage: {@code bench/run IngestionBench [EVENTS] [ENTITIES]}.
  */
 public final class IngestionBench {
@@ -31,55 +43,108 @@ public final class IngestionBench {
         String shortView = longView.replace("size: 1h", "size: 10m").replace("advance: 10m", "advance: 2m")
             .replace("window: 10m}", "window: 2m}");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            FeatureStoreBenchSupport.createTopics(broker, "bench1.");
-            FeatureStoreBenchSupport.createTopics(broker, "bench2.");
-            FeatureStoreBenchSupport.produceEvents(broker, "bench1.events", events, entities);
-            FeatureStoreBenchSupport.produceEvents(broker, "bench2.events", events, entities);
+            for (String prefix : List.of("bench1.", "bench2.", "bench3.")) {
+                FeatureStoreBenchSupport.createTopics(broker, prefix);
+                FeatureStoreBenchSupport.produceEvents(broker, prefix + "events", events, entities);
+            }
 
             // The baseline twice: the first read warms the page cache and the JIT.
             bareConsumerRate(broker, "bench1.events", events);
             double consumerRate = bareConsumerRate(broker, "bench1.events", events);
-            double longRate = storeRate(broker, "bench1.", dir.resolve("1"), longView, events);
-            double shortRate = storeRate(broker, "bench2.", dir.resolve("2"), shortView, events);
+            double passThroughRate = passThroughRate(broker, "bench1.", dir.resolve("0"), events);
+            double longRate = storeRate(broker, "bench1.", dir.resolve("1"), longView, events, Map.of());
+            double shortRate = storeRate(broker, "bench2.", dir.resolve("2"), shortView, events, Map.of());
+            double longSlowCommitRate = storeRate(broker, "bench3.", dir.resolve("3"), longView, events,
+                Map.of(FeatureStoreConfig.COMMIT_INTERVAL_MS_CONFIG, 1000));
 
-            report.line("Ingestion of %,d JSON events over %,d entities (one partition, one stream thread, "
-                + "exactly_once_v2; an entity gets an event every 20 s of event time), views with three windowed "
-                + "aggregations plus four pass-through fields. The store's rate is measured from its first "
-                + "feature vector to its last (startup and group join not counted).", events, entities);
+            report.line("Ingestion of %,d JSON events over %,d entities (an events topic of one partition, so every "
+                + "event is already on its entity's partition and none goes through the repartition topic; one "
+                + "stream thread, exactly_once_v2; an entity gets an event every 20 s of event time), views with "
+                + "three windowed aggregations plus four pass-through fields, one feature vector written per "
+                + "event. A rate is measured from the first output record to the last (startup and group join not "
+                + "counted). One run on a shared 2-core machine with the broker in the same JVM: other builds "
+                + "running at the same time move every figure, the bare consumer's most.", events, entities);
             report.line("");
-            report.line("| contender | events/s | ratio to the bare consumer |");
-            report.line("|---|---|---|");
-            report.line("| bare KafkaConsumer reading the events topic (byte[] values, no processing) | %,.0f | 1 |",
-                consumerRate);
+            report.line("| contender | events/s | ratio to the bare consumer | ratio to the Streams pass-through |");
+            report.line("|---|---|---|---|");
+            report.line("| bare KafkaConsumer reading the events topic (byte[] values, no processing) | %,.0f | 1 "
+                + "| %.2fx |", consumerRate, consumerRate / passThroughRate);
+            report.line("| Kafka Streams pass-through, exactly_once_v2, the feature store's client settings: each "
+                + "event copied to another topic, no parsing, no state (the ceiling of any Kafka Streams "
+                + "processor here) | %,.0f | %.3fx | 1 |", passThroughRate, passThroughRate / consumerRate);
             report.line("| feature store, trailing 10m count + tumbling 1h sum + hopping 1h/10m mean "
-                + "(~30 trailing events + 10 window aggregates of state per entity) | %,.0f | **%.3fx** |",
-                longRate, longRate / consumerRate);
+                + "(~30 trailing events + 10 window aggregates of state per entity), default commit interval "
+                + "(100 ms) | %,.0f | **%.3fx** | %.2fx |", longRate, longRate / consumerRate,
+                longRate / passThroughRate);
             report.line("| feature store, trailing 2m count + tumbling 10m sum + hopping 10m/2m mean "
-                + "(~6 trailing events + 9 window aggregates) | %,.0f | **%.3fx** |", shortRate,
-                shortRate / consumerRate);
+                + "(~6 trailing events + 9 window aggregates), commit 100 ms | %,.0f | **%.3fx** | %.2fx |",
+                shortRate, shortRate / consumerRate, shortRate / passThroughRate);
+            report.line("| feature store, the 1h view with featurestore.commit.interval.ms=1000 | %,.0f | **%.3fx** "
+                + "| %.2fx |", longSlowCommitRate, longSlowCommitRate / consumerRate,
+                longSlowCommitRate / passThroughRate);
             report.line("");
-            report.line("Goal ≥ 0.5x: %s.", Math.max(longRate, shortRate) / consumerRate >= 0.5 ? "met" : "NOT met");
+            double best = Math.max(Math.max(longRate, shortRate), longSlowCommitRate) / consumerRate;
+            report.line("Goal ≥ 0.5x of the bare consumer: %s (best %.3fx).", best >= 0.5 ? "met" : "NOT met", best);
             report.line("");
-            report.line("Where the time goes: the store reads every event twice (the events topic, then the "
-                + "by-entity repartition topic) and writes it twice (repartition, then features and the state "
-                + "changelog) inside transactions, parses JSON, and decodes and re-encodes the entity's state "
-                + "(the events inside its trailing windows, one running aggregate per tumbling or hopping window) "
-                + "in RocksDB per event; the baseline only copies bytes from the broker. The second view shows the "
-                + "share of the state's size.");
+            report.line("Why: a Kafka Streams application with exactly_once_v2 that only copies each record is "
+                + "itself far below a bare consumer on this machine (the row above): every record goes through "
+                + "Streams' per-record machinery and a transactional producer, and each commit waits for every "
+                + "write to be acknowledged. The feature store additionally parses the JSON, reads, decodes, "
+                + "re-encodes and writes the entity's state (its trailing events and window aggregates; the "
+                + "second view shows the share of the state's size), and writes a feature vector and a changelog "
+                + "record per event. Profiled with JFR before the changes below: the stream thread was busy "
+                + "about a third of the time, and spent about a third waiting for the producer's flush at each "
+                + "commit. What was changed: events already on their entity's partition (an events topic keyed "
+                + "by entity id, or one partition) skip the by-entity repartition topic (before: every event was "
+                + "written and read twice, 0.007-0.011x); the entity-state store is cached, so an entity's updates "
+                + "within a commit interval reach the changelog once; larger poll and producer batches. The "
+                + "0.5x goal is not reachable with a Kafka Streams runner on this machine; the figure to watch is "
+                + "the ratio to the pass-through.");
         }
         report.write();
     }
 
-    private static double storeRate(EmbeddedKafkaBroker broker, String prefix, Path dir, String view, int events)
-            throws Exception {
+    private static double storeRate(EmbeddedKafkaBroker broker, String prefix, Path dir, String view, int events,
+            Map<String, ?> extra) throws Exception {
         Files.createDirectories(dir);
-        try (FeatureStore store = FeatureStoreBenchSupport.startStore(broker, prefix, dir, view)) {
+        try (FeatureStore store = FeatureStoreBenchSupport.startStore(broker, prefix, dir, view, extra)) {
             FeatureStoreBenchSupport.await("the first feature vector", Duration.ofMinutes(1),
                 () -> store.stats().featureVectorsOut() > 0);
             long firstNs = System.nanoTime();
             long firstCount = store.stats().featureVectorsOut();
             FeatureStoreBenchSupport.await("every feature vector", Duration.ofMinutes(3),
                 () -> store.stats().featureVectorsOut() >= events);
+            return (events - firstCount) / ((System.nanoTime() - firstNs) / 1e9);
+        }
+    }
+
+    /** A Kafka Streams application copying the events topic to another, with the store's guarantee and tuning. */
+    private static double passThroughRate(EmbeddedKafkaBroker broker, String prefix, Path dir, int events)
+            throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(prefix + "pass-through", 1, (short) 1))).all().get();
+        }
+        AtomicLong copied = new AtomicLong();
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(prefix + "events", Consumed.with(Serdes.String(), Serdes.ByteArray()))
+            .peek((key, value) -> copied.incrementAndGet())
+            .to(prefix + "pass-through", Produced.with(Serdes.String(), Serdes.ByteArray()));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "pass-through");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
+        // The feature store's client settings (its internal StreamsTuning), so the two differ only in processing.
+        props.put(StreamsConfig.consumerPrefix("max.poll.records"), 5_000);
+        props.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), 8 * 1024 * 1024);
+        props.put(StreamsConfig.producerPrefix("batch.size"), 512 * 1024);
+        props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+            streams.start();
+            FeatureStoreBenchSupport.await("the first copied event", Duration.ofMinutes(1), () -> copied.get() > 0);
+            long firstNs = System.nanoTime();
+            long firstCount = copied.get();
+            FeatureStoreBenchSupport.await("every copied event", Duration.ofMinutes(3), () -> copied.get() >= events);
             return (events - firstCount) / ((System.nanoTime() - firstNs) / 1e9);
         }
     }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -18,58 +19,61 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
-import dev.freshet.featurestore.internal.streams.Counters;
-import dev.freshet.featurestore.internal.streams.FeatureStoreTopology;
+import dev.freshet.featurestore.internal.grpc.FeatureStoreServer;
+import dev.freshet.featurestore.internal.registry.Registration;
+import dev.freshet.featurestore.internal.registry.RegistryTopic;
+import dev.freshet.featurestore.internal.registry.RegistryWatcher;
+import dev.freshet.featurestore.internal.runtime.ViewSet;
+import dev.freshet.featurestore.internal.streams.StreamsTuning;
 import dev.freshet.featurestore.internal.streams.Topics;
-import dev.freshet.featurestore.internal.view.EntityState;
-import dev.freshet.featurestore.internal.view.EntityStateCodec;
-import dev.freshet.featurestore.internal.view.FeatureComputer;
 import dev.freshet.featurestore.internal.view.FeatureViewParser;
+import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse;
 import dev.freshet.proto.features.v1.FeatureVector;
+import dev.freshet.proto.features.v1.FeatureViewRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.streams.CloseOptions;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running feature store: reads {@code <prefix>events}, keeps per-entity windowed aggregates in RocksDB,
- * writes {@code <prefix>features}, joins {@code <prefix>predictions} with {@code <prefix>labels} into
- * {@code <prefix>training-examples}, and dead-letters what it cannot use to {@code <prefix>dead-letter}.
- * Runs one Kafka Streams application ({@code <prefix>feature-store}, exactly-once v2). The topics must exist.
+ * The running feature store: runs the registered feature views over {@code <prefix>events}, keeps per-entity
+ * windowed aggregates in RocksDB, writes {@code <prefix>features}, joins {@code <prefix>predictions} with
+ * {@code <prefix>labels} into {@code <prefix>training-examples}, and dead-letters what it cannot use to
+ * {@code <prefix>dead-letter}.
  *
- * <p>Thread-safe: {@link #stats()} and {@link #view()} may be called from any thread while it runs.
+ * <p>The views come from the registry, the compacted topic {@code <prefix>feature-views}: the instance reads it at
+ * start, runs the views it holds and follows it, so a view applied with {@code freshet features apply} (or the
+ * gRPC {@code ApplyFeatureViews}) starts running on every instance. {@code featurestore.view.file}, when set, is
+ * applied to the registry at start like {@code freshet features apply}. Without the registry topic (a test that
+ * did not create it), the instance runs the file's views alone. Each view version is its own Kafka Streams
+ * application ({@code <prefix>feature-store.<view>.v<version>}), and the label join another
+ * ({@code <prefix>feature-store}), all exactly-once v2. The topics must exist.
+ *
+ * <p>Thread-safe: every method may be called from any thread while it runs.
  */
 public final class FeatureStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FeatureStore.class);
     private static final Duration SUMMARY_INTERVAL = Duration.ofMinutes(1);
+    private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration BACKFILL_CHECK_INTERVAL = Duration.ofSeconds(1);
 
-    private final FeatureView view;
-    private final FeatureComputer computer;
-    private volatile ReadOnlyKeyValueStore<String, byte[]> entityStates;
-    private final KafkaStreams streams;
-    private final Counters counters;
+    private final ViewSet views;
+    private final RegistryTopic registry;
     private final Duration closeTimeout;
     private final Path temporaryStateDir;
     private final ScheduledExecutorService summary;
     private final AtomicReference<FeatureStoreStats> lastSummary = new AtomicReference<>(
         new FeatureStoreStats(0, 0, java.util.Map.of(), 0, 0, 0));
+    private final Object registryLock = new Object();
+    private volatile RegistryWatcher watcher;
+    private FeatureStoreServer server;
     private boolean closed;
 
-    private FeatureStore(FeatureView view, KafkaStreams streams, Counters counters, Duration closeTimeout,
-            Path temporaryStateDir) {
-        this.view = view;
-        this.computer = new FeatureComputer(view);
-        this.streams = streams;
-        this.counters = counters;
+    private FeatureStore(ViewSet views, RegistryTopic registry, Duration closeTimeout, Path temporaryStateDir) {
+        this.views = views;
+        this.registry = registry;
         this.closeTimeout = closeTimeout;
         this.temporaryStateDir = temporaryStateDir;
         this.summary = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -80,107 +84,226 @@ public final class FeatureStore implements AutoCloseable {
     }
 
     /**
-     * Validates the configuration and the feature view, then starts processing. Returns once Kafka Streams has
-     * started; it then joins its group and restores state in the background.
+     * Validates the configuration (and the view file, when set), applies the file to the registry, then starts
+     * the registered views. Returns once their Kafka Streams applications have started; they then join their
+     * groups and restore state in the background.
      *
      * @param props {@link FeatureStoreConfig} keys; others are ignored
      * @throws org.apache.kafka.common.config.ConfigException on a missing or invalid key
-     * @throws InvalidFeatureViewException when the view file is not a valid feature view
-     * @throws FeatureStoreException when the view file or the state directory cannot be used
+     * @throws InvalidFeatureViewException when the view file is not a valid set of feature views
+     * @throws FeatureStoreException when the view file, the registry, the gRPC port or the state directory cannot
+     *     be used, or there is no view to run
      */
     public static FeatureStore start(Map<String, ?> props) {
         FeatureStoreConfig config = new FeatureStoreConfig(props);
-        FeatureView view = FeatureViewParser.parse(Path.of(config.getString(FeatureStoreConfig.VIEW_FILE_CONFIG)));
-        Topics topics = new Topics(config.getString(FeatureStoreConfig.TOPICS_PREFIX_CONFIG));
+        String bootstrapServers = config.getString(FeatureStoreConfig.BOOTSTRAP_SERVERS_CONFIG);
+        String prefix = config.getString(FeatureStoreConfig.TOPICS_PREFIX_CONFIG);
+        Topics topics = new Topics(prefix);
+        String viewFile = config.getString(FeatureStoreConfig.VIEW_FILE_CONFIG);
+        List<FeatureView> fileViews = viewFile.isBlank() ? List.of()
+            : FeatureViewParser.parseAll(Path.of(viewFile)).stream().map(FeatureViewParser.DeclaredView::view)
+                .toList();
+        RegistryTopic registry = new RegistryTopic(bootstrapServers, prefix);
+        boolean hasRegistry = registry.exists(REGISTRY_TIMEOUT);
+        if (!hasRegistry && viewFile.isBlank()) {
+            throw new FeatureStoreException("The feature store has no view to run: the registry topic "
+                + registry.name() + " does not exist and " + FeatureStoreConfig.VIEW_FILE_CONFIG + " is empty; "
+                + "create the topic (freshet run does) and apply views with freshet features apply, or set "
+                + FeatureStoreConfig.VIEW_FILE_CONFIG + ".");
+        }
+        if (hasRegistry && !viewFile.isBlank()) {
+            applyViewFile(registry, Path.of(viewFile));
+        }
         String stateDirSetting = config.getString(FeatureStoreConfig.STATE_DIR_CONFIG);
         Path temporaryStateDir = stateDirSetting.isBlank() ? createTemporaryStateDir() : null;
         Path stateDir = temporaryStateDir != null ? temporaryStateDir : Path.of(stateDirSetting);
         long labelWaitMs = config.getLong(FeatureStoreConfig.LABEL_WAIT_MS_CONFIG);
+        Duration closeTimeout = Duration.ofMillis(config.getLong(FeatureStoreConfig.CLOSE_TIMEOUT_MS_CONFIG));
 
+        // Shared by every application; each sets its own application id.
         Properties streamsProps = new Properties();
-        streamsProps.put(StreamsConfig.APPLICATION_ID_CONFIG, topics.applicationId());
-        streamsProps.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
-            config.getString(FeatureStoreConfig.BOOTSTRAP_SERVERS_CONFIG));
+        streamsProps.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         streamsProps.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         streamsProps.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
         streamsProps.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG,
             config.getInt(FeatureStoreConfig.STREAM_THREADS_CONFIG));
+        streamsProps.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+            config.getLong(FeatureStoreConfig.COMMIT_INTERVAL_MS_CONFIG));
+        // Read by the aggregation through its application's configs.
+        streamsProps.put(FeatureStoreConfig.ENTITY_TTL_MS_CONFIG,
+            config.getLong(FeatureStoreConfig.ENTITY_TTL_MS_CONFIG));
+        streamsProps.put(FeatureStoreConfig.FEATURE_HISTORY_MS_CONFIG,
+            config.getLong(FeatureStoreConfig.FEATURE_HISTORY_MS_CONFIG));
+        StreamsTuning.apply(streamsProps);
 
-        Counters counters = new Counters();
-        KafkaStreams streams = new KafkaStreams(
-            FeatureStoreTopology.build(view, topics, labelWaitMs, counters,
-                view.label() == null ? 0 : partitionsOf(streamsProps, topics.events())), streamsProps);
-        streams.setUncaughtExceptionHandler(e -> {
-            // Bad input is dead-lettered before it can get here, so this is a fault an operator must see.
-            log.error("The feature store '{}' stopped processing after an unexpected failure.", topics.applicationId(),
-                e);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        FeatureStore store = new FeatureStore(view, streams, counters,
-            Duration.ofMillis(config.getLong(FeatureStoreConfig.CLOSE_TIMEOUT_MS_CONFIG)), temporaryStateDir);
-        streams.start();
+        ViewSet views = new ViewSet(streamsProps, topics, labelWaitMs, partitionsOf(streamsProps, topics.events()),
+            closeTimeout);
+        FeatureStore store = new FeatureStore(views, hasRegistry ? registry : null, closeTimeout, temporaryStateDir);
+        try {
+            if (hasRegistry) {
+                store.watcher = new RegistryWatcher(registry, REGISTRY_TIMEOUT, changed -> store.runRegistered());
+                store.runRegistered();
+            } else {
+                log.warn("The registry topic {} does not exist: running the views of {} only; create the topic to "
+                    + "register views and share them between instances.", registry.name(), viewFile);
+                views.run(fileViews.stream().map(v -> new ViewSet.Plan(v, null)).toList());
+            }
+            int port = config.getInt(FeatureStoreConfig.GRPC_PORT_CONFIG);
+            if (port >= 0) {
+                store.server = FeatureStoreServer.start(port, store.registry, views);
+            }
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         store.summary.scheduleAtFixedRate(store::logSummary, SUMMARY_INTERVAL.toMillis(),
             SUMMARY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        log.info("Started the feature store '{}' with view '{}' v{} ({} fields, {} aggregations), state in {}.",
-            topics.applicationId(), view.name(), view.version(), view.fields().size(), view.aggregations().size(),
-            stateDir);
+        if (hasRegistry) {
+            store.summary.scheduleWithFixedDelay(store::promoteCaughtUp, BACKFILL_CHECK_INTERVAL.toMillis(),
+                BACKFILL_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        log.info("Started the feature store '{}' with views {}, state in {}{}.", topics.applicationId(),
+            views.views().stream().map(v -> v.name() + " v" + v.version()).toList(), stateDir,
+            store.server == null ? "" : ", FeatureStoreService on port " + store.server.port());
         return store;
     }
 
-    /** The registered feature view. Never null. */
-    public FeatureView view() {
-        return view;
+    private static void applyViewFile(RegistryTopic registry, Path file) {
+        String yaml;
+        try {
+            yaml = Files.readString(file);
+        } catch (IOException e) {
+            throw new FeatureStoreException("Cannot read the feature view file " + file + " (" + e
+                + "); set " + FeatureStoreConfig.VIEW_FILE_CONFIG + " to a readable YAML file.", e);
+        }
+        Registration.Plan plan = Registration.plan(yaml, file.toString(), registry.readAll(REGISTRY_TIMEOUT),
+            "feature-store (" + FeatureStoreConfig.VIEW_FILE_CONFIG + ")", System.currentTimeMillis());
+        registry.publish(plan.toPublish());
+        for (ApplyFeatureViewsResponse.AppliedView view : plan.response().getViewsList()) {
+            log.info("Feature view '{}' from {}: {} (v{}).", view.getName(), file, view.getChange(),
+                view.getVersion());
+        }
     }
 
     /**
-     * The entity's current features, read in-process from this instance's entity-state store (RocksDB): the same
-     * values as the newest feature vector written for it. Thread-safe.
+     * Runs what the registry holds: each ACTIVE view, and for a BACKFILLING one the version serving meanwhile
+     * plus the new version backfilling. A view whose stored definition no longer parses is skipped.
+     */
+    private void runRegistered() {
+        // Always the newest snapshot, under one lock: a slower call with an older snapshot must not undo a newer one.
+        RegistryWatcher current = watcher;
+        if (current == null) {
+            return; // start() runs the views once the watcher is set
+        }
+        synchronized (registryLock) {
+            views.run(plansOf(current.current()));
+        }
+    }
+
+    private static List<ViewSet.Plan> plansOf(Map<String, FeatureViewRecord> registered) {
+        List<ViewSet.Plan> plans = new ArrayList<>();
+        for (FeatureViewRecord record : registered.values()) {
+            try {
+                if (record.getState() == FeatureViewRecord.State.ACTIVE) {
+                    plans.add(new ViewSet.Plan(Registration.viewOf(record), null));
+                } else if (record.getState() == FeatureViewRecord.State.BACKFILLING) {
+                    plans.add(record.hasServing()
+                        ? new ViewSet.Plan(Registration.viewOf(record.getServing()), Registration.viewOf(record))
+                        : new ViewSet.Plan(Registration.viewOf(record), null));
+                }
+            } catch (InvalidFeatureViewException e) {
+                log.error("Cannot run feature view '{}' v{} from the registry: {}; apply a corrected definition.",
+                    record.getName(), record.getVersion(), e.getMessage());
+            }
+        }
+        return plans;
+    }
+
+    /**
+     * Marks each backfilled version ACTIVE in the registry once it has read every event there was when it started;
+     * every instance then lets it take over (this one included, through its watcher). Any instance may do it: the
+     * record is the same.
+     */
+    private void promoteCaughtUp() {
+        try {
+            List<FeatureView> caughtUp = views.caughtUp();
+            if (caughtUp.isEmpty()) {
+                return;
+            }
+            Map<String, FeatureViewRecord> registered = registry.readAll(REGISTRY_TIMEOUT);
+            List<FeatureViewRecord> promotions = new ArrayList<>();
+            for (FeatureView view : caughtUp) {
+                FeatureViewRecord record = registered.get(view.name());
+                // A later apply may have replaced this version meanwhile; then its record is left alone.
+                if (record != null && record.getState() == FeatureViewRecord.State.BACKFILLING
+                        && record.getVersion() == view.version()) {
+                    promotions.add(Registration.promoted(record));
+                    log.info("Feature view '{}' v{} has caught up with the events topic; it takes over from v{}.",
+                        view.name(), view.version(), record.getServing().getVersion());
+                }
+            }
+            registry.publish(promotions);
+        } catch (RuntimeException e) {
+            log.warn("Could not check or record the progress of backfilling views ({}); retrying in {} s.",
+                e.getMessage(), BACKFILL_CHECK_INTERVAL.toSeconds());
+        }
+    }
+
+    /** The feature views this instance runs, by name. Never null; may be empty. */
+    public List<FeatureView> views() {
+        return views.views();
+    }
+
+    /** The port the FeatureStoreService listens on, or -1 when featurestore.grpc.port is -1. */
+    public int grpcPort() {
+        return server == null ? -1 : server.port();
+    }
+
+    /**
+     * The entity's current features in every view this instance runs, read in-process from the views' RocksDB
+     * state: the same values as the newest feature vectors written for it. With one view, that view's vector;
+     * with several, one vector merging their values (names are unique per entity), with the newest event time,
+     * the views' names joined by {@code +} and version 0. Thread-safe.
      *
-     * @return the vector, or empty when no event of the entity is in a partition this instance holds
-     * @throws FeatureStoreException when the store is not queryable yet (starting, restoring or rebalancing)
+     * @return the vector, or empty when no view holds an event of the entity in a partition this instance holds
+     * @throws FeatureStoreException when a view's store is not queryable yet (starting, restoring or rebalancing)
      */
     public Optional<FeatureVector> onlineFeatures(String entityId) {
-        ReadOnlyKeyValueStore<String, byte[]> store = entityStates;
-        if (store == null) {
-            try {
-                store = streams.store(StoreQueryParameters.fromNameAndType(FeatureStoreTopology.ENTITY_STATE_STORE,
-                    QueryableStoreTypes.keyValueStore()));
-            } catch (InvalidStateStoreException e) {
-                throw new FeatureStoreException("The feature store is not queryable yet (state " + streams.state()
-                    + "); retry once it is RUNNING.", e);
-            }
-            entityStates = store;
+        List<FeatureVector> found = new ArrayList<>();
+        for (FeatureView view : views.views()) {
+            views.features(entityId, view.name()).ifPresent(found::add);
         }
-        byte[] stored;
-        try {
-            stored = store.get(entityId);
-        } catch (InvalidStateStoreException e) {
-            // A rebalance moved the partitions; the next call looks the store up again.
-            entityStates = null;
-            throw new FeatureStoreException("The feature store is rebalancing (state " + streams.state()
-                + "); retry shortly.", e);
+        if (found.size() <= 1) {
+            return found.stream().findFirst();
         }
-        if (stored == null) {
-            return Optional.empty();
+        FeatureVector.Builder merged = FeatureVector.newBuilder().setEntityId(entityId)
+            .setView(String.join("+", found.stream().map(FeatureVector::getView).toList()));
+        for (FeatureVector vector : found) {
+            merged.putAllValues(vector.getValuesMap());
+            merged.setEventTimeMs(Math.max(merged.getEventTimeMs(), vector.getEventTimeMs()));
         }
-        EntityState state = EntityStateCodec.decode(stored);
-        return Optional.of(FeatureVector.newBuilder()
-            .setEntityId(entityId)
-            .setView(view.name())
-            .setViewVersion(view.version())
-            .setEventTimeMs(state.newestEventTimeMs())
-            .putAllValues(computer.features(state))
-            .build());
-    }
-
-    /** Counts since this instance started. Never null. */
-    public FeatureStoreStats stats() {
-        return counters.snapshot();
+        return Optional.of(merged.build());
     }
 
     /**
-     * Stops processing: commits, leaves the group and closes the state stores, waiting at most
-     * {@code featurestore.close.timeout.ms}. Idempotent.
+     * The entity's current features in one view.
+     *
+     * @return empty when the view does not run here, or holds nothing for the entity in this instance's partitions
+     * @throws FeatureStoreException when the view's store is not queryable yet
+     */
+    public Optional<FeatureVector> onlineFeatures(String entityId, String view) {
+        return views.features(entityId, view);
+    }
+
+    /** Counts since this instance started, summed over its views and the label join. Never null. */
+    public FeatureStoreStats stats() {
+        return views.stats();
+    }
+
+    /**
+     * Stops the gRPC service, stops following the registry, then stops every view and the label join: commits,
+     * leaves the groups and closes the state stores, waiting at most {@code featurestore.close.timeout.ms} each.
+     * Idempotent.
      */
     @Override
     public synchronized void close() {
@@ -189,31 +312,33 @@ public final class FeatureStore implements AutoCloseable {
         }
         closed = true;
         summary.shutdownNow();
-        // Leaving the group lets a restarted instance take the partitions at once instead of after a session
-        // timeout.
-        boolean stopped = streams.close(CloseOptions.groupMembershipOperation(
-            CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(closeTimeout));
-        if (!stopped) {
-            log.warn("The feature store did not stop within {} ms; some state may be restored from the changelog "
-                + "on the next start.", closeTimeout.toMillis());
+        if (server != null) {
+            server.close(closeTimeout);
         }
+        if (watcher != null) {
+            watcher.close();
+        }
+        boolean stopped = views.closeAll();
         if (temporaryStateDir != null && stopped) {
             deleteRecursively(temporaryStateDir);
         }
-        log.info("Stopped the feature store with view '{}': {}.", view.name(), stats());
+        log.info("Stopped the feature store: {}.", stats());
     }
 
     private void logSummary() {
         FeatureStoreStats now = stats();
         if (!now.equals(lastSummary.getAndSet(now))) {
-            log.info("Feature store totals for view '{}': {} events in, {} feature vectors out, dead-lettered {}, "
-                    + "{} labels in, {} training examples out, {} predictions expired unlabelled.", view.name(),
-                now.eventsIn(), now.featureVectorsOut(), now.deadLettered(), now.labelsIn(),
-                now.trainingExamplesOut(), now.predictionsExpiredUnlabelled());
+            log.info("Feature store totals for views {}: {} events in, {} feature vectors out, dead-lettered {}, "
+                    + "{} labels in, {} training examples out, {} predictions expired unlabelled.",
+                views.views().stream().map(FeatureView::name).toList(), now.eventsIn(), now.featureVectorsOut(),
+                now.deadLettered(), now.labelsIn(), now.trainingExamplesOut(), now.predictionsExpiredUnlabelled());
         }
     }
 
-    /** The partition count of a topic; the label feature's repartition topics must match the events topic's. */
+    /**
+     * The partition count of a topic; the by-entity repartition topics must match the events topic's, so that
+     * events already on their entity's partition can skip them.
+     */
     private static int partitionsOf(Properties streamsProps, String topic) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,

@@ -17,12 +17,21 @@ public final class FeatureStoreConfig extends AbstractConfig {
     public static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
     public static final String TOPICS_PREFIX_DEFAULT = "freshet.";
     private static final String TOPICS_PREFIX_DOC = "Prepended to every topic name and to the Kafka Streams "
-        + "application id (<prefix>feature-store).";
+        + "application ids (<prefix>feature-store for the label join, <prefix>feature-store.<view>.v<version> per "
+        + "view version).";
 
     public static final String VIEW_FILE_CONFIG = "featurestore.view.file";
-    private static final String VIEW_FILE_DOC = "Path of the YAML feature view to register: entity, event time, "
-        + "pass-through fields and windowed aggregations. A bad view is refused at startup with the field and "
-        + "the reason.";
+    private static final String VIEW_FILE_DOC = "A YAML file of feature views (one view, a views: list, or several "
+        + "YAML documents) applied to the registry (<prefix>feature-views) at startup, like freshet features apply: "
+        + "views whose definition changed get a new version. A bad file is refused at startup with each field path "
+        + "and reason. Empty: run the views the registry holds. Without the registry topic, the file's views run on "
+        + "this instance alone.";
+
+    public static final String GRPC_PORT_CONFIG = "featurestore.grpc.port";
+    public static final int GRPC_PORT_DEFAULT = -1;
+    private static final String GRPC_PORT_DOC = "TCP port of the gRPC FeatureStoreService (ApplyFeatureViews, "
+        + "ListFeatureViews, DescribeFeatureView, GetOnlineFeatures); -1 (the default) disables it, 0 picks any free "
+        + "port (read it back with FeatureStore.grpcPort()).";
 
     public static final String STATE_DIR_CONFIG = "featurestore.state.dir";
     private static final String STATE_DIR_DOC = "Directory for the RocksDB state stores. Keep it across restarts "
@@ -44,19 +53,50 @@ public final class FeatureStoreConfig extends AbstractConfig {
     private static final String STREAM_THREADS_DOC = "Kafka Streams threads in this instance; each processes "
         + "whole partitions, so more than the partition count is wasted.";
 
+    public static final String COMMIT_INTERVAL_MS_CONFIG = "featurestore.commit.interval.ms";
+    public static final long COMMIT_INTERVAL_MS_DEFAULT = 100L;
+    private static final String COMMIT_INTERVAL_MS_DOC = "How often the feature store commits its exactly-once "
+        + "transaction. Feature vectors, dead letters and training examples become visible to read_committed "
+        + "readers (serving's replica, the trainer) only at a commit, so this bounds their freshness; a longer "
+        + "interval writes each busy entity's state to the changelog less often and raises throughput.";
+
+    public static final String ENTITY_TTL_MS_CONFIG = "featurestore.entity.ttl.ms";
+    public static final long ENTITY_TTL_MS_DEFAULT = 0L;
+    private static final String ENTITY_TTL_MS_DOC = "Entities with no event for this long in event time (their newest "
+        + "event this much older than the newest event of their partition) are removed from the store and get a "
+        + "tombstone in the features topic, so serving forgets them too. Event time, so a replay expires what the live "
+        + "stream did; a stream that stops expires nothing until events come again. 0 (the default) keeps entities "
+        + "forever.";
+
+    public static final String FEATURE_HISTORY_MS_CONFIG = "featurestore.feature.history.ms";
+    public static final long FEATURE_HISTORY_MS_DEFAULT = 0L;
+    private static final String FEATURE_HISTORY_MS_DOC = "How far back in event time each entity's feature vectors "
+        + "are kept (per view, behind its newest one), so that a label naming the entity and an event time "
+        + "({\"entity_id\": ..., \"event_time\": ..., \"label\": ...}, no request id) joins the features as they "
+        + "were at that time. A label older than the history reaches is dead-lettered as UNMATCHED_LABEL. 0 (the "
+        + "default) keeps no history: the label join then does not read the features topic, and such labels are "
+        + "dead-lettered.";
+
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
         .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
             Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
         .define(TOPICS_PREFIX_CONFIG, Type.STRING, TOPICS_PREFIX_DEFAULT, Importance.MEDIUM, TOPICS_PREFIX_DOC)
-        .define(VIEW_FILE_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-            Importance.HIGH, VIEW_FILE_DOC)
+        .define(VIEW_FILE_CONFIG, Type.STRING, "", Importance.HIGH, VIEW_FILE_DOC)
+        .define(GRPC_PORT_CONFIG, Type.INT, GRPC_PORT_DEFAULT, ConfigDef.Range.between(-1, 65535),
+            Importance.MEDIUM, GRPC_PORT_DOC)
         .define(STATE_DIR_CONFIG, Type.STRING, "", Importance.MEDIUM, STATE_DIR_DOC)
         .define(LABEL_WAIT_MS_CONFIG, Type.LONG, LABEL_WAIT_MS_DEFAULT, ConfigDef.Range.atLeast(1),
             Importance.MEDIUM, LABEL_WAIT_MS_DOC)
         .define(CLOSE_TIMEOUT_MS_CONFIG, Type.LONG, CLOSE_TIMEOUT_MS_DEFAULT, ConfigDef.Range.atLeast(0),
             Importance.LOW, CLOSE_TIMEOUT_MS_DOC)
         .define(STREAM_THREADS_CONFIG, Type.INT, STREAM_THREADS_DEFAULT, ConfigDef.Range.between(1, 64),
-            Importance.LOW, STREAM_THREADS_DOC);
+            Importance.LOW, STREAM_THREADS_DOC)
+        .define(COMMIT_INTERVAL_MS_CONFIG, Type.LONG, COMMIT_INTERVAL_MS_DEFAULT, ConfigDef.Range.between(1, 60_000),
+            Importance.LOW, COMMIT_INTERVAL_MS_DOC)
+        .define(ENTITY_TTL_MS_CONFIG, Type.LONG, ENTITY_TTL_MS_DEFAULT, ConfigDef.Range.atLeast(0),
+            Importance.MEDIUM, ENTITY_TTL_MS_DOC)
+        .define(FEATURE_HISTORY_MS_CONFIG, Type.LONG, FEATURE_HISTORY_MS_DEFAULT, ConfigDef.Range.atLeast(0),
+            Importance.MEDIUM, FEATURE_HISTORY_MS_DOC);
 
     /**
      * @param props the settings; keys this config does not define are ignored

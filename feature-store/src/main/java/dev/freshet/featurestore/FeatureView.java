@@ -49,6 +49,17 @@ public record FeatureView(
         this(name, version, entityPath, eventTimePath, grace, fields, aggregations, List.of(), null, null);
     }
 
+    /** This view with another version number: the registry allocates versions, whatever the file says. */
+    public FeatureView withVersion(int newVersion) {
+        return new FeatureView(name, newVersion, entityPath, eventTimePath, grace, fields, aggregations, transforms,
+            label, requestIdPath);
+    }
+
+    /** Whether the two views compute the same features from the same events, whatever their versions. */
+    public boolean sameDefinitionAs(FeatureView other) {
+        return withVersion(1).equals(other.withVersion(1));
+    }
+
     /** The longest aggregation window, or zero when the view has no aggregations. */
     public Duration longestWindow() {
         return aggregations.stream().map(Aggregation::window).max(Duration::compareTo).orElse(Duration.ZERO);

@@ -21,10 +21,19 @@ class FeatureStoreConfigTest {
     }
 
     @Test
-    void refusesAMissingViewFileNamingTheKey() {
-        assertThatThrownBy(() -> new FeatureStoreConfig(Map.of("bootstrap.servers", "localhost:9092")))
+    void leavesTheViewFileOptionalAndTheGrpcServiceOff() {
+        FeatureStoreConfig config = new FeatureStoreConfig(Map.of("bootstrap.servers", "localhost:9092"));
+
+        assertThat(config.getString("featurestore.view.file")).isEmpty();
+        assertThat(config.getInt("featurestore.grpc.port")).isEqualTo(-1);
+    }
+
+    @Test
+    void refusesAGrpcPortOutOfRangeNamingKeyAndValue() {
+        assertThatThrownBy(() -> new FeatureStoreConfig(Map.of("bootstrap.servers", "localhost:9092",
+                "featurestore.grpc.port", "70000")))
             .isInstanceOf(ConfigException.class)
-            .hasMessageContaining("featurestore.view.file");
+            .hasMessageContaining("featurestore.grpc.port").hasMessageContaining("70000");
     }
 
     @Test

@@ -59,6 +59,9 @@ public final class Platform implements AutoCloseable {
         try {
             if (wanted.contains(Component.FEATURE_STORE)) {
                 platform.featureStore = platform.track(FeatureStore.start(props));
+                if (platform.featureStore.grpcPort() >= 0) {
+                    log.info("FeatureStoreService is served on port {}.", platform.featureStore.grpcPort());
+                }
             }
             if (wanted.contains(Component.TRAINER)) {
                 platform.trainer = platform.track(Trainer.start(props));

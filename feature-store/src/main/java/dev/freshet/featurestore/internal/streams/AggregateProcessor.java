@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Folds each entity's events into its state in the entity-state store and emits the entity's feature vector;
- * a late event becomes a dead letter. Runs on the entity's partition.
+ * a late event becomes a dead letter. With {@code featurestore.entity.ttl.ms} set, removes the entities no event has
+ * come for in that much event time and writes their tombstones. Runs on the entity's partition.
  */
 final class AggregateProcessor implements Processor<String, EntityInput, String, Routed> {
     private static final Logger log = LoggerFactory.getLogger(AggregateProcessor.class);
@@ -28,6 +29,7 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
     private final Counters counters;
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<String, byte[]> states;
+    private EntityExpiry expiry;
 
     AggregateProcessor(FeatureView view, Topics topics, Counters counters) {
         this.view = view;
@@ -40,6 +42,9 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
     public void init(ProcessorContext<String, Routed> context) {
         this.context = context;
         this.states = context.getStateStore(FeatureStoreTopology.ENTITY_STATE_STORE);
+        long ttlMs = EntityExpiry.ttlMs(context.appConfigs());
+        this.expiry = ttlMs <= 0 ? null : new EntityExpiry(ttlMs,
+            context.getStateStore(FeatureStoreTopology.ENTITY_LAST_SEEN_STORE), states);
     }
 
     @Override
@@ -52,6 +57,7 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
         Event event = envelope.event();
         byte[] stored = states.get(event.entityId());
         EntityState state = stored == null ? EntityState.empty() : EntityStateCodec.decode(stored);
+        Long newestBefore = state.isEmpty() ? null : state.newestEventTimeMs();
         Rejection late = computer.apply(state, event);
         if (late != null) {
             counters.deadLettered(late.reason().name());
@@ -65,6 +71,17 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
         }
         states.put(event.entityId(), EntityStateCodec.encode(state));
         emitVector(record, event.entityId(), state);
+        if (expiry != null) {
+            expiry.seen(event.entityId(), newestBefore, state.newestEventTimeMs());
+            for (String expired : expiry.expireUpTo(event.eventTimeMs())) {
+                counters.entitiesExpired.increment();
+                log.debug("Entity '{}' of view '{}' expired: no event for {} ms of event time.", expired,
+                    view.name(), expiry.ttlMs());
+                // A tombstone, so that compaction removes the entity from every replica of the features topic.
+                context.forward(new Record<>(Topics.featureKey(view.name(), expired),
+                    new Routed(topics.features(), null), record.timestamp()));
+            }
+        }
     }
 
     /** Folds a label of one of the entity's examples into its state; re-emits the vector when it shows. */
@@ -92,7 +109,7 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
             .putAllValues(computer.features(state))
             .build();
         counters.featureVectorsOut.increment();
-        context.forward(new Record<>(entityId, new Routed(topics.features(), vector.toByteArray()),
-            record.timestamp()));
+        context.forward(new Record<>(Topics.featureKey(view.name(), entityId),
+            new Routed(topics.features(), vector.toByteArray()), record.timestamp()));
     }
 }

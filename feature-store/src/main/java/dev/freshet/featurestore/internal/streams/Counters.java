@@ -17,6 +17,8 @@ public final class Counters {
     final LongAdder labelsIn = new LongAdder();
     final LongAdder trainingExamplesOut = new LongAdder();
     final LongAdder predictionsExpiredUnlabelled = new LongAdder();
+    /** Entities removed for being unseen for featurestore.entity.ttl.ms; not in the stats yet. */
+    final LongAdder entitiesExpired = new LongAdder();
     private final Map<String, LongAdder> deadLettered = new ConcurrentHashMap<>();
 
     void deadLettered(String reason) {

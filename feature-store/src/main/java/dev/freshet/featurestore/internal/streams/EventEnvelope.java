@@ -7,7 +7,13 @@ import dev.freshet.featurestore.internal.view.Event;
  * still be dead-lettered with its source coordinates and raw bytes.
  *
  * @param originalKey the event record's key, or null
+ * @param onEntityPartition whether the event was read from the partition its entity is processed on, so that it
+ *     needs no trip through the by-entity repartition topic; not carried through that topic
  */
-record EventEnvelope(int sourcePartition, long sourceOffset, String originalKey, byte[] raw, Event event)
-        implements IngestOutput, EntityInput {
+record EventEnvelope(int sourcePartition, long sourceOffset, String originalKey, byte[] raw, Event event,
+        boolean onEntityPartition) implements IngestOutput, EntityInput {
+
+    EventEnvelope(int sourcePartition, long sourceOffset, String originalKey, byte[] raw, Event event) {
+        this(sourcePartition, sourceOffset, originalKey, raw, event, false);
+    }
 }

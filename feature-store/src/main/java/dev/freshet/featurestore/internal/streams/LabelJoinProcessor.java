@@ -40,16 +40,26 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
     private final Topics topics;
     private final Counters counters;
     private final long labelWaitMs;
+    private final boolean entityLabels;
     private ProcessorContext<String, JoinOutput> context;
     private KeyValueStore<String, byte[]> predictions;
     private KeyValueStore<String, byte[]> labels;
     private KeyValueStore<Bytes, byte[]> expiry;
 
     LabelJoinProcessor(FeatureView view, Topics topics, Counters counters, long labelWaitMs) {
+        this(view, topics, counters, labelWaitMs, false);
+    }
+
+    /**
+     * @param entityLabels whether labels naming an entity and an event time (no request id) go on as
+     *     {@link EntityLabel}s to the feature history; when false they are dead-lettered, since no history is kept
+     */
+    LabelJoinProcessor(FeatureView view, Topics topics, Counters counters, long labelWaitMs, boolean entityLabels) {
         this.view = view;
         this.topics = topics;
         this.counters = counters;
         this.labelWaitMs = labelWaitMs;
+        this.entityLabels = entityLabels;
     }
 
     @Override
@@ -122,6 +132,10 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
                 return;
             }
             JsonNode id = root.get("request_id");
+            if (id == null && root.has("entity_id") && root.has("event_time")) {
+                onEntityLabel(record, source, root);
+                return;
+            }
             if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
                 malformedLabel(record, source, "'request_id' is missing or not a non-empty string", "request_id");
                 return;
@@ -161,6 +175,30 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
         labels.put(requestId, new PendingLabel(now, record.timestamp(), label, source.partition(), source.offset(),
             record.value()).encode());
         expiry.put(PendingEntries.expiryKey(now, PendingEntries.LABEL, requestId), new byte[0]);
+    }
+
+    /** A label naming an entity and an event time: checked here, joined with the entity's feature history. */
+    private void onEntityLabel(Record<String, byte[]> record, RecordMetadata source, JsonNode root) {
+        JsonNode entity = root.get("entity_id");
+        JsonNode time = root.get("event_time");
+        JsonNode value = root.get("label");
+        if (!(entity.isTextual() || entity.isIntegralNumber()) || entity.asText().isEmpty()) {
+            malformedLabel(record, source, "'entity_id' is not a non-empty string", "entity_id");
+        } else if (!time.isIntegralNumber() || !time.canConvertToLong()) {
+            malformedLabel(record, source, "'event_time' is not epoch milliseconds", "event_time");
+        } else if (value == null || !(value.isTextual() || value.isIntegralNumber() || value.isBoolean())
+                || value.asText().isEmpty()) {
+            malformedLabel(record, source, "'label' is missing or not a string such as \"1\"", "label");
+        } else if (!entityLabels) {
+            deadLetter(record.key(), DeadLetter.Reason.UNMATCHED_LABEL.name(), DeadLetter.Reason.UNMATCHED_LABEL,
+                "a label by entity and event time needs the entity's feature history, and none is kept; set "
+                    + "featurestore.feature.history.ms to how far back such labels may reach", "event_time",
+                source, record.value());
+        } else {
+            context.forward(new Record<>(entity.asText(), new EntityLabel(entity.asText(), time.longValue(),
+                value.asText(), record.timestamp(), source.partition(), source.offset(), record.value()),
+                record.timestamp()));
+        }
     }
 
     private void emit(PredictionLogEntry prediction, String label, long labelArrivedAtMs, long timestamp) {
@@ -226,7 +264,8 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
 
     private void malformedLabel(Record<String, byte[]> record, RecordMetadata source, String what, String field) {
         deadLetter(record.key(), DeadLetter.Reason.MALFORMED_LABEL.name(), DeadLetter.Reason.MALFORMED_LABEL,
-            what + "; expected {\"request_id\": \"<id>\", \"label\": \"<class>\"} keyed by the request id", field,
+            what + "; expected {\"request_id\": \"<id>\", \"label\": \"<class>\"} keyed by the request id, or "
+                + "{\"entity_id\": \"<id>\", \"event_time\": <epoch ms>, \"label\": \"<class>\"}", field,
             source, record.value());
     }
 

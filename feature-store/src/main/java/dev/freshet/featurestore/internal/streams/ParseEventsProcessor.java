@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads raw events: a valid one goes on keyed by its entity id, a bad one becomes a dead letter under its
- * original key. Stateless.
+ * original key. A valid event read from the partition its entity id hashes to (as Kafka's default partitioner
+ * and the by-entity repartition topic place it) is marked so, and skips the repartition topic: an events topic
+ * keyed by entity id costs no second write and read. Stateless.
  */
 final class ParseEventsProcessor implements Processor<String, byte[], String, IngestOutput> {
     private static final Logger log = LoggerFactory.getLogger(ParseEventsProcessor.class);
@@ -24,13 +26,19 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
     private final EventParser parser;
     private final Topics topics;
     private final Counters counters;
+    private final int entityPartitions;
     private ProcessorContext<String, IngestOutput> context;
 
-    ParseEventsProcessor(FeatureView view, Topics topics, Counters counters) {
+    /**
+     * @param entityPartitions partitions of the events topic and of the by-entity repartition topic; zero or less
+     *     when unknown, which sends every event through the repartition topic
+     */
+    ParseEventsProcessor(FeatureView view, Topics topics, Counters counters, int entityPartitions) {
         this.view = view;
         this.parser = new EventParser(view);
         this.topics = topics;
         this.counters = counters;
+        this.entityPartitions = entityPartitions;
     }
 
     @Override
@@ -44,8 +52,10 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
         RecordMetadata source = context.recordMetadata().orElseThrow();
         ParseResult result = parser.parse(record.value());
         if (result instanceof Event event) {
-            context.forward(record.withKey(event.entityId()).withValue(
-                new EventEnvelope(source.partition(), source.offset(), record.key(), record.value(), event)));
+            boolean onEntityPartition = entityPartitions > 0
+                && EntityPartitions.of(event.entityId(), entityPartitions) == source.partition();
+            context.forward(record.withKey(event.entityId()).withValue(new EventEnvelope(source.partition(),
+                source.offset(), record.key(), record.value(), event, onEntityPartition)));
         } else if (result instanceof Rejection rejection) {
             counters.deadLettered(rejection.reason().name());
             log.debug("Dead-lettered the event at {}-{} offset {} as {}: {}.", source.topic(), source.partition(),

@@ -18,6 +18,15 @@ public record Topics(String prefix) {
         return prefix + "features";
     }
 
+    /**
+     * The key of an entity's feature vector (and of its tombstone) in the features topic: {@code <view>/<entity id>},
+     * because several views may hold features of the same entity. View names cannot contain '/', so the first '/'
+     * ends the view's name.
+     */
+    public static String featureKey(String view, String entityId) {
+        return view + "/" + entityId;
+    }
+
     public String predictions() {
         return prefix + "predictions";
     }

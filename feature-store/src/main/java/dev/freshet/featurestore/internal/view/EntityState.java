@@ -9,7 +9,8 @@ import java.util.TreeMap;
 /**
  * What the store keeps per entity: the two newest event times, the pass-through values of the newest event, the
  * events still inside some trailing window (oldest first), the running aggregates of the tumbling and hopping
- * windows not yet expired, the request ids of its recent events and the labels that may still be shown. Mutable; confined to the thread processing the entity.
+ * windows not yet expired, the sessions of the session windows not yet expired, the request ids of its recent events
+ * and the labels that may still be shown. Mutable; confined to the thread processing the entity.
  */
 public final class EntityState {
     /** Request ids remembered per entity, so that a label can be placed at its own event's time. */
@@ -23,10 +24,18 @@ public final class EntityState {
     private final List<RequestTime> recentRequests;
     private final List<KnownLabel> labels;
     private final Map<String, TreeMap<Long, WindowPartial>> windows;
+    private final Map<String, TreeMap<Long, SessionWindow>> sessions;
 
     EntityState(boolean empty, long newestEventTimeMs, long previousEventTimeMs, Map<String, Object> latestValues,
             List<Sample> samples, List<RequestTime> recentRequests, List<KnownLabel> labels,
             Map<String, TreeMap<Long, WindowPartial>> windows) {
+        this(empty, newestEventTimeMs, previousEventTimeMs, latestValues, samples, recentRequests, labels, windows,
+            Map.of());
+    }
+
+    EntityState(boolean empty, long newestEventTimeMs, long previousEventTimeMs, Map<String, Object> latestValues,
+            List<Sample> samples, List<RequestTime> recentRequests, List<KnownLabel> labels,
+            Map<String, TreeMap<Long, WindowPartial>> windows, Map<String, TreeMap<Long, SessionWindow>> sessions) {
         this.empty = empty;
         this.newestEventTimeMs = newestEventTimeMs;
         this.previousEventTimeMs = previousEventTimeMs;
@@ -35,6 +44,7 @@ public final class EntityState {
         this.recentRequests = new ArrayList<>(recentRequests);
         this.labels = new ArrayList<>(labels);
         this.windows = new HashMap<>(windows);
+        this.sessions = new HashMap<>(sessions);
     }
 
     /** The state of an entity no event has been seen for. */
@@ -76,6 +86,11 @@ public final class EntityState {
     /** The running aggregates of each tumbling or hopping aggregation (by its name), by window start. */
     Map<String, TreeMap<Long, WindowPartial>> windows() {
         return windows;
+    }
+
+    /** The sessions of each session-window aggregation (by its name) not yet expired, by session start. */
+    Map<String, TreeMap<Long, SessionWindow>> sessions() {
+        return sessions;
     }
 
     /** Records an event's time; its values become the latest when it is the newest so far. */

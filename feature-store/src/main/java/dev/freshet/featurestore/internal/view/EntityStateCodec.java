@@ -22,7 +22,9 @@ public final class EntityStateCodec {
     private static final byte FORMAT_1 = 1;
     // Adds the previous event time, each sample's arrival stream time, recent request ids, known labels and the
     // tumbling and hopping windows' running aggregates.
-    private static final byte FORMAT = 2;
+    private static final byte FORMAT_2 = 2;
+    // Adds the session windows.
+    private static final byte FORMAT = 3;
     private static final byte NUMBER = 'n';
     private static final byte STRING = 's';
     private static final byte BOOLEAN = 'b';
@@ -72,20 +74,18 @@ public final class EntityStateCodec {
                 writeString(out, aggregation.getKey());
                 out.writeInt(aggregation.getValue().size());
                 for (Map.Entry<Long, WindowPartial> window : aggregation.getValue().entrySet()) {
-                    WindowPartial p = window.getValue();
                     out.writeLong(window.getKey());
-                    out.writeLong(p.count);
-                    out.writeDouble(p.sum);
-                    out.writeDouble(p.mean);
-                    out.writeDouble(p.m2);
-                    out.writeDouble(p.min);
-                    out.writeDouble(p.max);
-                    out.writeLong(p.lastTimeMs);
-                    out.writeDouble(p.last);
-                    out.writeInt(p.distinct.size());
-                    for (double v : p.distinct) {
-                        out.writeDouble(v);
-                    }
+                    writePartial(out, window.getValue());
+                }
+            }
+            out.writeInt(state.sessions().size());
+            for (Map.Entry<String, TreeMap<Long, SessionWindow>> aggregation : state.sessions().entrySet()) {
+                writeString(out, aggregation.getKey());
+                out.writeInt(aggregation.getValue().size());
+                for (SessionWindow session : aggregation.getValue().values()) {
+                    out.writeLong(session.startMs);
+                    out.writeLong(session.endMs);
+                    writePartial(out, session.partial);
                 }
             }
         } catch (IOException e) {
@@ -98,10 +98,10 @@ public final class EntityStateCodec {
     public static EntityState decode(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte format = in.readByte();
-            if (format != FORMAT && format != FORMAT_1) {
+            if (format != FORMAT && format != FORMAT_2 && format != FORMAT_1) {
                 throw new IllegalArgumentException("Unknown entity state format " + format);
             }
-            boolean v2 = format == FORMAT;
+            boolean v2 = format >= FORMAT_2;
             boolean empty = in.readBoolean();
             long newest = in.readLong();
             long previous = v2 ? in.readLong() : Long.MIN_VALUE;
@@ -148,28 +148,62 @@ public final class EntityStateCodec {
                     TreeMap<Long, WindowPartial> byStart = new TreeMap<>();
                     for (int w = 0; w < count; w++) {
                         long start = in.readLong();
-                        WindowPartial p = new WindowPartial();
-                        p.count = in.readLong();
-                        p.sum = in.readDouble();
-                        p.mean = in.readDouble();
-                        p.m2 = in.readDouble();
-                        p.min = in.readDouble();
-                        p.max = in.readDouble();
-                        p.lastTimeMs = in.readLong();
-                        p.last = in.readDouble();
-                        int distinct = in.readInt();
-                        for (int i = 0; i < distinct; i++) {
-                            p.distinct.add(in.readDouble());
-                        }
-                        byStart.put(start, p);
+                        byStart.put(start, readPartial(in));
                     }
                     windows.put(name, byStart);
                 }
             }
-            return new EntityState(empty, newest, previous, latest, samples, requests, labels, windows);
+            Map<String, TreeMap<Long, SessionWindow>> sessions = new HashMap<>();
+            if (format >= FORMAT) {
+                int aggregations = in.readInt();
+                for (int a = 0; a < aggregations; a++) {
+                    String name = readString(in);
+                    int count = in.readInt();
+                    TreeMap<Long, SessionWindow> byStart = new TreeMap<>();
+                    for (int w = 0; w < count; w++) {
+                        long start = in.readLong();
+                        long end = in.readLong();
+                        byStart.put(start, new SessionWindow(start, end, readPartial(in)));
+                    }
+                    sessions.put(name, byStart);
+                }
+            }
+            return new EntityState(empty, newest, previous, latest, samples, requests, labels, windows, sessions);
         } catch (IOException e) {
             throw new IllegalArgumentException("Corrupt entity state: " + e, e);
         }
+    }
+
+    private static void writePartial(DataOutputStream out, WindowPartial p) throws IOException {
+        out.writeLong(p.count);
+        out.writeDouble(p.sum);
+        out.writeDouble(p.mean);
+        out.writeDouble(p.m2);
+        out.writeDouble(p.min);
+        out.writeDouble(p.max);
+        out.writeLong(p.lastTimeMs);
+        out.writeDouble(p.last);
+        out.writeInt(p.distinct.size());
+        for (double v : p.distinct) {
+            out.writeDouble(v);
+        }
+    }
+
+    private static WindowPartial readPartial(DataInputStream in) throws IOException {
+        WindowPartial p = new WindowPartial();
+        p.count = in.readLong();
+        p.sum = in.readDouble();
+        p.mean = in.readDouble();
+        p.m2 = in.readDouble();
+        p.min = in.readDouble();
+        p.max = in.readDouble();
+        p.lastTimeMs = in.readLong();
+        p.last = in.readDouble();
+        int distinct = in.readInt();
+        for (int i = 0; i < distinct; i++) {
+            p.distinct.add(in.readDouble());
+        }
+        return p;
     }
 
     private static List<String> sampleFieldNames(EntityState state) {

@@ -25,6 +25,9 @@ import dev.freshet.featurestore.internal.view.Rejection.Reason;
  *   <li>A tumbling or hopping window {@code [s, e)} holds the events with time in it that arrived while the
  *       entity's stream time was before {@code e + grace}; the feature is the window holding {@code T} that started
  *       earliest.</li>
+ *   <li>A session window is the run of events holding {@code T} with less than the gap between neighbours; an
+ *       event joins (and may merge) the sessions less than the gap from it, unless it is older than
+ *       {@code T - (gap + grace)}, like an event too late for a trailing window of the gap's length.</li>
  *   <li>An event too late for every window of every aggregation is refused as late (with no windowed
  *       aggregation: an event older than {@code T - grace}); any other updates the windows it came in time for.</li>
  *   <li>The label feature shows the label of the newest example whose event time is strictly before {@code T}.</li>
@@ -36,13 +39,9 @@ public final class FeatureComputer {
     private final List<Aggregation> windowed;
     private final long retentionMs;
     private final Set<String> windowNames;
+    private final Set<String> sessionNames;
 
     public FeatureComputer(FeatureView view) {
-        for (Aggregation aggregation : view.aggregations()) {
-            if (aggregation.type() == WindowType.SESSION) {
-                throw new IllegalArgumentException("Session windows are not supported yet: " + aggregation.name());
-            }
-        }
         this.view = view;
         this.windowed = view.aggregations().stream()
             .filter(a -> a.function() != Function.TIME_SINCE_LAST).toList();
@@ -54,9 +53,12 @@ public final class FeatureComputer {
         }
         this.retentionMs = retention;
         this.windowNames = new HashSet<>();
+        this.sessionNames = new HashSet<>();
         for (Aggregation aggregation : view.aggregations()) {
             if (aggregation.type() == WindowType.TUMBLING || aggregation.type() == WindowType.HOPPING) {
                 windowNames.add(aggregation.name());
+            } else if (aggregation.type() == WindowType.SESSION) {
+                sessionNames.add(aggregation.name());
             }
         }
     }
@@ -89,10 +91,13 @@ public final class FeatureComputer {
         for (Aggregation aggregation : view.aggregations()) {
             if (aggregation.type() == WindowType.TUMBLING || aggregation.type() == WindowType.HOPPING) {
                 foldIntoWindows(state, aggregation, event, observedAt);
+            } else if (aggregation.type() == WindowType.SESSION && aggregation.function() != Function.TIME_SINCE_LAST) {
+                foldIntoSessions(state, aggregation, event, observedAt);
             }
         }
         // Windows of aggregations an earlier version of the view had are never read again.
         state.windows().keySet().retainAll(windowNames);
+        state.sessions().keySet().retainAll(sessionNames);
         pruneLabels(state);
         return null;
     }
@@ -127,6 +132,54 @@ public final class FeatureComputer {
         }
         long newest = state.newestEventTimeMs();
         windows.headMap(newest - 2 * size - grace, true).clear();
+    }
+
+    /**
+     * Adds the event to the session it falls in, merging the sessions it bridges, unless it is late for session
+     * windows (see {@link #sessionOpen}); then drops the sessions no event in time can reach any more.
+     */
+    private void foldIntoSessions(EntityState state, Aggregation aggregation, Event event, long observedAt) {
+        long t = event.eventTimeMs();
+        long gap = aggregation.window().toMillis();
+        long grace = view.graceOf(aggregation).toMillis();
+        TreeMap<Long, SessionWindow> sessions = state.sessions().computeIfAbsent(aggregation.name(),
+            k -> new TreeMap<>());
+        Double value = aggregation.field() == null ? null : numeric(event.values().get(aggregation.field()));
+        if (sessionOpen(t, gap, grace, observedAt) && (aggregation.field() == null || value != null)) {
+            SessionWindow merged = new SessionWindow(t, t, new WindowPartial());
+            List<Long> reached = new ArrayList<>();
+            // Sessions are disjoint and at least a gap apart, so only those starting before t + gap can reach t,
+            // and going back in time, the first one that does not reach t ends the search.
+            for (SessionWindow session : sessions.headMap(t + gap, false).descendingMap().values()) {
+                if (!session.reaches(t, gap)) {
+                    break;
+                }
+                reached.add(session.startMs);
+                merged.absorb(session);
+            }
+            reached.forEach(sessions::remove);
+            if (aggregation.field() == null) {
+                merged.partial.addEvent();
+            } else {
+                merged.partial.add(t, value, aggregation.function() == Function.DISTINCT_COUNT);
+            }
+            sessions.put(merged.startMs, merged);
+        }
+        // An event in time is after T - (gap + grace) and reaches only sessions ending after it minus the gap. The
+        // newest session is what the feature reads, and stays.
+        long reachable = state.newestEventTimeMs() - 2 * gap - grace;
+        if (!sessions.isEmpty()) {
+            sessions.headMap(sessions.lastKey(), false).values().removeIf(session -> session.endMs <= reachable);
+        }
+    }
+
+    /**
+     * Whether an event at {@code t} arriving at stream time {@code streamTime} is in time for a session window:
+     * the session it would start on its own would close at {@code t + gap}, and it may arrive until the grace
+     * after that, as an event may arrive in a trailing window until the window's length plus the grace after it.
+     */
+    private static boolean sessionOpen(long t, long gap, long grace, long streamTime) {
+        return t + gap + grace > streamTime;
     }
 
     /**
@@ -179,6 +232,12 @@ public final class FeatureComputer {
         }
         if (aggregation.type() == WindowType.TRAILING) {
             return compute(state, aggregation, newest - aggregation.window().toMillis() + 1, newest + 1);
+        }
+        if (aggregation.type() == WindowType.SESSION) {
+            // The newest session holds the newest event: no event is later than it.
+            TreeMap<Long, SessionWindow> sessions = state.sessions().get(aggregation.name());
+            return WindowPartial.value(sessions == null || sessions.isEmpty() ? null
+                : sessions.lastEntry().getValue().partial, aggregation.function());
         }
         long advance = aggregation.advance().toMillis();
         long start = (Math.floorDiv(newest - aggregation.window().toMillis(), advance) + 1) * advance;
@@ -263,6 +322,10 @@ public final class FeatureComputer {
                 if (t >= newest - (size + grace)) {
                     return false;
                 }
+            } else if (aggregation.type() == WindowType.SESSION) {
+                if (sessionOpen(t, size, grace, newest)) {
+                    return false;
+                }
             } else {
                 long advance = aggregation.advance().toMillis();
                 long lastEnd = Math.floorDiv(t, advance) * advance + size;
@@ -281,8 +344,8 @@ public final class FeatureComputer {
         List<String> parts = new ArrayList<>();
         for (Aggregation aggregation : windowed) {
             parts.add(aggregation.name() + ": " + aggregation.type().name().toLowerCase(java.util.Locale.ROOT)
-                + " window " + aggregation.window().toMillis() + " ms, grace " + view.graceOf(aggregation).toMillis()
-                + " ms");
+                + (aggregation.type() == WindowType.SESSION ? " window with gap " : " window ")
+                + aggregation.window().toMillis() + " ms, grace " + view.graceOf(aggregation).toMillis() + " ms");
         }
         return String.join("; ", parts);
     }

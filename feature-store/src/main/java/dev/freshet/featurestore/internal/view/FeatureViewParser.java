@@ -5,18 +5,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.freshet.featurestore.FeatureStoreException;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.FeatureView.Aggregation;
@@ -35,6 +40,12 @@ import dev.freshet.featurestore.InvalidFeatureViewException;
  */
 public final class FeatureViewParser {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Writes one view's definition for the registry, as a person would: no document marker, few quotes. */
+    private static final ObjectMapper YAML_WRITER = new ObjectMapper(YAMLFactory.builder()
+        .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+        .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+        .build());
     private static final Set<String> VIEW_KEYS =
         Set.of("name", "version", "description", "entity", "event_time", "grace", "fields", "aggregations",
             "transforms", "label", "request_id");
@@ -71,30 +82,200 @@ public final class FeatureViewParser {
     }
 
     /**
-     * Reads and validates a view from YAML text.
+     * Reads and validates a view from YAML text that holds exactly one view.
      *
      * @param source named in the exception's message (e.g. the file), or null
      * @throws InvalidFeatureViewException listing each offending path and the reason
      */
     public static FeatureView parse(String yaml, String source) {
-        JsonNode root;
+        List<DeclaredView> views = parseAll(yaml, source);
+        if (views.size() != 1) {
+            throw new InvalidFeatureViewException(source, List.of("(document): holds " + views.size()
+                + " views where one was expected"));
+        }
+        return views.get(0).view();
+    }
+
+    /**
+     * Reads and validates every view in a YAML file, as a whole.
+     *
+     * @throws InvalidFeatureViewException naming the file, each offending path and the reason
+     * @throws FeatureStoreException when the file cannot be read
+     */
+    public static List<DeclaredView> parseAll(Path file) {
+        String text;
         try {
-            root = YAML.readTree(yaml);
-        } catch (JsonProcessingException e) {
-            throw new InvalidFeatureViewException(source,
-                List.of("(document): not valid YAML: " + e.getOriginalMessage()));
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new FeatureStoreException("Cannot read the feature view file " + file + " (" + e
+                + "); check the path and that it is readable.", e);
+        }
+        return parseAll(text, file.toString());
+    }
+
+    /**
+     * Reads and validates every view in YAML text, as a whole: a single view (a mapping with {@code name}), a
+     * mapping {@code views:} holding a list of views, or several YAML documents ({@code ---}), each of either form.
+     * Besides each view's own checks, view names must be unique and so must feature names across views of the same
+     * entity path, since serving merges their features. Nothing is returned unless everything is valid.
+     *
+     * @param source named in the exception's message (e.g. the file), or null
+     * @return the views in document order; never empty
+     * @throws InvalidFeatureViewException listing each offending path (e.g. {@code views[1].fields[0].type}) and
+     *     the reason
+     */
+    public static List<DeclaredView> parseAll(String yaml, String source) {
+        List<JsonNode> documents = new ArrayList<>();
+        try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+            while (docs.hasNextValue()) {
+                JsonNode doc = docs.nextValue();
+                if (doc != null && !doc.isMissingNode() && !doc.isNull()) {
+                    documents.add(doc);
+                }
+            }
+        } catch (IOException e) {
+            String detail = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw new InvalidFeatureViewException(source, List.of("(document): not valid YAML: " + detail));
         }
         List<String> problems = new ArrayList<>();
-        FeatureView view = null;
-        if (root == null || !root.isObject()) {
-            problems.add("(document): expected a mapping with name, entity, event_time, fields and aggregations");
-        } else {
-            view = new Reader(problems).view(root);
+        List<DeclaredView> views = new ArrayList<>();
+        if (documents.isEmpty()) {
+            problems.add("(document): empty; expected a view (a mapping with name, entity, event_time, fields and "
+                + "aggregations) or a mapping with a views list");
+        }
+        for (int d = 0; d < documents.size(); d++) {
+            String docPrefix = documents.size() == 1 ? "" : "documents[" + d + "].";
+            readDocument(documents.get(d), docPrefix, problems, views);
+        }
+        if (problems.isEmpty()) {
+            checkAcrossViews(views, List.of(), problems);
         }
         if (!problems.isEmpty()) {
             throw new InvalidFeatureViewException(source, problems);
         }
-        return view;
+        return List.copyOf(views);
+    }
+
+    /**
+     * The problems that registering {@code applied} next to {@code registered} would cause: a feature name that a
+     * registered view of the same entity path (other than a view being replaced, by name) already has.
+     *
+     * @return one {@code "<path>: <reason>"} per clash; empty when the views fit together
+     */
+    public static List<String> clashesWithRegistered(List<DeclaredView> applied, List<FeatureView> registered) {
+        Set<String> replaced = new HashSet<>();
+        applied.forEach(v -> replaced.add(v.view().name()));
+        List<FeatureView> others = registered.stream().filter(v -> !replaced.contains(v.name())).toList();
+        List<String> problems = new ArrayList<>();
+        checkAcrossViews(applied, others, problems);
+        return problems;
+    }
+
+    private static void readDocument(JsonNode doc, String docPrefix, List<String> problems,
+            List<DeclaredView> views) {
+        if (!doc.isObject()) {
+            problems.add((docPrefix.isEmpty() ? "(document)" : docPrefix.substring(0, docPrefix.length() - 1))
+                + ": expected a mapping with name, entity, event_time, fields and aggregations, or with a views list");
+            return;
+        }
+        if (!doc.has("views")) {
+            addView(doc, docPrefix, problems, views);
+            return;
+        }
+        for (Iterator<String> names = doc.fieldNames(); names.hasNext(); ) {
+            String key = names.next();
+            if (!key.equals("views")) {
+                problems.add(docPrefix + key + ": unknown key beside views; put each view's keys inside its entry "
+                    + "of the views list");
+            }
+        }
+        JsonNode list = doc.get("views");
+        if (!list.isArray() || list.isEmpty()) {
+            problems.add(docPrefix + "views: expected a non-empty list of views");
+            return;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            String at = docPrefix + "views[" + i + "]";
+            if (!list.get(i).isObject()) {
+                problems.add(at + ": expected a mapping with name, entity, event_time, fields and aggregations");
+                continue;
+            }
+            addView(list.get(i), at + ".", problems, views);
+        }
+    }
+
+    private static void addView(JsonNode node, String at, List<String> problems, List<DeclaredView> views) {
+        List<String> own = new ArrayList<>();
+        FeatureView view = new Reader(own).view(node);
+        own.forEach(p -> problems.add(at + p));
+        if (view != null && own.isEmpty()) {
+            try {
+                views.add(new DeclaredView(view, YAML_WRITER.writeValueAsString(node), at));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("A parsed YAML tree could not be written back", e);
+            }
+        }
+    }
+
+    /** View names unique among {@code views}; feature names unique per entity path among both lists. */
+    private static void checkAcrossViews(List<DeclaredView> views, List<FeatureView> registered,
+            List<String> problems) {
+        Map<String, String> viewNames = new HashMap<>();
+        // entity path -> feature name -> where it is declared
+        Map<String, Map<String, String>> features = new HashMap<>();
+        for (FeatureView other : registered) {
+            Map<String, String> names = features.computeIfAbsent(other.entityPath(), k -> new HashMap<>());
+            featureNames(other).keySet().forEach(name -> names.putIfAbsent(name, "registered view '" + other.name()
+                + "'"));
+        }
+        for (DeclaredView declared : views) {
+            FeatureView view = declared.view();
+            String previous = viewNames.putIfAbsent(view.name(), declared.path());
+            if (previous != null) {
+                problems.add(declared.path() + "name: duplicate view name '" + view.name() + "' (also at "
+                    + (previous.isEmpty() ? "the top" : previous.substring(0, previous.length() - 1)) + ")");
+                continue;
+            }
+            Map<String, String> names = features.computeIfAbsent(view.entityPath(), k -> new HashMap<>());
+            for (Map.Entry<String, String> feature : featureNames(view).entrySet()) {
+                String where = "view '" + view.name() + "'";
+                String other = names.putIfAbsent(feature.getKey(), where);
+                if (other != null) {
+                    problems.add(declared.path() + feature.getValue() + ": feature '" + feature.getKey()
+                        + "' is also defined by " + other + " of the same entity '" + view.entityPath()
+                        + "'; serving merges the features of an entity's views, so rename one");
+                }
+            }
+        }
+    }
+
+    /** Each feature name of a view and the path of its declaration. */
+    private static Map<String, String> featureNames(FeatureView view) {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (int i = 0; i < view.fields().size(); i++) {
+            names.put(view.fields().get(i).name(), "fields[" + i + "].name");
+        }
+        for (int i = 0; i < view.aggregations().size(); i++) {
+            names.put(view.aggregations().get(i).name(), "aggregations[" + i + "].name");
+        }
+        for (int i = 0; i < view.transforms().size(); i++) {
+            names.put(view.transforms().get(i).name(), "transforms[" + i + "].name");
+        }
+        if (view.label() != null) {
+            names.put(view.label().name(), "label.name");
+        }
+        return names;
+    }
+
+    /**
+     * One valid view as declared in a file.
+     *
+     * @param view the view
+     * @param yaml the view's own definition, as YAML (comments are not kept)
+     * @param path where it is in the file, as a path prefix: empty for a single-view file, else e.g.
+     *     {@code views[1].}
+     */
+    public record DeclaredView(FeatureView view, String yaml, String path) {
     }
 
     /** Walks one document, adding a problem per mistake; the values it returns are meaningless if any. */
@@ -394,10 +575,6 @@ public final class FeatureViewParser {
             WindowType type = enumValue(node, "type", at + ".", WindowType.class,
                 "trailing, tumbling, hopping, session");
             if (type == null) {
-                return null;
-            }
-            if (type == WindowType.SESSION) {
-                problem(at + ".type", "session windows are not supported yet; use trailing, tumbling or hopping");
                 return null;
             }
             String lengthKey = type == WindowType.SESSION ? "gap" : "size";

@@ -6,7 +6,7 @@ import java.util.Set;
 import dev.freshet.featurestore.FeatureView.Function;
 
 /**
- * The running aggregate of one tumbling or hopping window: enough to answer every function without keeping the
+ * The running aggregate of one tumbling, hopping or session window: enough to answer every function without keeping the
  * window's events. Mutable; confined to the thread processing the entity.
  */
 final class WindowPartial {
@@ -43,6 +43,27 @@ final class WindowPartial {
     /** Counts an event for a count without a field. */
     void addEvent() {
         count++;
+    }
+
+    /** Folds in another partial over disjoint events (two session windows an event merged). */
+    void merge(WindowPartial other) {
+        if (other.count == 0) {
+            return;
+        }
+        long n = count + other.count;
+        // Chan et al.'s pairwise update keeps the variance exact without the events.
+        double delta = other.mean - mean;
+        m2 += other.m2 + delta * delta * ((double) count * other.count / n);
+        mean += delta * other.count / n;
+        count = n;
+        sum += other.sum;
+        min = Math.min(min, other.min);
+        max = Math.max(max, other.max);
+        if (other.lastTimeMs >= lastTimeMs) {
+            lastTimeMs = other.lastTimeMs;
+            last = other.last;
+        }
+        distinct.addAll(other.distinct);
     }
 
     /** The function's value, or null when it has none (no values); a null partial is an empty window. */

@@ -204,10 +204,9 @@ class FeatureKindsParserTest {
     }
 
     @Test
-    void refusesSessionWindowsForNow() {
-        assertThat(problemOf("aggregations: [{name: a, function: count, window: {type: session, gap: 5m}}]"))
-            .isEqualTo("aggregations[0].window.type: session windows are not supported yet; use trailing, tumbling "
-                + "or hopping");
+    void refusesASessionWindowWithASizeInsteadOfAGap() {
+        assertThat(problemOf("aggregations: [{name: a, function: count, window: {type: session, gap: 5m, size: 5m}}]"))
+            .isEqualTo("aggregations[0].window.size: does not apply to a session window; use gap");
     }
 
     @Test

@@ -1,0 +1,71 @@
+package dev.freshet.featurestore;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.freshet.featurestore.internal.registry.Registration;
+import dev.freshet.featurestore.internal.registry.RegistryTopic;
+import dev.freshet.featurestore.internal.view.FeatureViewParser;
+import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse;
+import dev.freshet.proto.features.v1.FeatureViewRecord;
+
+/**
+ * The registry of feature views (the compacted topic {@code <prefix>feature-views}) for tools such as
+ * {@code freshet features}: validate a file, apply it, read what is registered. Applying here and over the gRPC
+ * {@code ApplyFeatureViews} validate the same way and write the same records. Stateless and thread-safe; each call
+ * opens and closes its own Kafka clients.
+ */
+public final class FeatureViewRegistry {
+    private FeatureViewRegistry() {
+    }
+
+    /**
+     * Validates a file of views without a cluster: each view, and its views against each other.
+     *
+     * @param source named in the message (e.g. the file), or null
+     * @return the views' names, in file order
+     * @throws InvalidFeatureViewException with every problem as {@code "<path>: <reason>"}
+     */
+    public static List<String> validate(String yaml, String source) {
+        return FeatureViewParser.parseAll(yaml, source).stream().map(v -> v.view().name()).toList();
+    }
+
+    /**
+     * Validates a file of views as a whole (also against the registered views), then publishes a new version of
+     * each view whose definition changed, all in one transaction: nothing is half-registered.
+     *
+     * @param appliedBy recorded with each new version (e.g. the user name)
+     * @param dryRun validate and report only
+     * @return per view of the file: its name, its version now, and whether it was created, updated or unchanged
+     * @throws InvalidFeatureViewException when the file is refused, with every problem
+     * @throws FeatureStoreException when the registry cannot be read or written (nothing is registered then)
+     */
+    public static ApplyFeatureViewsResponse apply(String bootstrapServers, String topicsPrefix, String yaml,
+            String source, String appliedBy, boolean dryRun, Duration timeout) {
+        RegistryTopic registry = new RegistryTopic(bootstrapServers, topicsPrefix);
+        Registration.Plan plan = Registration.plan(yaml, source, registry.readAll(timeout), appliedBy,
+            System.currentTimeMillis());
+        if (!dryRun) {
+            registry.publish(plan.toPublish());
+        }
+        return plan.response();
+    }
+
+    /**
+     * The newest record of every registered view, by name.
+     *
+     * @throws FeatureStoreException when the registry cannot be read within the timeout
+     */
+    public static List<FeatureViewRecord> list(String bootstrapServers, String topicsPrefix, Duration timeout) {
+        return List.copyOf(new RegistryTopic(bootstrapServers, topicsPrefix).readAll(timeout).values());
+    }
+
+    /**
+     * The view a registry record defines, with the record's version.
+     *
+     * @throws InvalidFeatureViewException when the stored definition does not parse
+     */
+    public static FeatureView viewOf(FeatureViewRecord record) {
+        return Registration.viewOf(record);
+    }
+}

@@ -1,0 +1,181 @@
+package dev.freshet.featurestore.internal.grpc;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import dev.freshet.featurestore.FeatureStoreException;
+import dev.freshet.featurestore.FeatureStoreStats;
+import dev.freshet.featurestore.FeatureView;
+import dev.freshet.featurestore.InvalidFeatureViewException;
+import dev.freshet.featurestore.internal.registry.Registration;
+import dev.freshet.featurestore.internal.registry.RegistryTopic;
+import dev.freshet.featurestore.internal.runtime.ViewSet;
+import dev.freshet.proto.features.v1.ApplyFeatureViewsRequest;
+import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse;
+import dev.freshet.proto.features.v1.DescribeFeatureViewRequest;
+import dev.freshet.proto.features.v1.DescribeFeatureViewResponse;
+import dev.freshet.proto.features.v1.FeatureStoreServiceGrpc;
+import dev.freshet.proto.features.v1.FeatureVector;
+import dev.freshet.proto.features.v1.FeatureViewRecord;
+import dev.freshet.proto.features.v1.GetOnlineFeaturesRequest;
+import dev.freshet.proto.features.v1.GetOnlineFeaturesResponse;
+import dev.freshet.proto.features.v1.GetOnlineFeaturesResponse.EntityFeatures;
+import dev.freshet.proto.features.v1.ListFeatureViewsRequest;
+import dev.freshet.proto.features.v1.ListFeatureViewsResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC {@code FeatureStoreService}: registration through the same {@link Registration} as the CLI and the view
+ * file, and lookups in this instance's views. Every exception becomes a status in {@link #answer}, the one place
+ * that maps them. Thread-safe.
+ */
+final class FeatureStoreService extends FeatureStoreServiceGrpc.FeatureStoreServiceImplBase {
+    private static final Logger log = LoggerFactory.getLogger(FeatureStoreService.class);
+    static final int MAX_ENTITIES = 1000;
+    private static final java.time.Duration REGISTRY_TIMEOUT = java.time.Duration.ofSeconds(10);
+
+    private final RegistryTopic registry;
+    private final ViewSet views;
+
+    /** @param registry the registry, or null when this instance runs without one (registration is refused) */
+    FeatureStoreService(RegistryTopic registry, ViewSet views) {
+        this.registry = registry;
+        this.views = views;
+    }
+
+    @Override
+    public void applyFeatureViews(ApplyFeatureViewsRequest request,
+            StreamObserver<ApplyFeatureViewsResponse> observer) {
+        answer(observer, () -> {
+            String source = request.getSource().isBlank() ? "request" : request.getSource();
+            String appliedBy = request.getAppliedBy().isBlank() ? "grpc" : request.getAppliedBy();
+            Registration.Plan plan = Registration.plan(request.getYaml(), source, requireRegistry().readAll(
+                REGISTRY_TIMEOUT), appliedBy, System.currentTimeMillis());
+            if (!request.getDryRun()) {
+                requireRegistry().publish(plan.toPublish());
+                plan.response().getViewsList().forEach(v -> log.info("Feature view '{}' applied by {} over gRPC: {} "
+                    + "(v{}).", v.getName(), appliedBy, v.getChange(), v.getVersion()));
+            }
+            return plan.response();
+        });
+    }
+
+    @Override
+    public void listFeatureViews(ListFeatureViewsRequest request, StreamObserver<ListFeatureViewsResponse> observer) {
+        answer(observer, () -> ListFeatureViewsResponse.newBuilder()
+            .addAllViews(requireRegistry().readAll(REGISTRY_TIMEOUT).values()).build());
+    }
+
+    @Override
+    public void describeFeatureView(DescribeFeatureViewRequest request,
+            StreamObserver<DescribeFeatureViewResponse> observer) {
+        answer(observer, () -> {
+            Map<String, FeatureViewRecord> all = requireRegistry().readAll(REGISTRY_TIMEOUT);
+            FeatureViewRecord record = all.get(request.getName());
+            if (record == null) {
+                throw Status.NOT_FOUND.withDescription("no feature view '" + request.getName()
+                    + "' is registered; registered: " + all.keySet()).asRuntimeException();
+            }
+            DescribeFeatureViewResponse.Builder response = DescribeFeatureViewResponse.newBuilder().setView(record)
+                .addAllFeatures(featureNames(Registration.viewOf(record)));
+            FeatureStoreStats stats = views.statsByView().get(record.getName());
+            if (stats != null) {
+                response.setEventsIn(stats.eventsIn()).setFeatureVectorsOut(stats.featureVectorsOut());
+            }
+            return response.build();
+        });
+    }
+
+    @Override
+    public void getOnlineFeatures(GetOnlineFeaturesRequest request,
+            StreamObserver<GetOnlineFeaturesResponse> observer) {
+        answer(observer, () -> {
+            if (request.getEntityIdsCount() == 0) {
+                throw invalid("entity_ids is empty; send one or more entity ids");
+            }
+            if (request.getEntityIdsCount() > MAX_ENTITIES) {
+                throw invalid("entity_ids holds " + request.getEntityIdsCount() + " ids; send at most "
+                    + MAX_ENTITIES + " per call");
+            }
+            Set<String> running = new LinkedHashSet<>();
+            views.views().forEach(v -> running.add(v.name()));
+            List<String> wanted = request.getViewsCount() == 0 ? List.copyOf(running) : request.getViewsList();
+            for (String view : wanted) {
+                if (!running.contains(view)) {
+                    throw invalid("views: '" + view + "' is not a view this instance runs; it runs " + running);
+                }
+            }
+            GetOnlineFeaturesResponse.Builder response = GetOnlineFeaturesResponse.newBuilder();
+            for (int i = 0; i < request.getEntityIdsCount(); i++) {
+                String entityId = request.getEntityIds(i);
+                if (entityId.isEmpty()) {
+                    throw invalid("entity_ids[" + i + "] is empty");
+                }
+                EntityFeatures.Builder entity = EntityFeatures.newBuilder().setEntityId(entityId);
+                for (String view : wanted) {
+                    Optional<FeatureVector> vector = views.features(entityId, view);
+                    vector.ifPresent(v -> entity.addVectors(v).putAllValues(v.getValuesMap()));
+                }
+                response.addResults(entity.setFound(entity.getVectorsCount() > 0));
+            }
+            return response.build();
+        });
+    }
+
+    private RegistryTopic requireRegistry() {
+        if (registry == null) {
+            throw Status.FAILED_PRECONDITION.withDescription("this feature store runs without a registry (the topic "
+                + "feature-views did not exist when it started); create the topic and restart it").asRuntimeException();
+        }
+        return registry;
+    }
+
+    static List<String> featureNames(FeatureView view) {
+        List<String> names = new ArrayList<>();
+        view.fields().forEach(f -> names.add(f.name()));
+        view.transforms().forEach(t -> names.add(t.name()));
+        view.aggregations().forEach(a -> names.add(a.name()));
+        if (view.label() != null) {
+            names.add(view.label().name());
+        }
+        return names;
+    }
+
+    private static StatusRuntimeException invalid(String description) {
+        return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
+    }
+
+    /** Runs the call and answers it: the value, or the status the caller can act on. */
+    private static <T> void answer(StreamObserver<T> observer, Supplier<T> call) {
+        T value;
+        try {
+            value = call.get();
+        } catch (StatusRuntimeException e) {
+            observer.onError(e);
+            return;
+        } catch (InvalidFeatureViewException e) {
+            observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage() + (e.problems().size() > 1
+                ? "\n" + String.join("\n", e.problems()) : "")).asRuntimeException());
+            return;
+        } catch (FeatureStoreException e) {
+            observer.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (RuntimeException e) {
+            log.error("A FeatureStoreService call failed unexpectedly.", e);
+            observer.onError(Status.INTERNAL.withDescription("the feature store failed on this call; see its log")
+                .asRuntimeException());
+            return;
+        }
+        observer.onNext(value);
+        observer.onCompleted();
+    }
+}

@@ -1,0 +1,235 @@
+package dev.freshet.launcher.internal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import dev.freshet.featurestore.FeatureStoreException;
+import dev.freshet.featurestore.FeatureView;
+import dev.freshet.featurestore.FeatureViewRegistry;
+import dev.freshet.featurestore.InvalidFeatureViewException;
+import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse;
+import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse.AppliedView;
+import dev.freshet.proto.features.v1.DescribeFeatureViewRequest;
+import dev.freshet.proto.features.v1.DescribeFeatureViewResponse;
+import dev.freshet.proto.features.v1.FeatureStoreServiceGrpc;
+import dev.freshet.proto.features.v1.FeatureViewRecord;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code freshet features apply|list|describe}: the feature view registry (the compacted {@code feature-views}
+ * topic) for data scientists. {@code apply} validates the file locally first, then writes straight to the registry
+ * topic through the feature store's {@link FeatureViewRegistry}, the same validation the gRPC
+ * {@code ApplyFeatureViews} uses; every running feature store picks the change up from the topic.
+ */
+@picocli.CommandLine.Command(name = "features", mixinStandardHelpOptions = true,
+    description = "Register feature views and read the registry: apply a YAML file, list views, describe one.",
+    subcommands = {FeaturesCommand.Apply.class, FeaturesCommand.ListViews.class, FeaturesCommand.Describe.class})
+public final class FeaturesCommand {
+    /** Where the registry is. */
+    static final class RegistryOptions {
+        @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
+            description = "Kafka cluster holding the registry.")
+        String bootstrapServers;
+
+        @Option(names = "--topics-prefix", defaultValue = "freshet.", paramLabel = "PREFIX",
+            description = "The loop's topics prefix (default: ${DEFAULT-VALUE}).")
+        String topicsPrefix;
+
+        @Option(names = "--timeout", defaultValue = "30s", converter = DemoCommand.DurationConverter.class,
+            paramLabel = "DURATION", description = "Give up reaching the registry after this long (default: "
+            + "${DEFAULT-VALUE}).")
+        Duration timeout;
+
+        List<FeatureViewRecord> list() {
+            try {
+                return FeatureViewRegistry.list(bootstrapServers, topicsPrefix, timeout);
+            } catch (FeatureStoreException e) {
+                throw new LauncherException(e.getMessage(), e);
+            }
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "apply", mixinStandardHelpOptions = true,
+        description = "Validate a YAML file of feature views (one view, a views: list, or several documents) and "
+            + "register a new version of each view whose definition changed, all or none.")
+    static final class Apply implements Callable<Integer> {
+        @Mixin
+        RegistryOptions registry;
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "The YAML file of feature views.")
+        Path file;
+
+        @Option(names = "--dry-run", description = "Validate against the registry and say what would change; "
+            + "register nothing.")
+        boolean dryRun;
+
+        @Option(names = "--applied-by", paramLabel = "NAME", description = "Recorded with each new version "
+            + "(default: the user name).")
+        String appliedBy;
+
+        @Override
+        public Integer call() {
+            PrintStream out = System.out;
+            String yaml;
+            try {
+                yaml = Files.readString(file);
+            } catch (IOException e) {
+                throw new LauncherException("Cannot read " + file + ": " + e.getMessage(), e);
+            }
+            String who = appliedBy != null ? appliedBy : System.getProperty("user.name", "unknown");
+            ApplyFeatureViewsResponse response;
+            try {
+                // Locally first: a refused file never needs the cluster.
+                FeatureViewRegistry.validate(yaml, file.toString());
+                response = FeatureViewRegistry.apply(registry.bootstrapServers, registry.topicsPrefix, yaml,
+                    file.toString(), who, dryRun, registry.timeout);
+            } catch (InvalidFeatureViewException e) {
+                throw new LauncherException(refusal(file, e.problems()), e);
+            } catch (FeatureStoreException e) {
+                throw new LauncherException(e.getMessage(), e);
+            }
+            int created = 0;
+            int updated = 0;
+            int unchanged = 0;
+            for (AppliedView view : response.getViewsList()) {
+                String change = switch (view.getChange()) {
+                    case CREATED -> {
+                        created++;
+                        yield dryRun ? "would be created" : "created";
+                    }
+                    case UPDATED -> {
+                        updated++;
+                        yield (dryRun ? "would be updated" : "updated") + " (was v" + (view.getVersion() - 1) + ")"
+                            + (view.getState() == FeatureViewRecord.State.BACKFILLING
+                                ? ", backfilling while v" + (view.getVersion() - 1) + " serves" : "");
+                    }
+                    default -> {
+                        unchanged++;
+                        yield "unchanged";
+                    }
+                };
+                out.printf(Locale.ROOT, "  %-24s v%-4d %s%n", view.getName(), view.getVersion(), change);
+            }
+            out.printf(Locale.ROOT, "%s %s to %s%s: %d created, %d updated, %d unchanged.%n",
+                dryRun ? "Checked" : "Applied", file, registry.topicsPrefix, "feature-views", created, updated,
+                unchanged);
+            return 0;
+        }
+
+        static String refusal(Path file, List<String> problems) {
+            StringBuilder message = new StringBuilder(file + " is refused (" + problems.size() + " problem"
+                + (problems.size() == 1 ? "" : "s") + "); nothing was registered:");
+            problems.forEach(p -> message.append(System.lineSeparator()).append("  ").append(p));
+            return message.toString();
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "list", mixinStandardHelpOptions = true,
+        description = "List the registered feature views: version, state, when and by whom applied.")
+    static final class ListViews implements Callable<Integer> {
+        @Mixin
+        RegistryOptions registry;
+
+        @Override
+        public Integer call() {
+            List<FeatureViewRecord> views = registry.list();
+            PrintStream out = System.out;
+            if (views.isEmpty()) {
+                out.println("No feature view is registered in " + registry.topicsPrefix + "feature-views; register "
+                    + "one with freshet features apply FILE.");
+                return 0;
+            }
+            out.printf(Locale.ROOT, "%-24s %-8s %-12s %-22s %-16s %s%n", "view", "version", "state",
+                "applied at (UTC)", "by", "source");
+            for (FeatureViewRecord view : views) {
+                out.printf(Locale.ROOT, "%-24s %-8s %-12s %-22s %-16s %s%n", view.getName(), "v" + view.getVersion(),
+                    view.getState(), Instant.ofEpochMilli(view.getAppliedAtMs()).truncatedTo(
+                        java.time.temporal.ChronoUnit.SECONDS), view.getAppliedBy(), view.getSource());
+            }
+            return 0;
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "describe", mixinStandardHelpOptions = true,
+        description = "Show one feature view: version, state, features and definition; with --target, also the "
+            + "counts of a running feature store.")
+    static final class Describe implements Callable<Integer> {
+        @Mixin
+        RegistryOptions registry;
+
+        @Parameters(index = "0", paramLabel = "VIEW", description = "The view's name.")
+        String name;
+
+        @Option(names = "--target", paramLabel = "HOST:PORT", description = "A feature store's FeatureStoreService "
+            + "(featurestore.grpc.port), to show its counts for the view.")
+        String target;
+
+        @Override
+        public Integer call() {
+            List<FeatureViewRecord> views = registry.list();
+            FeatureViewRecord record = views.stream().filter(v -> v.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new LauncherException("No feature view '" + name + "' is registered in "
+                    + registry.topicsPrefix + "feature-views; registered: "
+                    + views.stream().map(FeatureViewRecord::getName).toList() + "."));
+            PrintStream out = System.out;
+            out.printf(Locale.ROOT, "view %s v%d (%s), applied %s by %s from %s%n", record.getName(),
+                record.getVersion(), record.getState(), Instant.ofEpochMilli(record.getAppliedAtMs()),
+                record.getAppliedBy(), record.getSource().isEmpty() ? "(unknown)" : record.getSource());
+            try {
+                FeatureView view = FeatureViewRegistry.viewOf(record);
+                out.printf(Locale.ROOT, "entity %s, event time %s, grace %s%n", view.entityPath(),
+                    view.eventTimePath(), view.grace());
+                out.println("features (" + featureNames(view).size() + "): " + String.join(", ", featureNames(view)));
+            } catch (InvalidFeatureViewException e) {
+                out.println("its stored definition no longer parses: " + e.getMessage());
+            }
+            if (target != null) {
+                out.println(counts(target, name));
+            }
+            out.println("definition:");
+            record.getDefinitionYaml().lines().forEach(line -> out.println("  " + line));
+            return 0;
+        }
+
+        private static String counts(String target, String name) {
+            ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+            try {
+                DescribeFeatureViewResponse response = FeatureStoreServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .describeFeatureView(DescribeFeatureViewRequest.newBuilder().setName(name).build());
+                return String.format(Locale.ROOT, "counts on %s since it started: %d events in, %d feature vectors "
+                    + "out", target, response.getEventsIn(), response.getFeatureVectorsOut());
+            } catch (StatusRuntimeException e) {
+                return "counts: " + target + " answered " + e.getStatus().getCode() + " ("
+                    + e.getStatus().getDescription() + ")";
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+
+        private static List<String> featureNames(FeatureView view) {
+            List<String> names = new ArrayList<>();
+            view.fields().forEach(f -> names.add(f.name()));
+            view.transforms().forEach(t -> names.add(t.name()));
+            view.aggregations().forEach(a -> names.add(a.name()));
+            if (view.label() != null) {
+                names.add(view.label().name());
+            }
+            return names;
+        }
+    }
+}
