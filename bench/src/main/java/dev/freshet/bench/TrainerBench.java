@@ -1,11 +1,14 @@
 package dev.freshet.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -14,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.ToLongFunction;
 import java.util.function.Supplier;
 
 import com.yahoo.labs.samoa.instances.Attribute;
@@ -24,6 +28,7 @@ import com.yahoo.labs.samoa.instances.InstancesHeader;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.ModelVersion;
+import dev.freshet.trainer.OnlineClassifier;
 import dev.freshet.trainer.Trainer;
 import moa.classifiers.AbstractClassifier;
 import moa.classifiers.functions.SGD;
@@ -40,20 +45,29 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Prequential accuracy and examples per second of Freshet's trainer against MOA's SGD and Hoeffding Tree, on the
+ * Prequential accuracy and examples per second of Freshet's learner against MOA's SGD and Hoeffding Tree, on the
  * same examples in the same (file) order, in one run: Elec2, NOAA weather (Nebraska) and UCI Bank Marketing
  * (without {@code duration}, which leaks the label).
  *
- * <p>MOA learns in-process from instances built beforehand (the timed loop is test then train). Freshet's trainer
- * runs as deployed: the examples are on a Kafka topic of an embedded broker before it starts, and its rate is
- * examples learned per second once the first batch arrived, so it includes reading from Kafka, decoding protobuf
- * and publishing versions (every 5,000 examples, in Kafka transactions). Its accuracy is the examples-weighted mean
- * of the prequential accuracy each published version reports over the examples since its parent.
+ * <p>In-process, like for like: MOA's learners and Freshet's ({@link OnlineClassifier}, the trainer's learner
+ * without Kafka) each learn from examples built beforehand (MOA instances; Freshet feature-id arrays, or name maps
+ * for the by-name row), test then train, a fresh learner per pass. After untimed warm-up passes the learners take
+ * turns, pass by pass, so that the machine's noise falls on all of them alike; the figure is the median pass, in
+ * examples per second of the benchmark thread's CPU time (JIT compilation and garbage collection run on other
+ * threads, which favours MOA, whose learners allocate per example).
+ *
+ * <p>Through Kafka, as deployed (a separate row): the examples are on a Kafka topic of an embedded broker before
+ * the trainer starts, and its rate is examples learned per second once the first batch arrived, so it includes
+ * reading from Kafka, decoding protobuf and publishing versions (every 5,000 examples, in Kafka transactions). Its
+ * accuracy is the examples-weighted mean of the prequential accuracy each published version reports over the
+ * examples since its parent.
  */
 public final class TrainerBench {
     private static final Path DATA = BenchReport.sharedData();
     private static final int PUBLISH_EVERY = 5_000;
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
+    private static final int WARM_UP_PASSES = 3;
+    private static final int TIMED_PASSES = 7;
 
     /** A dataset in file order: attribute kinds, nominal domains, the label's values (positive last). */
     private record Table(String name, List<String> columns, boolean[] nominal, List<List<String>> domains,
@@ -90,31 +104,42 @@ public final class TrainerBench {
             List.of("0", "1")));
 
         report.line("Prequential (test-then-train) accuracy and throughput on the same examples in file order.");
-        report.line("Freshet: its trainer with defaults (logistic loss, AdaGrad 0.5, L2 1e-5, online "
-            + "standardisation; categorical columns one-hot) and with `trainer.optimiser=adam`, reading a Kafka topic "
-            + "(embedded broker) and publishing a version every %d examples in Kafka transactions. MOA 2024.07.0 "
-            + "in-process: SGD with its defaults (hinge, learning rate 1e-4, lambda 1e-4), SGD with log loss and "
-            + "rate 0.01, and HoeffdingTree with its defaults, each timed on its second pass (a fresh learner after "
-            + "an untimed warm-up pass). Ratios are against MOA SGD (defaults) in this run; the machine (2 cores) is "
-            + "shared with other builds, so throughput figures are noisy, accuracies are exact and repeatable.",
+        report.line("In-process (one JVM, examples built beforehand, test then train, a fresh learner per pass; "
+            + "%d untimed warm-up passes, then %d timed passes taken in turns by all in-process learners, median "
+            + "reported; examples per second of the benchmark thread's CPU time, since on this shared machine a "
+            + "pass's wall-clock time is mostly other processes' turn on the cores): MOA 2024.07.0 SGD with its defaults (hinge, learning rate 1e-4, lambda 1e-4), SGD with log "
+            + "loss and rate 0.01, HoeffdingTree with its defaults; Freshet's learner (`OnlineClassifier`, the "
+            + "trainer's learner without Kafka) with the trainer's defaults (logistic loss, AdaGrad 0.5, L2 1e-5, "
+            + "online standardisation; categorical columns one-hot), fed feature ids (allocation-free path) or "
+            + "feature names, and with `trainer.optimiser=adam`.", WARM_UP_PASSES, TIMED_PASSES);
+        report.line("Through Kafka (a separate row, not comparable in speed, and timed by the wall clock): the "
+            + "trainer as deployed, reading a Kafka topic (embedded broker) and publishing a version every %d examples "
+            + "in Kafka transactions.",
             PUBLISH_EVERY);
+        report.line("Previous label: predict the label of the example before (no learner). Ratios are against MOA "
+            + "SGD (defaults) in this run; the machine (2 cores) is shared with other builds, so throughput is noisy; "
+            + "accuracies are exact and repeatable.");
         report.line("");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            // Untimed: brings the trainer's and the Kafka clients' code to the JIT's steady state, as MOA's
-            // learners get a warm-up pass below.
+            // Untimed: brings the trainer's and the Kafka clients' code to the JIT's steady state.
             freshet("warm-up", tables.get(0), broker, Map.of());
             for (Table table : tables) {
-                List<Result> results = new ArrayList<>();
-                results.add(moa("MOA SGD (defaults)", table, SGD::new));
-                results.add(moa("MOA SGD (log loss, rate 0.01)", table, () -> {
+                List<Pass> passes = new ArrayList<>();
+                passes.add(moa("MOA SGD (defaults)", table, SGD::new));
+                passes.add(moa("MOA SGD (log loss, rate 0.01)", table, () -> {
                     SGD logistic = new SGD();
                     logistic.lossFunctionOption.setChosenIndex(1);
                     logistic.learningRateOption.setValue(0.01);
                     return logistic;
                 }));
-                results.add(moa("MOA HoeffdingTree", table, HoeffdingTree::new));
-                results.add(freshet("Freshet trainer (adagrad)", table, broker, Map.of()));
-                results.add(freshet("Freshet trainer (adam)", table, broker, Map.of("trainer.optimiser", "adam")));
+                passes.add(moa("MOA HoeffdingTree", table, HoeffdingTree::new));
+                passes.add(inProcessById("Freshet learner in-process, by feature id (adagrad)", table, Map.of()));
+                passes.add(inProcessByName("Freshet learner in-process, by feature name (adagrad)", table, Map.of()));
+                passes.add(inProcessById("Freshet learner in-process, by feature id (adam)", table,
+                    Map.of("trainer.optimiser", "adam")));
+                List<Result> results = timeInTurns(passes);
+                results.add(freshet("Freshet trainer through Kafka (adagrad)", table, broker, Map.of()));
+                results.add(previousLabel(table));
                 Result base = results.get(0);
                 report.line("### %s: %d examples, %d attributes, labels %s", table.name(), table.rows().size(),
                     table.width() - 1, table.labels());
@@ -122,9 +147,14 @@ public final class TrainerBench {
                 report.line("| learner | prequential accuracy | examples/s | accuracy - MOA SGD | speed / MOA SGD |");
                 report.line("|---|---|---|---|---|");
                 for (Result r : results) {
-                    report.line("| %s | %.4f | %,.0f | %+.4f | %.2f |", r.learner(), r.accuracy(),
-                        r.examplesPerSecond(), r.accuracy() - base.accuracy(),
-                        r.examplesPerSecond() / base.examplesPerSecond());
+                    if (Double.isNaN(r.examplesPerSecond())) {
+                        report.line("| %s | %.4f | - | %+.4f | - |", r.learner(), r.accuracy(),
+                            r.accuracy() - base.accuracy());
+                    } else {
+                        report.line("| %s | %.4f | %,.0f | %+.4f | %.2f |", r.learner(), r.accuracy(),
+                            r.examplesPerSecond(), r.accuracy() - base.accuracy(),
+                            r.examplesPerSecond() / base.examplesPerSecond());
+                    }
                 }
                 report.line("");
             }
@@ -234,13 +264,53 @@ public final class TrainerBench {
         return new Table(name, cols, nom, doms, reordered, labels);
     }
 
-    /** Runs a fresh learner twice over the table and reports the second (warm) run. */
-    private static Result moa(String learnerName, Table table, Supplier<AbstractClassifier> learner) {
-        moaOnce(learnerName, table, learner.get());
-        return moaOnce(learnerName, table, learner.get());
+    /**
+     * An in-process learner on one table. {@code run} makes a fresh learner, tests then trains it on every example,
+     * stores the loop's nanoseconds in its argument and returns the number of correct predictions.
+     */
+    private record Pass(String name, int examples, ToLongFunction<long[]> run) {
     }
 
-    private static Result moaOnce(String learnerName, Table table, AbstractClassifier learner) {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    /**
+     * CPU time of the benchmark thread: on a shared machine, wall-clock time of a pass of a few milliseconds is
+     * mostly how long other processes held the cores.
+     */
+    private static long cpuNanos() {
+        return THREADS.getCurrentThreadCpuTime();
+    }
+
+    /** Warm-up passes for each learner, then timed passes in turns; the median pass's rate. */
+    private static List<Result> timeInTurns(List<Pass> passes) {
+        long[] nanos = new long[1];
+        long[] correct = new long[passes.size()];
+        for (int w = 0; w < WARM_UP_PASSES; w++) {
+            for (int i = 0; i < passes.size(); i++) {
+                correct[i] = passes.get(i).run().applyAsLong(nanos);
+            }
+        }
+        double[][] rates = new double[passes.size()][TIMED_PASSES];
+        for (int t = 0; t < TIMED_PASSES; t++) {
+            for (int i = 0; i < passes.size(); i++) {
+                long c = passes.get(i).run().applyAsLong(nanos);
+                if (c != correct[i]) {
+                    throw new IllegalStateException(passes.get(i).name() + " is not deterministic");
+                }
+                rates[i][t] = passes.get(i).examples() / (nanos[0] / 1e9);
+            }
+        }
+        List<Result> results = new ArrayList<>();
+        for (int i = 0; i < passes.size(); i++) {
+            double[] r = rates[i].clone();
+            Arrays.sort(r);
+            Pass p = passes.get(i);
+            results.add(new Result(p.name(), (double) correct[i] / p.examples(), r[r.length / 2], p.examples()));
+        }
+        return results;
+    }
+
+    private static Pass moa(String learnerName, Table table, Supplier<AbstractClassifier> learners) {
         List<Attribute> attributes = new ArrayList<>();
         for (int c = 0; c < table.width(); c++) {
             attributes.add(table.nominal()[c] ? new Attribute(table.columns().get(c), table.domains().get(c))
@@ -258,19 +328,119 @@ public final class TrainerBench {
             instance.setDataset(header);
             instances.add(instance);
         }
-        learner.setModelContext(new InstancesHeader(header));
-        learner.prepareForUse();
+        return new Pass(learnerName, instances.size(), nanos -> {
+            AbstractClassifier learner = learners.get();
+            learner.setModelContext(new InstancesHeader(header));
+            learner.prepareForUse();
+            long correct = 0;
+            long start = cpuNanos();
+            for (Instance instance : instances) {
+                if (learner.correctlyClassifies(instance)) {
+                    correct++;
+                }
+                learner.trainOnInstance(instance);
+            }
+            nanos[0] = cpuNanos() - start;
+            return correct;
+        });
+    }
+
+    /** The name of the feature a cell becomes: the column for numbers, {@code column=value} one-hot otherwise. */
+    private static String featureName(Table table, int c, String cell) {
+        return table.nominal()[c] ? table.columns().get(c) + "=" + cell : table.columns().get(c);
+    }
+
+    private static double featureValue(Table table, int c, String cell) {
+        return table.nominal()[c] ? 1.0 : Double.parseDouble(cell);
+    }
+
+    private static OnlineClassifier classifier(Table table, Map<String, String> extra) {
+        Map<String, Object> props = new HashMap<>(extra);
+        props.put("trainer.labels", String.join(",", table.labels()));
+        return OnlineClassifier.create(props);
+    }
+
+    /**
+     * Freshet's learner on feature-id arrays. Ids are a property of one classifier, so each pass registers the
+     * feature names of the table (in order of first appearance, as a stream would) on its fresh classifier before
+     * the timed loop, as MOA's instances are built before its loop; registering a name changes no prediction.
+     */
+    private static Pass inProcessById(String learnerName, Table table, Map<String, String> extra) {
+        int n = table.rows().size();
+        int width = table.width() - 1;
+        String[][] names = new String[n][width];
+        double[][] values = new double[n][width];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            String[] row = table.rows().get(i);
+            for (int c = 0; c < width; c++) {
+                names[i][c] = featureName(table, c, row[c]);
+                values[i][c] = featureValue(table, c, row[c]);
+            }
+            labels[i] = table.labels().indexOf(row[width]);
+        }
+        return new Pass(learnerName, n, nanos -> {
+            OnlineClassifier classifier = classifier(table, extra);
+            int[][] ids = new int[n][width];
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < width; c++) {
+                    ids[i][c] = classifier.featureId(names[i][c]);
+                }
+            }
+            long correct = 0;
+            long start = cpuNanos();
+            for (int i = 0; i < n; i++) {
+                if (classifier.testThenTrain(ids[i], values[i], width, labels[i]) == labels[i]) {
+                    correct++;
+                }
+            }
+            nanos[0] = cpuNanos() - start;
+            return correct;
+        });
+    }
+
+    /** Freshet's learner on name-to-value maps, as the trainer gets them from a training example. */
+    private static Pass inProcessByName(String learnerName, Table table, Map<String, String> extra) {
+        int n = table.rows().size();
+        int width = table.width() - 1;
+        List<Map<String, Double>> examples = new ArrayList<>(n);
+        String[] labels = new String[n];
+        for (int i = 0; i < n; i++) {
+            String[] row = table.rows().get(i);
+            Map<String, Double> features = new HashMap<>();
+            for (int c = 0; c < width; c++) {
+                features.put(featureName(table, c, row[c]), featureValue(table, c, row[c]));
+            }
+            examples.add(features);
+            labels[i] = row[width];
+        }
+        return new Pass(learnerName, n, nanos -> {
+            OnlineClassifier classifier = classifier(table, extra);
+            long correct = 0;
+            long start = cpuNanos();
+            for (int i = 0; i < n; i++) {
+                if (classifier.testThenTrain(examples.get(i), labels[i]).equals(labels[i])) {
+                    correct++;
+                }
+            }
+            nanos[0] = cpuNanos() - start;
+            return correct;
+        });
+    }
+
+    /** Predicting the previous example's label (the first example counts as wrong). */
+    private static Result previousLabel(Table table) {
+        int width = table.width() - 1;
+        String previous = null;
         long correct = 0;
-        long start = System.nanoTime();
-        for (Instance instance : instances) {
-            if (learner.correctlyClassifies(instance)) {
+        for (String[] row : table.rows()) {
+            if (row[width].equals(previous)) {
                 correct++;
             }
-            learner.trainOnInstance(instance);
+            previous = row[width];
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(learnerName, (double) correct / instances.size(), instances.size() / seconds,
-            instances.size());
+        return new Result("Previous label (no learner)", (double) correct / table.rows().size(), Double.NaN,
+            table.rows().size());
     }
 
     private static Result freshet(String learnerName, Table table, EmbeddedKafkaBroker broker,

@@ -6,12 +6,14 @@ import java.util.Map;
 import dev.freshet.trainer.internal.TrainerLoop;
 
 /**
- * Learns a classifier online from {@code <prefix>training-examples} and publishes its versions to
- * {@code <prefix>models}; obeys ROLLBACK and RETRAIN from {@code <prefix>commands}.
+ * Learns a classifier or a regression online from {@code <prefix>training-examples} and publishes its versions to
+ * {@code <prefix>models}; obeys ROLLBACK, RETRAIN, RESET, PAUSE and RESUME from {@code <prefix>commands} and
+ * acknowledges each on {@code <prefix>command-acks}. Its settings come from the {@code trainer.*} keys and, when
+ * {@code trainer.spec.file} names one, a YAML model spec that wins over them.
  *
  * <p>Each training example is first scored (prequential evaluation), then learned ({@code trainer.objective} with
  * {@code trainer.optimiser} and L2, on features standardised online). A new version, a stock Tribuo
- * {@code LinearSGDModel} that takes raw features and carries the trainer's checkpoint, is published (in a Kafka
+ * {@code LinearSGDModel} (classification or regression) that takes raw features and carries the trainer's checkpoint, is published (in a Kafka
  * transaction with the consumed offsets) after {@code trainer.publish.every.examples} examples or every {@code trainer.publish.interval.ms}.
  * On startup the trainer continues from the newest non-barred version in the registry, if any.
  *
@@ -31,6 +33,7 @@ public final class Trainer implements AutoCloseable {
      * @param props configuration, see {@link TrainerConfig#configDef()}
      * @return a running trainer; close it to stop
      * @throws org.apache.kafka.common.config.ConfigException if the configuration is invalid
+     * @throws InvalidModelSpecException if the model spec is invalid (each problem with its field path)
      * @throws TrainerException if the training-examples, models or commands topic is missing or Kafka cannot be
      *     reached
      */

@@ -1,8 +1,12 @@
 package dev.freshet.trainer;
 
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -10,9 +14,31 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.freshet.proto.registry.v1.SpecLineage;
+import dev.freshet.trainer.internal.ModelSpecFile;
 
 /** Configuration of the {@link Trainer}. Immutable; invalid values fail construction with a {@link ConfigException}. */
 public final class TrainerConfig extends AbstractConfig {
+    private static final Logger log = LoggerFactory.getLogger(TrainerConfig.class);
+
+    public static final String SPEC_FILE_CONFIG = "trainer.spec.file";
+    private static final String SPEC_FILE_DOC = "Path of a YAML model spec (e.g. examples/model.yaml): model name, "
+        + "feature view, label field, task, labels, objective, optimiser, L2, publish cadence, retrain window. "
+        + "What the spec sets wins over the trainer.* keys, which remain the defaults for what it leaves out. "
+        + "Validated at start (each problem named by its field path); each version records the spec and the feature "
+        + "view's version in its lineage. Empty: the trainer.* keys alone.";
+
+    public static final String TASK_CONFIG = "trainer.task";
+    private static final String TASK_DOC = "What the model predicts: 'classification' (one of trainer.labels; binary "
+        + "with two labels, multiclass with more) or 'regression' (a number parsed from the example's label).";
+
+    public static final String HUBER_DELTA_CONFIG = "trainer.huber.delta";
+    private static final String HUBER_DELTA_DOC = "Only with trainer.objective=huber: the error (in label units) "
+        + "beyond which the loss grows linearly rather than quadratically, limiting the pull of outliers.";
+
     public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
     private static final String BOOTSTRAP_SERVERS_DOC = "Kafka cluster to connect to (host:port[,host:port...]).";
 
@@ -28,8 +54,10 @@ public final class TrainerConfig extends AbstractConfig {
         + "models. Training examples with any other label are counted as skipped and logged.";
 
     public static final String OBJECTIVE_CONFIG = "trainer.objective";
-    private static final String OBJECTIVE_DOC = "Loss the classifier minimises: 'logistic' (softmax log loss) or 'hinge' "
-        + "(multiclass hinge, a linear SVM). Published models map scores to probabilities with softmax either way.";
+    private static final String OBJECTIVE_DOC = "Loss minimised. Classification: 'logistic' (softmax log loss) or "
+        + "'hinge' (multiclass hinge, a linear SVM); published models map scores to probabilities with softmax "
+        + "either way. Regression: 'squared' or 'huber' (see trainer.huber.delta); with trainer.task=regression the "
+        + "default is 'squared'.";
 
     public static final String OPTIMISER_CONFIG = "trainer.optimiser";
     private static final String OPTIMISER_DOC = "Gradient update rule: 'adagrad', 'sgd' (plain SGD with "
@@ -82,8 +110,12 @@ public final class TrainerConfig extends AbstractConfig {
         .define(MODEL_NAME_CONFIG, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.HIGH,
             MODEL_NAME_DOC)
         .define(LABELS_CONFIG, Type.LIST, "0,1", new DistinctLabels(), Importance.HIGH, LABELS_DOC)
-        .define(OBJECTIVE_CONFIG, Type.STRING, "logistic", ConfigDef.ValidString.in("logistic", "hinge"),
-            Importance.MEDIUM, OBJECTIVE_DOC)
+        .define(SPEC_FILE_CONFIG, Type.STRING, "", Importance.HIGH, SPEC_FILE_DOC)
+        .define(TASK_CONFIG, Type.STRING, "classification", ConfigDef.ValidString.in("classification", "regression"),
+            Importance.HIGH, TASK_DOC)
+        .define(OBJECTIVE_CONFIG, Type.STRING, "logistic",
+            ConfigDef.ValidString.in("logistic", "hinge", "squared", "huber"), Importance.MEDIUM, OBJECTIVE_DOC)
+        .define(HUBER_DELTA_CONFIG, Type.DOUBLE, 1.0, Range.between(1e-9, 1e9), Importance.LOW, HUBER_DELTA_DOC)
         .define(OPTIMISER_CONFIG, Type.STRING, "adagrad", ConfigDef.ValidString.in("adagrad", "sgd", "adam"),
             Importance.MEDIUM, OPTIMISER_DOC)
         .define(LEARNING_RATE_CONFIG, Type.DOUBLE, null, new OptionalRange(1e-9, 100.0), Importance.MEDIUM,
@@ -104,17 +136,86 @@ public final class TrainerConfig extends AbstractConfig {
             RETRAIN_WINDOW_EXAMPLES_DOC)
         .define(RETRAIN_EPOCHS_CONFIG, Type.INT, 3, Range.between(1, 1000), Importance.LOW, RETRAIN_EPOCHS_DOC);
 
+    private final SpecLineage spec;
+
     /**
-     * @param props configuration; unknown keys are ignored
+     * @param props configuration; unknown keys are ignored. If {@value #SPEC_FILE_CONFIG} is set, the spec's
+     *     values replace the keys they correspond to.
      * @throws ConfigException naming the key, the value and what is accepted, if a value is invalid or missing
+     * @throws InvalidModelSpecException naming each field path and reason, if the model spec is invalid
+     * @throws TrainerException if the model spec file cannot be read
      */
     public TrainerConfig(Map<String, ?> props) {
-        super(CONFIG, props);
+        this(props, loadSpec(props));
+    }
+
+    private TrainerConfig(Map<String, ?> props, Optional<ModelSpecFile.Loaded> spec) {
+        super(CONFIG, withSpec(props, spec));
+        this.spec = spec.map(ModelSpecFile.Loaded::lineage).orElse(null);
         String optimiser = getString(OPTIMISER_CONFIG);
         requireOnlyWith(LEARNING_RATE_SCHEDULE_CONFIG, optimiser, "sgd");
         requireOnlyWith(ADAM_BETA1_CONFIG, optimiser, "adam");
         requireOnlyWith(ADAM_BETA2_CONFIG, optimiser, "adam");
         requireOnlyWith(ADAM_EPSILON_CONFIG, optimiser, "adam");
+        String objective = objective();
+        boolean regression = regression();
+        if (regression != (objective.equals("squared") || objective.equals("huber"))) {
+            throw new ConfigException(OBJECTIVE_CONFIG, objective, regression
+                ? "is a classification loss; trainer.task=regression takes 'squared' or 'huber'"
+                : "is a regression loss; trainer.task=classification takes 'logistic' or 'hinge'");
+        }
+        if (originals().containsKey(HUBER_DELTA_CONFIG) && !objective.equals("huber")) {
+            throw new ConfigException(HUBER_DELTA_CONFIG, originals().get(HUBER_DELTA_CONFIG),
+                "applies only with " + OBJECTIVE_CONFIG + "=huber (it is " + objective + ")");
+        }
+    }
+
+    private static Optional<ModelSpecFile.Loaded> loadSpec(Map<String, ?> props) {
+        Object file = props.get(SPEC_FILE_CONFIG);
+        if (file == null || file.toString().isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(ModelSpecFile.load(Path.of(file.toString().trim())));
+    }
+
+    /** The spec's values win; a key also given with another value is named in a warning, since it is ignored. */
+    private static Map<String, Object> withSpec(Map<String, ?> props, Optional<ModelSpecFile.Loaded> spec) {
+        Map<String, Object> merged = new HashMap<>(props);
+        spec.ifPresent(loaded -> loaded.keys().forEach((key, value) -> {
+            Object given = props.get(key);
+            if (given != null && !Objects.equals(parsedOrRaw(key, given), value)) {
+                log.warn("Model spec {} sets {} to '{}'; the configured value '{}' is ignored (the spec wins over "
+                    + "trainer.* keys).", loaded.lineage().getSource(), key, value, given);
+            }
+            merged.put(key, value);
+        }));
+        return merged;
+    }
+
+    private static Object parsedOrRaw(String key, Object value) {
+        try {
+            return ConfigDef.parseType(key, value, CONFIG.configKeys().get(key).type);
+        } catch (ConfigException e) {
+            return value;
+        }
+    }
+
+    /** The model spec the settings came from, for lineage; empty when the trainer runs on its keys alone. */
+    public Optional<SpecLineage> spec() {
+        return Optional.ofNullable(spec);
+    }
+
+    /** True when the model predicts a number rather than a label. */
+    public boolean regression() {
+        return "regression".equals(getString(TASK_CONFIG));
+    }
+
+    /** The loss minimised: as configured, but 'squared' for regression when none was configured. */
+    public String objective() {
+        if (regression() && !originals().containsKey(OBJECTIVE_CONFIG)) {
+            return "squared";
+        }
+        return getString(OBJECTIVE_CONFIG);
     }
 
     /** A key that only one optimiser reads is refused with another, rather than silently ignored. */

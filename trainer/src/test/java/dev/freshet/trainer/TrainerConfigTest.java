@@ -3,11 +3,14 @@ package dev.freshet.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TrainerConfigTest {
     @Test
@@ -85,5 +88,56 @@ class TrainerConfigTest {
         assertThatThrownBy(() -> new TrainerConfig(Map.of()))
             .isInstanceOf(ConfigException.class)
             .hasMessageContaining("bootstrap.servers");
+    }
+
+    @Test
+    void aModelSpecWinsOverTheTrainerKeysAndTheKeysFillWhatItLeavesOut(@TempDir Path dir) throws Exception {
+        Path spec = Files.writeString(dir.resolve("model.yaml"), """
+            name: fraud
+            feature_view: {name: transactions, version: 4}
+            task: multiclass
+            labels: [low, mid, high]
+            optimiser: {learning_rate: 0.1}
+            """);
+
+        TrainerConfig config = new TrainerConfig(Map.of("bootstrap.servers", "b:9092",
+            "trainer.spec.file", spec.toString(), "trainer.learning.rate", "0.3", "trainer.l2", "0.01"));
+
+        assertThat(config.getString("trainer.model.name")).isEqualTo("fraud");
+        assertThat(config.getList("trainer.labels")).containsExactly("low", "mid", "high");
+        assertThat(config.learningRate()).isEqualTo(0.1);
+        assertThat(config.getDouble("trainer.l2")).isEqualTo(0.01);
+        assertThat(config.spec()).hasValueSatisfying(s -> assertThat(s.getFeatureViewVersion()).isEqualTo(4));
+    }
+
+    @Test
+    void withoutASpecThereIsNoSpecLineage() {
+        assertThat(new TrainerConfig(Map.of("bootstrap.servers", "b:9092")).spec()).isEmpty();
+    }
+
+    @Test
+    void anInvalidSpecFailsStartNamingTheFieldPath(@TempDir Path dir) throws Exception {
+        Path spec = Files.writeString(dir.resolve("model.yaml"), """
+            name: fraud
+            feature_view: {name: transactions, version: 1}
+            task: binary
+            labels: ["0", "1"]
+            l2: lots
+            """);
+
+        assertThatThrownBy(() -> new TrainerConfig(Map.of("bootstrap.servers", "b:9092",
+                "trainer.spec.file", spec.toString())))
+            .isInstanceOf(InvalidModelSpecException.class)
+            .hasMessage("Model spec " + spec + " is invalid: l2: 'lots' is not a number");
+    }
+
+    @Test
+    void regressionTakesOnlyRegressionLosses() {
+        assertThat(new TrainerConfig(Map.of("bootstrap.servers", "b:9092", "trainer.task", "regression")).objective())
+            .isEqualTo("squared");
+        assertThatThrownBy(() -> new TrainerConfig(Map.of("bootstrap.servers", "b:9092", "trainer.task",
+                "regression", "trainer.objective", "hinge")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("trainer.objective").hasMessageContaining("'squared' or 'huber'");
     }
 }

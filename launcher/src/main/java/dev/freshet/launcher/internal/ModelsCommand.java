@@ -17,7 +17,11 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.oracle.labs.mlrg.olcut.config.protobuf.ProtoProvenanceSerialization;
+import com.oracle.labs.mlrg.olcut.config.protobuf.protos.RootProvenanceProto;
+import com.oracle.labs.mlrg.olcut.provenance.ProvenanceUtil;
 import dev.freshet.proto.registry.v1.Command;
+import dev.freshet.proto.registry.v1.ModelSchema;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -41,8 +45,11 @@ import picocli.CommandLine.Parameters;
  * consumer group, nothing committed; ROLLBACK commands are read too, to show which versions are barred.
  */
 @picocli.CommandLine.Command(name = "models", mixinStandardHelpOptions = true,
-    description = "Read the model registry: list versions, show one version's lineage and provenance, diff two.",
-    subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Show.class, ModelsCommand.Diff.class})
+    description = "Read the model registry (list versions, show one version's lineage and provenance, diff two) "
+        + "and control a model's trainer (retrain, reset, pause, resume).",
+    subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Show.class, ModelsCommand.Diff.class,
+        ModelControlCommand.Retrain.class, ModelControlCommand.Reset.class, ModelControlCommand.Pause.class,
+        ModelControlCommand.Resume.class})
 public final class ModelsCommand {
     /** Where the registry is. */
     static final class RegistryOptions {
@@ -73,7 +80,8 @@ public final class ModelsCommand {
     }
 
     /** One model's versions and the versions barred by ROLLBACK commands. */
-    record Registry(String model, TreeMap<Long, ModelVersion> versions, Set<Long> barredTargets) {
+    record Registry(String model, TreeMap<Long, ModelVersion> versions, Set<Long> barredTargets,
+                    Map<String, ModelSchema> schemas) {
         static Registry read(String bootstrap, String prefix, String model, Duration timeout) {
             TreeMap<Long, ModelVersion> versions = new TreeMap<>();
             Set<Long> barred = new HashSet<>();
@@ -104,7 +112,38 @@ public final class ModelsCommand {
                     // As above.
                 }
             }
-            return new Registry(model, versions, barred);
+            return new Registry(model, versions, barred, readSchemas(bootstrap, prefix, model, timeout));
+        }
+
+        /** The schemas packed versions refer to; none when the topic does not exist (a registry before them). */
+        private static Map<String, ModelSchema> readSchemas(String bootstrap, String prefix, String model,
+                                                           Duration timeout) {
+            Map<String, ModelSchema> schemas = new HashMap<>();
+            List<ConsumerRecord<String, byte[]>> records;
+            try {
+                records = readAll(bootstrap, prefix + "model-schemas", timeout);
+            } catch (LauncherException e) {
+                return schemas;
+            }
+            for (ConsumerRecord<String, byte[]> r : records) {
+                if (r.value() == null) {
+                    continue;
+                }
+                try {
+                    ModelSchema schema = ModelSchema.parseFrom(r.value());
+                    if (schema.getModel().equals(model)) {
+                        schemas.put(schema.getSchemaId(), schema);
+                    }
+                } catch (InvalidProtocolBufferException e) {
+                    // As for versions.
+                }
+            }
+            return schemas;
+        }
+
+        /** A packed version's schema, or null (a whole-model version, or a schema not in the topic). */
+        ModelSchema schemaOf(ModelVersion mv) {
+            return mv.getSchemaId().isEmpty() ? null : schemas.get(mv.getSchemaId());
         }
 
         /** Barred itself, or a descendant of a barred version (parent links), as serving and the trainer see it. */
@@ -159,7 +198,9 @@ public final class ModelsCommand {
             props.put("bootstrap.servers", bootstrap);
             props.put("enable.auto.commit", false);
             props.put("isolation.level", "read_committed");
-            props.put("max.partition.fetch.bytes", 16 * 1024 * 1024);
+            // A version or schema can be as large as the topics allow (TopicLayout: 64 MB).
+            props.put("max.partition.fetch.bytes", 64 * 1024 * 1024);
+            props.put("fetch.max.bytes", 64 * 1024 * 1024);
             List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
             try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
                      new ByteArrayDeserializer())) {
@@ -203,18 +244,26 @@ public final class ModelsCommand {
             long serving = r.newestNotBarred();
             out.printf("Model '%s': %d version(s); serving picks v%d (the newest not barred).%n", r.model(),
                 r.versions().size(), serving);
+            // A regression's versions carry error figures instead of accuracy ones.
+            boolean regression = r.versions().values().stream()
+                .anyMatch(v -> v.getMetricsMap().containsKey("prequential_mae_since_parent"));
+            List<String> columns = regression
+                ? List.of("prequential_mae_since_parent", "prequential_rmse_since_parent", "")
+                : List.of("prequential_accuracy_since_parent", "prequential_auc_since_parent",
+                    "prequential_log_loss_since_parent");
             out.printf("%-8s %-8s %-9s %-20s %9s %8s %8s %8s  %s%n", "version", "parent", "origin", "published (UTC)",
-                "examples", "acc", "auc", "logloss", "status");
+                "examples", regression ? "mae" : "acc", regression ? "rmse" : "auc", regression ? "" : "logloss",
+                "status");
             for (ModelVersion mv : r.versions().values()) {
                 Map<String, Double> m = mv.getMetricsMap();
                 String status = r.isBarred(mv.getVersion()) ? "barred" : mv.getVersion() == serving ? "serving" : "";
                 out.printf("%-8s %-8s %-9s %-20s %9d %8s %8s %8s  %s%n", "v" + mv.getVersion(),
                     mv.getParentVersion() > 0 ? "v" + mv.getParentVersion() : "-", mv.getOrigin().name(),
-                    time(mv.getPublishedAtMs()), mv.getExamplesSeen(),
-                    figure(m.get("prequential_accuracy_since_parent")), figure(m.get("prequential_auc_since_parent")),
-                    figure(m.get("prequential_log_loss_since_parent")), status);
+                    time(mv.getPublishedAtMs()), mv.getExamplesSeen(), figure(m.get(columns.get(0))),
+                    figure(m.get(columns.get(1))), regression ? "" : figure(m.get(columns.get(2))), status);
             }
-            out.println("acc, auc, logloss: prequential (test-then-train) over the examples since the parent version.");
+            out.println((regression ? "mae, rmse" : "acc, auc, logloss")
+                + ": prequential (test-then-train) over the examples since the parent version.");
             return 0;
         }
     }
@@ -249,9 +298,19 @@ public final class ModelsCommand {
             long root = r.lineage(mv.getVersion()).get(r.lineage(mv.getVersion()).size() - 1).getParentVersion();
             out.println("  lineage:       " + lineage + (root > 0 ? " <- v" + root + " (not in the registry)" : ""));
             out.println("  examples seen: " + mv.getExamplesSeen());
+            if (mv.hasSpec()) {
+                out.printf("  model spec:    %s v%d (%s, sha256 %s), feature view %s v%d, label field '%s', task %s%n",
+                    mv.getSpec().getName(), mv.getSpec().getVersion(), mv.getSpec().getSource(),
+                    mv.getSpec().getSha256().substring(0, Math.min(12, mv.getSpec().getSha256().length())),
+                    mv.getSpec().getFeatureView(), mv.getSpec().getFeatureViewVersion(), mv.getSpec().getLabelField(),
+                    mv.getSpec().getTask());
+            }
             out.println("  input offsets: " + new TreeMap<>(mv.getInputOffsetsMap()));
+            ModelSchema schema = r.schemaOf(mv);
+            int checkpointFeatures = schema != null && mv.getLearnerState().getFeatureNamesCount() == 0
+                ? schema.getFeatureNamesCount() : mv.getLearnerState().getFeatureNamesCount();
             out.println("  checkpoint:    " + (mv.hasLearnerState()
-                ? mv.getLearnerState().getFeatureNamesCount() + " features, optimiser "
+                ? checkpointFeatures + " features, optimiser "
                     + mv.getLearnerState().getSettingsOrDefault("optimiser", "?") + " after "
                     + mv.getLearnerState().getOptimiserSteps() + " steps (a restarted trainer resumes from it)"
                 : "none (not made by a Freshet trainer, or made before checkpoints)"));
@@ -259,7 +318,13 @@ public final class ModelsCommand {
             Map<String, String> metrics = new TreeMap<>();
             mv.getMetricsMap().forEach((k, v) -> metrics.put(k, figure(v)));
             printMap("metrics", metrics);
-            printProvenance(mv);
+            if (!mv.getSchemaId().isEmpty()) {
+                out.println("  schema:        " + mv.getSchemaId() + (schema == null
+                    ? " (not in " + registry.topicsPrefix + "model-schemas)"
+                    : " (" + schema.getTask() + ", outputs " + schema.getOutputsList() + ", "
+                        + schema.getFeatureNamesCount() + " features)"));
+            }
+            printProvenance(mv, schema);
             return 0;
         }
 
@@ -271,19 +336,36 @@ public final class ModelsCommand {
             map.forEach((k, v) -> out.printf("    %-40s %s%n", k, v));
         }
 
-        private void printProvenance(ModelVersion mv) {
-            if (mv.getTribuoModel().isEmpty()) {
+        private void printProvenance(ModelVersion mv, ModelSchema schema) {
+            ModelProvenance p;
+            int features;
+            int outputs;
+            if (!mv.getSchemaId().isEmpty()) {
+                // Packed: the provenance is stored on its own; the domains are the schema's.
+                try {
+                    p = (ModelProvenance) ProvenanceUtil.unmarshalProvenance(new ProtoProvenanceSerialization(false)
+                        .deserializeFromProto(RootProvenanceProto.parseFrom(mv.getTribuoProvenance())));
+                } catch (InvalidProtocolBufferException | RuntimeException e) {
+                    out.println("  provenance:    (the Tribuo provenance could not be read: " + e.getMessage() + ")");
+                    return;
+                }
+                features = schema == null ? -1 : schema.getFeatureNamesCount();
+                outputs = schema == null ? -1 : schema.getOutputsCount();
+            } else if (mv.getTribuoModel().isEmpty()) {
                 out.println("  provenance:    (no Tribuo model)");
                 return;
+            } else {
+                Model<?> model;
+                try {
+                    model = Model.deserialize(ModelProto.parseFrom(mv.getTribuoModel()));
+                } catch (InvalidProtocolBufferException | RuntimeException e) {
+                    out.println("  provenance:    (the Tribuo model could not be read: " + e.getMessage() + ")");
+                    return;
+                }
+                p = model.getProvenance();
+                features = model.getFeatureIDMap().size();
+                outputs = model.getOutputIDInfo().size();
             }
-            Model<?> model;
-            try {
-                model = Model.deserialize(ModelProto.parseFrom(mv.getTribuoModel()));
-            } catch (InvalidProtocolBufferException | RuntimeException e) {
-                out.println("  provenance:    (the Tribuo model could not be read: " + e.getMessage() + ")");
-                return;
-            }
-            ModelProvenance p = model.getProvenance();
             out.println("  provenance (Tribuo):");
             out.printf("    %-40s %s%n", "model class", p.getClassName());
             out.printf("    %-40s %s%n", "trained at", p.getTrainingTime());
@@ -295,8 +377,8 @@ public final class ModelsCommand {
                 }
             });
             out.printf("    %-40s %s%n", "data", p.getDatasetProvenance().getSourceProvenance());
-            out.printf("    %-40s %d features, %d outputs%n", "domain", model.getFeatureIDMap().size(),
-                model.getOutputIDInfo().size());
+            out.printf("    %-40s %s%n", "domain", features < 0 ? "(its schema is missing)"
+                : features + " features, " + outputs + " outputs");
             p.getInstanceProvenance().forEach(e -> out.printf("    %-40s %s%n", e.getA(), e.getB()));
         }
     }
@@ -354,13 +436,13 @@ public final class ModelsCommand {
                     va == null || vb == null ? "" : String.format(Locale.ROOT, "%+.4f", vb - va));
             }
 
-            Map<String, double[]> wa = weights(a);
-            Map<String, double[]> wb = weights(b);
+            Map<String, double[]> wa = weights(a, r.schemaOf(a));
+            Map<String, double[]> wb = weights(b, r.schemaOf(b));
             if (wa == null || wb == null) {
                 out.println("  weights: (one of the versions has no readable linear Tribuo model)");
                 return 0;
             }
-            printTopChanges(wa, wb, labels(b));
+            printTopChanges(wa, wb, r.schemaOf(b) != null ? r.schemaOf(b).getOutputsList() : labels(b));
             return 0;
         }
 
@@ -428,8 +510,14 @@ public final class ModelsCommand {
         return List.of(labels);
     }
 
-    /** Weights per feature name, one per output id; null if the model is not a linear classifier. */
-    private static Map<String, double[]> weights(ModelVersion mv) {
+    /**
+     * Weights per feature name, one per output id; null if the model is not a linear classifier (or is packed and
+     * its schema is missing or does not fit).
+     */
+    private static Map<String, double[]> weights(ModelVersion mv, ModelSchema schema) {
+        if (!mv.getSchemaId().isEmpty()) {
+            return schema == null ? null : packedWeights(mv, schema);
+        }
         if (!(tribuo(mv) instanceof LinearSGDModel linear)) {
             return null;
         }
@@ -442,6 +530,26 @@ public final class ModelsCommand {
                 w[k] = matrix.get(k, id);
             }
             weights.put(linear.getFeatureIDMap().get(id).getName(), w);
+        }
+        return weights;
+    }
+
+    /** A packed version's weights: columns follow the schema's feature names sorted (registry.proto). */
+    private static Map<String, double[]> packedWeights(ModelVersion mv, ModelSchema schema) {
+        List<String> sorted = new ArrayList<>(schema.getFeatureNamesList());
+        sorted.sort(null);
+        int n = sorted.size();
+        int outputs = schema.getOutputsCount();
+        if (mv.getWeightsCount() != outputs * n) {
+            return null;
+        }
+        Map<String, double[]> weights = new LinkedHashMap<>();
+        for (int col = 0; col < n; col++) {
+            double[] w = new double[outputs];
+            for (int k = 0; k < outputs; k++) {
+                w[k] = mv.getWeights(k * n + col);
+            }
+            weights.put(sorted.get(col), w);
         }
         return weights;
     }

@@ -27,7 +27,12 @@ public final class TopicLayout {
         PREDICTIONS("predictions", false),
         TRAINING_EXAMPLES("training-examples", false),
         MODELS("models", true),
-        COMMANDS("commands", false);
+        // The domains (task, outputs, feature names) of packed model versions (key: <model>/<schema id>).
+        MODEL_SCHEMAS("model-schemas", true),
+        COMMANDS("commands", false),
+        COMMAND_ACKS("command-acks", false),
+        // The registry of feature views (key: view name), read by every feature-store instance.
+        FEATURE_VIEWS("feature-views", true);
 
         private final String suffix;
         private final boolean compacted;
@@ -41,6 +46,12 @@ public final class TopicLayout {
             return suffix;
         }
     }
+
+    /**
+     * A version carries its weights and the trainer's checkpoint (some 90 bytes per feature with two labels and
+     * AdaGrad: 9 MB at 100k features), a schema its feature names; the trainer's producer sends up to the same size.
+     */
+    static final int MODEL_MESSAGE_MAX_BYTES = 64 * 1024 * 1024;
 
     private final String prefix;
     private final Optional<Integer> partitions;
@@ -69,7 +80,10 @@ public final class TopicLayout {
             for (Topic topic : Topic.values()) {
                 if (!existing.contains(name(topic))) {
                     NewTopic newTopic = new NewTopic(name(topic), partitions, replicationFactor);
-                    if (topic.compacted) {
+                    if (topic == Topic.MODELS || topic == Topic.MODEL_SCHEMAS) {
+                        newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MODEL_MESSAGE_MAX_BYTES)));
+                    } else if (topic.compacted) {
                         newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
                     }
                     missing.add(newTopic);

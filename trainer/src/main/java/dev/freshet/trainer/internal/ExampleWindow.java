@@ -8,7 +8,12 @@ import java.util.Map;
 
 /** The most recent labelled examples, kept for retraining from scratch. Not thread-safe. */
 final class ExampleWindow {
-    record Entry(Map<String, Double> features, int labelId, long labelArrivedAtMs) {
+    /** An example: a classification's label id, or a regression's target (label id 0). */
+    record Entry(Map<String, Double> features, int labelId, double target, long labelArrivedAtMs) {
+        /** A classification example. */
+        Entry(Map<String, Double> features, int labelId, long labelArrivedAtMs) {
+            this(features, labelId, Double.NaN, labelArrivedAtMs);
+        }
     }
 
     private final int capacity;

@@ -175,6 +175,128 @@ final class Optimiser {
         };
     }
 
+    /**
+     * One step on the weights of output k at the features of one example: the ascent gradient of weight
+     * {@code w[ids[i]]} is {@code g * z[i] - l2 * w[ids[i]]}. Only the features given move (L2 applies when a
+     * feature occurs; Adam's moments of other features wait, as in "lazy" sparse Adam), so a step costs the
+     * example's non-zero features, not the feature space. Equivalent to {@link #weightDelta} per weight.
+     *
+     * @param w the weights of output k, updated in place
+     */
+    void updateWeights(int k, double[] w, int[] ids, double[] z, int nnz, double g, double l2) {
+        switch (settings.kind()) {
+            case SGD -> {
+                double rate = stepRate;
+                for (int i = 0; i < nnz; i++) {
+                    int j = ids[i];
+                    double grad = g * z[i] - l2 * w[j];
+                    if (grad != 0.0) {
+                        w[j] += rate * grad;
+                    }
+                }
+            }
+            case ADAGRAD -> {
+                double[] sumSquares = weightSlots[0][k];
+                double rate = stepRate;
+                double epsilon = settings.epsilon();
+                for (int i = 0; i < nnz; i++) {
+                    int j = ids[i];
+                    double grad = g * z[i] - l2 * w[j];
+                    if (grad != 0.0) {
+                        double s = sumSquares[j] + grad * grad;
+                        sumSquares[j] = s;
+                        w[j] += rate * grad / (Math.sqrt(s) + epsilon);
+                    }
+                }
+            }
+            case ADAM -> {
+                double[] m = weightSlots[0][k];
+                double[] v = weightSlots[1][k];
+                for (int i = 0; i < nnz; i++) {
+                    int j = ids[i];
+                    double grad = g * z[i] - l2 * w[j];
+                    if (grad != 0.0) {
+                        w[j] += adam(m, v, j, grad);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether {@link #updateMirrored} applies: rules whose state for output 1 follows from output 0's (not Adam). */
+    boolean canMirror() {
+        return settings.kind() != Kind.ADAM;
+    }
+
+    /**
+     * One step on two outputs whose weights are exact negatives of each other (and AdaGrad's sums equal), for the
+     * ascent gradients {@code g} (output 0) and {@code -g} (output 1): the step of output 0, and its exact negative
+     * on output 1. Bit for bit what {@link #updateWeights} gives for each output (negation is exact and rounding
+     * is symmetric), at half the cost. Only where {@link #canMirror()}.
+     */
+    void updateMirrored(double[] w0, double[] w1, int[] ids, double[] z, int nnz, double g, double l2) {
+        double rate = stepRate;
+        if (settings.kind() == Kind.SGD) {
+            for (int i = 0; i < nnz; i++) {
+                int j = ids[i];
+                double grad = g * z[i] - l2 * w0[j];
+                if (grad != 0.0) {
+                    double delta = rate * grad;
+                    w0[j] += delta;
+                    w1[j] -= delta;
+                }
+            }
+            return;
+        }
+        double[] sums0 = weightSlots[0][0];
+        double[] sums1 = weightSlots[0][1];
+        double epsilon = settings.epsilon();
+        for (int i = 0; i < nnz; i++) {
+            int j = ids[i];
+            double grad = g * z[i] - l2 * w0[j];
+            if (grad != 0.0) {
+                double s = sums0[j] + grad * grad;
+                sums0[j] = s;
+                sums1[j] = s;
+                double delta = rate * grad / (Math.sqrt(s) + epsilon);
+                w0[j] += delta;
+                w1[j] -= delta;
+            }
+        }
+    }
+
+    /**
+     * The bias step of output 0 for ascent gradient {@code g}, keeping output 1's state the mirror of output 0's;
+     * add it to bias 0 and subtract it from bias 1. Only where {@link #canMirror()}.
+     */
+    double biasDeltaMirrored(double g) {
+        if (settings.kind() == Kind.SGD) {
+            return stepRate * g;
+        }
+        double delta = adaGrad(biasSlots[0], 0, g);
+        biasSlots[0][1] = biasSlots[0][0];
+        return delta;
+    }
+
+    /** Whether output 1's state mirrors output 0's over the first {@code numFeatures} features (two outputs). */
+    boolean stateMirrored(int numFeatures) {
+        if (!canMirror() || biasSlots.length > 0 && biasSlots[0].length != 2) {
+            return false;
+        }
+        for (int s = 0; s < weightSlots.length; s++) {
+            if (Double.doubleToRawLongBits(biasSlots[s][0]) != Double.doubleToRawLongBits(biasSlots[s][1])) {
+                return false;
+            }
+            for (int j = 0; j < numFeatures; j++) {
+                if (Double.doubleToRawLongBits(weightSlots[s][0][j])
+                        != Double.doubleToRawLongBits(weightSlots[s][1][j])) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** The amount to add to the bias of output k given its ascent gradient. */
     double biasDelta(int k, double gradient) {
         return switch (settings.kind()) {

@@ -15,7 +15,7 @@ import java.util.Map;
  * the most recent examples: accuracy, log loss, macro-F1 and, for two classes, ROC AUC of the second label's
  * probability. Every figure is exact (AUC by ranking the stored scores, ties counted half). Not thread-safe.
  */
-final class PrequentialMetrics {
+final class PrequentialMetrics implements Evaluation {
     static final String ACCURACY_SINCE_PARENT = "prequential_accuracy_since_parent";
     static final String LOG_LOSS_SINCE_PARENT = "prequential_log_loss_since_parent";
     static final String AUC_SINCE_PARENT = "prequential_auc_since_parent";
@@ -45,11 +45,17 @@ final class PrequentialMetrics {
     }
 
     void record(OnlineLearner.Outcome outcome) {
-        window.add(outcome);
-        sinceParent.add(outcome);
+        record(outcome.predicted(), outcome.actual(), outcome.logLoss(), outcome.positiveScore());
     }
 
-    long sinceParent() {
+    /** Records one test-then-train outcome without allocating (but for the since-parent period's growth). */
+    void record(int predicted, int actual, double logLoss, double positiveScore) {
+        window.add(predicted, actual, logLoss, positiveScore);
+        sinceParent.add(predicted, actual, logLoss, positiveScore);
+    }
+
+    @Override
+    public long sinceParent() {
         return sinceParent.size;
     }
 
@@ -57,21 +63,32 @@ final class PrequentialMetrics {
         return sinceParent.accuracy();
     }
 
-    double windowAccuracy() {
+    @Override
+    public double windowAccuracy() {
         return window.accuracy();
     }
 
-    int windowSize() {
+    @Override
+    public int windowSize() {
         return window.size;
     }
 
     /** Starts a new since-parent period (after a version is published or the state is replaced). */
-    void resetSinceParent() {
+    @Override
+    public void resetSinceParent() {
+        sinceParent.clear();
+    }
+
+    /** Forgets everything: the sliding window and the since-parent period (a fresh model after RESET). */
+    @Override
+    public void clear() {
+        window.clear();
         sinceParent.clear();
     }
 
     /** The metrics for a model version; figures over no examples (or undefined, like AUC of one class) are left out. */
-    Map<String, Double> asVersionMetrics() {
+    @Override
+    public Map<String, Double> asVersionMetrics() {
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put(EXAMPLES_SINCE_PARENT, (double) sinceParent.size);
         sinceParent.putFigures(metrics, ACCURACY_SINCE_PARENT, LOG_LOSS_SINCE_PARENT, MACRO_F1_SINCE_PARENT,
@@ -82,7 +99,8 @@ final class PrequentialMetrics {
     }
 
     /** The sliding window, for a checkpoint (the since-parent period is empty right after a version). */
-    byte[] windowState() {
+    @Override
+    public byte[] windowState() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(STATE_FORMAT);
@@ -110,7 +128,8 @@ final class PrequentialMetrics {
      *
      * @return true if the state was taken
      */
-    boolean restoreWindow(byte[] state) {
+    @Override
+    public boolean restoreWindow(byte[] state) {
         if (state.length == 0) {
             return false;
         }
@@ -122,7 +141,7 @@ final class PrequentialMetrics {
             int size = in.readInt();
             window.clear();
             for (int i = 0; i < size; i++) {
-                window.add(new OnlineLearner.Outcome(in.readInt(), in.readInt(), in.readDouble(), in.readDouble()));
+                window.add(in.readInt(), in.readInt(), in.readDouble(), in.readDouble());
             }
             return true;
         } catch (IOException | RuntimeException e) {
@@ -160,7 +179,7 @@ final class PrequentialMetrics {
             this.actualCounts = new long[numClasses];
         }
 
-        void add(OnlineLearner.Outcome o) {
+        void add(int p, int a, double l, double s) {
             int at;
             if (capacity > 0) {
                 at = next;
@@ -180,11 +199,11 @@ final class PrequentialMetrics {
                 }
                 at = size++;
             }
-            predicted[at] = o.predicted();
-            actual[at] = o.actual();
-            loss[at] = o.logLoss();
-            score[at] = o.positiveScore();
-            count(o.predicted(), o.actual(), o.logLoss(), +1);
+            predicted[at] = p;
+            actual[at] = a;
+            loss[at] = l;
+            score[at] = s;
+            count(p, a, l, +1);
         }
 
         private void count(int p, int a, double l, int sign) {

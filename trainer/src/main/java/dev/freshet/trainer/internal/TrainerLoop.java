@@ -6,13 +6,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.Command;
+import dev.freshet.proto.registry.v1.CommandAck;
+import dev.freshet.proto.registry.v1.ModelSchema;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import dev.freshet.trainer.TrainerConfig;
 import dev.freshet.trainer.TrainerException;
@@ -48,6 +49,11 @@ public final class TrainerLoop implements AutoCloseable {
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
     private static final long CLOSE_WAIT_MS = 15_000;
+    /** The largest version (or schema) the trainer sends: 64 MB, some 700k features with 2 labels and AdaGrad. */
+    private static final int MODEL_MESSAGE_MAX_BYTES = 64 * 1024 * 1024;
+    /** Commands whose effect is learning (not barring) and that the trainer acknowledges when it carries them out. */
+    private static final Set<Command.Type> ACKNOWLEDGED_TYPES =
+        Set.of(Command.Type.RETRAIN, Command.Type.RESET, Command.Type.PAUSE, Command.Type.RESUME);
 
     private final InstantSource clock;
     private final String bootstrap;
@@ -55,6 +61,14 @@ public final class TrainerLoop implements AutoCloseable {
     private final String trainingTopic;
     private final String modelsTopic;
     private final String commandsTopic;
+    private final String acksTopic;
+    private final String schemasTopic;
+    private boolean acksEnabled;
+    private boolean schemasEnabled;
+    private Map<String, CommandAck> acknowledgedAtStart = Map.of();
+    private final List<Command> deferred = new ArrayList<>();
+    private Map.Entry<Command, Long> lastAcknowledgedReset;
+    private Map<TopicPartition, Long> catchUpEnds = Map.of();
     private final LearningSession session;
     private final KafkaConsumer<String, byte[]> training;
     private final KafkaConsumer<String, byte[]> registry;
@@ -79,16 +93,20 @@ public final class TrainerLoop implements AutoCloseable {
         this.trainingTopic = prefix + "training-examples";
         this.modelsTopic = prefix + "models";
         this.commandsTopic = prefix + "commands";
+        this.acksTopic = prefix + "command-acks";
+        this.schemasTopic = prefix + "model-schemas";
         this.session = new LearningSession(new LearningSession.Settings(modelName,
-            config.getList(TrainerConfig.LABELS_CONFIG),
-            Objective.fromConfig(config.getString(TrainerConfig.OBJECTIVE_CONFIG)),
+            config.regression() ? LearningSession.Settings.REGRESSION_OUTPUT
+                : config.getList(TrainerConfig.LABELS_CONFIG),
+            Objective.fromConfig(config.objective()),
             optimiserSettings(config),
             config.getDouble(TrainerConfig.L2_CONFIG),
             config.getInt(TrainerConfig.PUBLISH_EVERY_EXAMPLES_CONFIG),
             config.getLong(TrainerConfig.PUBLISH_INTERVAL_MS_CONFIG),
             config.getInt(TrainerConfig.RETRAIN_WINDOW_EXAMPLES_CONFIG),
             config.getInt(TrainerConfig.RETRAIN_EPOCHS_CONFIG),
-            trainingTopic), clock.millis());
+            trainingTopic, config.spec().orElse(null),
+            config.getDouble(TrainerConfig.HUBER_DELTA_CONFIG)), clock.millis());
         this.stats = session.stats();
         this.bootstrap = config.getString(TrainerConfig.BOOTSTRAP_SERVERS_CONFIG);
         List<AutoCloseable> opened = new ArrayList<>();
@@ -104,9 +122,30 @@ public final class TrainerLoop implements AutoCloseable {
                 new ByteArraySerializer()));
             // Fences any earlier incarnation of this trainer and aborts the transaction it left open.
             producer.initTransactions();
-            assignFromBeginning(registry, modelsTopic);
+            Set<String> topics = commands.listTopics(KAFKA_TIMEOUT).keySet();
+            this.schemasEnabled = topics.contains(schemasTopic);
+            if (schemasEnabled) {
+                // One reader for both, so that every schema a checkpoint names is known when the catch-up ends.
+                List<TopicPartition> both = new ArrayList<>(partitionsOf(registry, modelsTopic));
+                both.addAll(partitionsOf(registry, schemasTopic));
+                registry.assign(both);
+                registry.seekToBeginning(both);
+                session.publishPacked();
+            } else {
+                assignFromBeginning(registry, modelsTopic);
+                log.warn("Topic '{}' does not exist: the trainer of model '{}' publishes every version as a whole "
+                    + "Tribuo model, which takes seconds and exceeds Kafka's message limits beyond some 10k "
+                    + "features; create it (the launcher does) to publish the feature domains once per schema.",
+                    schemasTopic, modelName);
+            }
             assignFromBeginning(commands, commandsTopic);
             assign(training, trainingTopic);
+            this.acksEnabled = topics.contains(acksTopic);
+            if (!acksEnabled) {
+                log.warn("Topic '{}' does not exist: the trainer of model '{}' obeys commands but cannot acknowledge "
+                    + "them (freshet models retrain|reset|pause|resume then time out); create it (the launcher does).",
+                    acksTopic, modelName);
+            }
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e instanceof TrainerException te ? te
@@ -166,8 +205,10 @@ public final class TrainerLoop implements AutoCloseable {
         // of the models topic until it times out (or the trainer restarts); publishing takes milliseconds.
         props.put("transaction.timeout.ms", 10_000);
         props.put("linger.ms", 0);
-        // A serialized model can exceed the default 1 MB request size.
-        props.put("max.request.size", 16 * 1024 * 1024);
+        // A version carries its weights and checkpoint (some 90 bytes per feature with 2 labels and AdaGrad: 9 MB at
+        // 100k features), beyond the default 1 MB request size; the launcher raises the topics' max.message.bytes
+        // to the same MODEL_MESSAGE_MAX_BYTES.
+        props.put("max.request.size", MODEL_MESSAGE_MAX_BYTES);
         return props;
     }
 
@@ -176,15 +217,18 @@ public final class TrainerLoop implements AutoCloseable {
     }
 
     private List<TopicPartition> assign(KafkaConsumer<String, byte[]> consumer, String topic) {
+        List<TopicPartition> assigned = partitionsOf(consumer, topic);
+        consumer.assign(assigned);
+        return assigned;
+    }
+
+    private List<TopicPartition> partitionsOf(KafkaConsumer<String, byte[]> consumer, String topic) {
         List<PartitionInfo> partitions = consumer.partitionsFor(topic, KAFKA_TIMEOUT);
         if (partitions == null || partitions.isEmpty()) {
             throw new TrainerException("Topic '" + topic + "' does not exist; create it (the launcher does) "
                 + "or check topics.prefix.");
         }
-        List<TopicPartition> assigned = partitions.stream()
-            .map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(assigned);
-        return assigned;
+        return partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     }
 
     private void run() {
@@ -194,8 +238,11 @@ public final class TrainerLoop implements AutoCloseable {
                 modelName, trainingTopic, modelsTopic, session.stats().currentVersion());
             while (running) {
                 pollRegistry(Duration.ZERO, true);
-                pollCommands(Duration.ZERO, true);
-                pollTraining();
+                // While paused, waiting on the commands is what paces the loop; examples wait in Kafka.
+                pollCommands(session.paused() ? TRAINING_POLL : Duration.ZERO, true);
+                if (!session.paused()) {
+                    pollTraining();
+                }
                 if (session.publishDue(clock.millis())) {
                     publish(session.prepareVersion(clock.millis()));
                 }
@@ -221,12 +268,29 @@ public final class TrainerLoop implements AutoCloseable {
      */
     private void catchUp() {
         readToEnd(registry, () -> pollRegistry(TRAINING_POLL, false));
+        // A command sent while the trainer starts lies beyond these ends: it is left to be read live (and
+        // acknowledged) once the state is restored.
+        catchUpEnds = commands.endOffsets(commands.assignment(), KAFKA_TIMEOUT);
+        acknowledgedAtStart = readAcknowledgements();
         readToEnd(commands, () -> pollCommands(TRAINING_POLL, false));
+        catchUpEnds.forEach(commands::seek);
         if (session.restoreCheckpoint()) {
             refillRetrainWindow();
         }
+        if (lastAcknowledgedReset != null) {
+            session.resetAgainIfUnpublished(lastAcknowledgedReset.getKey(), lastAcknowledgedReset.getValue());
+        }
         session.adoptNewestIfForeign();
         positionTraining();
+        // Sent while no trainer ran (or while this one started): carried out now, in order, and acknowledged.
+        for (Command command : deferred) {
+            apply(command, true);
+        }
+        deferred.clear();
+        if (session.paused()) {
+            log.warn("Model '{}' is paused by command '{}': the trainer reads no training examples until a RESUME "
+                + "command (freshet models resume {}).", modelName, session.pausedBy(), modelName);
+        }
         stats = session.stats();
     }
 
@@ -302,6 +366,33 @@ public final class TrainerLoop implements AutoCloseable {
             session.retainedExamples());
     }
 
+    /** The acknowledgements of this model's commands so far, by command id; empty without the acks topic. */
+    private Map<String, CommandAck> readAcknowledgements() {
+        Map<String, CommandAck> acks = new HashMap<>();
+        if (!acksEnabled) {
+            return acks;
+        }
+        try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(readerProps(bootstrap),
+                 new StringDeserializer(), new ByteArrayDeserializer())) {
+            assignFromBeginning(reader, acksTopic);
+            readToEnd(reader, () -> {
+                for (ConsumerRecord<String, byte[]> record : reader.poll(TRAINING_POLL)) {
+                    if (record.value() == null || !modelName.equals(record.key())) {
+                        continue;
+                    }
+                    try {
+                        CommandAck ack = CommandAck.parseFrom(record.value());
+                        acks.put(ack.getCommandId(), ack);
+                    } catch (InvalidProtocolBufferException e) {
+                        log.warn("Ignored an unreadable acknowledgement on {} partition {} offset {}.", acksTopic,
+                            record.partition(), record.offset());
+                    }
+                }
+            });
+        }
+        return acks;
+    }
+
     private void readToEnd(KafkaConsumer<String, byte[]> consumer, Runnable poll) {
         Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment(), KAFKA_TIMEOUT);
         long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
@@ -329,6 +420,15 @@ public final class TrainerLoop implements AutoCloseable {
             if (record.value() == null) {
                 continue;
             }
+            if (record.topic().equals(schemasTopic)) {
+                try {
+                    session.onSchema(ModelSchema.parseFrom(record.value()));
+                } catch (InvalidProtocolBufferException e) {
+                    log.warn("Ignored an unreadable model schema on {} partition {} offset {} (key '{}'): {}",
+                        schemasTopic, record.partition(), record.offset(), record.key(), e.getMessage());
+                }
+                continue;
+            }
             try {
                 session.onModelVersion(ModelVersion.parseFrom(record.value()));
                 any = true;
@@ -344,7 +444,8 @@ public final class TrainerLoop implements AutoCloseable {
 
     private void pollCommands(Duration timeout, boolean live) {
         for (ConsumerRecord<String, byte[]> record : commands.poll(timeout)) {
-            if (record.value() == null) {
+            if (record.value() == null || !live && record.offset()
+                    >= catchUpEnds.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L)) {
                 continue;
             }
             Command command;
@@ -359,11 +460,34 @@ public final class TrainerLoop implements AutoCloseable {
             if (!modelName.equals(target)) {
                 continue;
             }
-            Optional<LearningSession.PendingVersion> retrained = session.onCommand(command, clock.millis(), live);
-            retrained.ifPresent(this::publish);
-            if (live) {
-                session.adoptNewestIfForeign();
+            if (!live && acksEnabled && ACKNOWLEDGED_TYPES.contains(command.getType())) {
+                CommandAck ack = acknowledgedAtStart.get(command.getCommandId());
+                if (ack == null) {
+                    deferred.add(command);
+                    continue;
+                }
+                if (command.getType() == Command.Type.RESET) {
+                    lastAcknowledgedReset = Map.entry(command, ack.getAcknowledgedAtMs());
+                }
             }
+            apply(command, live);
+        }
+    }
+
+    private void apply(Command command, boolean live) {
+        LearningSession.CommandResult result = session.onCommand(command, clock.millis(), live);
+        if (result.version().isPresent()) {
+            LearningSession.PendingVersion pending = result.version().get();
+            if (!publish(pending, ack(command, result.outcome(), result.detail(),
+                    pending.version().getVersion()))) {
+                acknowledge(ack(command, CommandAck.Outcome.FAILED, "the retrained version could not be "
+                    + "published (see the trainer's log); the model is unchanged", 0));
+            }
+        } else if (result.acknowledge()) {
+            acknowledge(ack(command, result.outcome(), result.detail(), 0));
+        }
+        if (live) {
+            session.adoptNewestIfForeign();
         }
     }
 
@@ -384,40 +508,100 @@ public final class TrainerLoop implements AutoCloseable {
         }
     }
 
+    private CommandAck ack(Command command, CommandAck.Outcome outcome, String detail, long version) {
+        return CommandAck.newBuilder()
+            .setCommandId(command.getCommandId())
+            .setModel(modelName)
+            .setType(command.getType())
+            .setOutcome(outcome)
+            .setDetail(detail)
+            .setAcknowledgedBy("trainer")
+            .setAcknowledgedAtMs(clock.millis())
+            .setModelVersion(version)
+            .build();
+    }
+
+    /** Writes an acknowledgement in a transaction of its own; a failure is logged, never fatal. */
+    private void acknowledge(CommandAck ack) {
+        log.info("Command '{}' ({}) for model '{}': {}, {}.", ack.getCommandId(), ack.getType(), modelName,
+            ack.getOutcome(), ack.getDetail());
+        if (!acksEnabled) {
+            return;
+        }
+        try {
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(acksTopic, modelName, ack.toByteArray()));
+            producer.commitTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+            throw fenced(e);
+        } catch (KafkaException e) {
+            abortQuietly();
+            log.error("Could not acknowledge command '{}' of model '{}' on {}: {}; it was applied all the same.",
+                ack.getCommandId(), modelName, acksTopic, String.valueOf(e.getCause() == null ? e : e.getCause()));
+        }
+    }
+
+    private TrainerException fenced(KafkaException e) {
+        return new TrainerException("Another trainer for model '" + modelName + "' (same topics.prefix and "
+            + "model name) took over; this one stops so that no example is learned twice.", e);
+    }
+
     /**
      * Publishes a version and commits the training offsets it covers in one Kafka transaction: either both become
      * visible or neither does, so the version's checkpoint and the group's offsets always agree.
      */
     private void publish(LearningSession.PendingVersion pending) {
+        publish(pending, null);
+    }
+
+    /**
+     * As above, with the acknowledgement of the command that asked for the version (or null) in the same
+     * transaction.
+     *
+     * @return false if the version could not be published (logged; the caller's state is unchanged)
+     */
+    private boolean publish(LearningSession.PendingVersion pending, CommandAck ack) {
         ModelVersion mv = pending.version();
         String key = mv.getModel() + "/" + mv.getVersion();
         try {
             producer.beginTransaction();
+            // The schema first: a reader that has the version then has (or is about to read) its domains.
+            pending.newSchema().ifPresent(schema -> producer.send(new ProducerRecord<>(schemasTopic,
+                schema.getModel() + "/" + schema.getSchemaId(), schema.toByteArray())));
             producer.send(new ProducerRecord<>(modelsTopic, key, mv.toByteArray()));
+            if (ack != null && acksEnabled) {
+                producer.send(new ProducerRecord<>(acksTopic, modelName, ack.toByteArray()));
+            }
             Map<TopicPartition, OffsetAndMetadata> offsets = offsetsOf(mv);
             if (!offsets.isEmpty()) {
                 producer.sendOffsetsToTransaction(offsets, training.groupMetadata());
             }
             producer.commitTransaction();
         } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
-            throw new TrainerException("Another trainer for model '" + modelName + "' (same topics.prefix and "
-                + "model name) took over; this one stops so that no example is learned twice.", e);
+            throw fenced(e);
         } catch (KafkaException e) {
             abortQuietly();
             log.error("Could not publish model '{}' v{} to {}: {}; will try again with the next version.",
                 mv.getModel(), mv.getVersion(), modelsTopic, String.valueOf(e.getCause() == null ? e : e.getCause()));
-            return;
+            return false;
         }
         session.published(pending, clock.millis());
         if (mv.getOrigin() == ModelVersion.Origin.RETRAIN) {
             log.info("Published model '{}' v{} (parent v{}) retrained from {} examples; note: {}", mv.getModel(),
                 mv.getVersion(), mv.getParentVersion(), mv.getExamplesSeen(), mv.getNote());
         } else {
-            log.info("Published model '{}' v{} (parent v{}) after {} examples; prequential accuracy {} over them.",
+            Double mae = mv.getMetricsMap().get(RegressionMetrics.MAE_SINCE_PARENT);
+            log.info("Published model '{}' v{} (parent v{}) after {} examples; prequential {} {} over them.",
                 mv.getModel(), mv.getVersion(), mv.getParentVersion(), pending.examplesSinceParent(),
-                String.format("%.3f", pending.accuracySinceParent()));
+                mae != null ? "MAE" : "accuracy",
+                String.format("%.3f", mae != null ? mae : pending.accuracySinceParent()));
+        }
+        if (ack != null) {
+            log.info("Command '{}' ({}) for model '{}': {}, {}.", ack.getCommandId(), ack.getType(), modelName,
+                ack.getOutcome(), ack.getDetail());
         }
         stats = session.stats();
+        return true;
     }
 
     private void abortQuietly() {

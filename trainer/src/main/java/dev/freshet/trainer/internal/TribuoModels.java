@@ -9,8 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.oracle.labs.mlrg.olcut.config.protobuf.ProtoProvenanceSerialization;
 import com.oracle.labs.mlrg.olcut.provenance.ListProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.Provenance;
+import com.oracle.labs.mlrg.olcut.provenance.ProvenanceUtil;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.BooleanProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.DoubleProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.primitives.IntProvenance;
@@ -21,6 +23,7 @@ import org.tribuo.CategoricalInfo;
 import org.tribuo.ImmutableFeatureMap;
 import org.tribuo.ImmutableOutputInfo;
 import org.tribuo.Model;
+import org.tribuo.OutputFactory;
 import org.tribuo.RealInfo;
 import org.tribuo.Tribuo;
 import org.tribuo.VariableIDInfo;
@@ -37,6 +40,8 @@ import org.tribuo.math.optimisers.AdaGrad;
 import org.tribuo.math.optimisers.Adam;
 import org.tribuo.math.optimisers.SGD;
 import org.tribuo.protos.core.ModelProto;
+import org.tribuo.regression.RegressionFactory;
+import org.tribuo.regression.Regressor;
 import org.tribuo.provenance.DatasetProvenance;
 import org.tribuo.provenance.ModelProvenance;
 import org.tribuo.provenance.SimpleDataSourceProvenance;
@@ -46,13 +51,19 @@ import org.tribuo.provenance.TrainerProvenance;
 final class TribuoModels {
     private static final String DATASET_CLASS = "org.tribuo.MutableDataset";
     private static final LabelFactory LABEL_FACTORY = new LabelFactory();
+    private static final RegressionFactory REGRESSION_FACTORY = new RegressionFactory();
 
     private TribuoModels() {
     }
 
     /** What a published model says about itself, beyond its weights. */
     public record Lineage(String modelName, long version, long parentVersion, String origin, long examplesSeen,
-                          String inputTopic, Map<Integer, Long> inputOffsets) {
+                          String inputTopic, Map<Integer, Long> inputOffsets, String spec, String featureView) {
+        /** Without a model spec. */
+        public Lineage(String modelName, long version, long parentVersion, String origin, long examplesSeen,
+                       String inputTopic, Map<Integer, Long> inputOffsets) {
+            this(modelName, version, parentVersion, origin, examplesSeen, inputTopic, inputOffsets, "", "");
+        }
     }
 
     /**
@@ -70,17 +81,92 @@ final class TribuoModels {
      */
     public static LinearSGDModel toTribuo(OnlineLearner.RawModel raw, Lineage lineage, Objective objective,
                                           Optimiser.Settings optimiser, double l2, Instant now) {
-        List<VariableInfo> infos = new ArrayList<>(raw.featureNames().size());
-        for (OnlineLearner.FeatureStatistics s : raw.statistics()) {
-            infos.add(realInfo(s));
-        }
-        ImmutableFeatureMap featureMap = new ImmutableFeatureMap(infos);
+        ImmutableFeatureMap featureMap = featureMap(raw);
         Map<Label, Integer> labelIds = new LinkedHashMap<>();
         for (int k = 0; k < raw.labels().size(); k++) {
             labelIds.put(new Label(raw.labels().get(k)), k);
         }
         ImmutableOutputInfo<Label> outputInfo = LABEL_FACTORY.constructInfoForExternalModel(labelIds);
+        LinearParameters parameters = parameters(raw, featureMap);
 
+        ModelProvenance provenance = provenance(raw, lineage, objective, optimiser, l2, 1.0, now);
+        String name = lineage.modelName() + "/" + lineage.version();
+        return new ModelMaker().make(name, provenance, featureMap, outputInfo, parameters);
+    }
+
+    /**
+     * The provenance {@link #toTribuo} or {@link #toTribuoRegression} (by the objective) would give the model, without
+     * building the model: what a packed version carries beside its weights.
+     */
+    public static ModelProvenance provenance(OnlineLearner.RawModel raw, Lineage lineage, Objective objective,
+                                             Optimiser.Settings optimiser, double l2, double huberDelta, Instant now) {
+        OffsetDateTime time = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+        if (objective.regression()) {
+            TrainerProvenance trainerProvenance = new org.tribuo.regression.sgd.linear.LinearSGDTrainer(
+                objective.tribuoRegression(huberDelta), describedOptimiser(optimiser), 1, 1L).getProvenance();
+            return new ModelProvenance(org.tribuo.regression.sgd.linear.LinearSGDModel.class.getName(), time,
+                datasetProvenance(raw, lineage, time, REGRESSION_FACTORY), trainerProvenance,
+                instanceProvenance(lineage, l2));
+        }
+        TrainerProvenance trainerProvenance = describedTrainer(objective, optimiser).getProvenance();
+        return new ModelProvenance(LinearSGDModel.class.getName(), time,
+            datasetProvenance(raw, lineage, time, LABEL_FACTORY), trainerProvenance, instanceProvenance(lineage, l2));
+    }
+
+    /** A provenance as Tribuo's {@code ModelProto} stores it (OLCUT's {@code RootProvenanceProto} bytes). */
+    public static byte[] serializeProvenance(ModelProvenance provenance) {
+        return new ProtoProvenanceSerialization(false)
+            .serializeToProto(ProvenanceUtil.marshalProvenance(provenance)).toByteArray();
+    }
+
+    /**
+     * Builds a stock Tribuo regression model ({@code org.tribuo.regression.sgd.linear.LinearSGDModel}, one output
+     * dimension named after the raw model's single label) from a one-output raw-space model.
+     *
+     * @param huberDelta the Huber threshold, recorded in the trainer provenance when the objective is Huber
+     */
+    public static org.tribuo.regression.sgd.linear.LinearSGDModel toTribuoRegression(OnlineLearner.RawModel raw,
+            Lineage lineage, Objective objective, Optimiser.Settings optimiser, double l2, double huberDelta,
+            Instant now) {
+        if (raw.labels().size() != 1) {
+            throw new IllegalArgumentException("A regression model has one output, got " + raw.labels());
+        }
+        ImmutableFeatureMap featureMap = featureMap(raw);
+        ImmutableOutputInfo<Regressor> outputInfo = REGRESSION_FACTORY.constructInfoForExternalModel(
+            Map.of(new Regressor(raw.labels().get(0), Double.NaN), 0));
+        LinearParameters parameters = parameters(raw, featureMap);
+        ModelProvenance provenance = provenance(raw, lineage, objective, optimiser, l2, huberDelta, now);
+        String name = lineage.modelName() + "/" + lineage.version();
+        return new RegressionModelMaker().make(name, provenance, featureMap, outputInfo, parameters);
+    }
+
+    /** A stock model from its parts; {@code weights} holds one row per output, the bias in the last column. */
+    static Model<?> fromParts(String name, ModelProvenance provenance, ImmutableFeatureMap featureMap,
+                              List<String> outputs, boolean regression, DenseMatrix weights) {
+        LinearParameters parameters = new LinearParameters(weights);
+        if (regression) {
+            return new RegressionModelMaker().make(name, provenance, featureMap,
+                REGRESSION_FACTORY.constructInfoForExternalModel(Map.of(new Regressor(outputs.get(0), Double.NaN), 0)),
+                parameters);
+        }
+        Map<Label, Integer> labelIds = new LinkedHashMap<>();
+        for (int k = 0; k < outputs.size(); k++) {
+            labelIds.put(new Label(outputs.get(k)), k);
+        }
+        return new ModelMaker().make(name, provenance, featureMap,
+            LABEL_FACTORY.constructInfoForExternalModel(labelIds), parameters);
+    }
+
+    private static ImmutableFeatureMap featureMap(OnlineLearner.RawModel raw) {
+        List<VariableInfo> infos = new ArrayList<>(raw.featureNames().size());
+        for (OnlineLearner.FeatureStatistics s : raw.statistics()) {
+            infos.add(realInfo(s));
+        }
+        return new ImmutableFeatureMap(infos);
+    }
+
+    /** Weights per output in Tribuo's feature ids (sorted names), the bias in the last column. */
+    private static LinearParameters parameters(OnlineLearner.RawModel raw, ImmutableFeatureMap featureMap) {
         int numFeatures = raw.featureNames().size();
         DenseMatrix matrix = new DenseMatrix(raw.labels().size(), numFeatures + 1);
         for (int k = 0; k < raw.labels().size(); k++) {
@@ -89,19 +175,16 @@ final class TribuoModels {
             }
             matrix.set(k, numFeatures, raw.bias()[k]);
         }
-        LinearParameters parameters = new LinearParameters(matrix);
-
-        OffsetDateTime time = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
-        TrainerProvenance trainerProvenance = describedTrainer(objective, optimiser).getProvenance();
-        ModelProvenance provenance = new ModelProvenance(LinearSGDModel.class.getName(), time,
-            datasetProvenance(raw, lineage, time), trainerProvenance, instanceProvenance(lineage, l2));
-        String name = lineage.modelName() + "/" + lineage.version();
-        return new ModelMaker().make(name, provenance, featureMap, outputInfo, parameters);
+        return new LinearParameters(matrix);
     }
 
     /** The optimiser and objective actually used, described by a stock trainer so any reader can deserialise it. */
     private static LinearSGDTrainer describedTrainer(Objective objective, Optimiser.Settings optimiser) {
-        StochasticGradientOptimiser described = switch (optimiser.kind()) {
+        return new LinearSGDTrainer(objective.tribuo(), describedOptimiser(optimiser), 1, 1L);
+    }
+
+    private static StochasticGradientOptimiser describedOptimiser(Optimiser.Settings optimiser) {
+        return switch (optimiser.kind()) {
             case ADAGRAD -> new AdaGrad(optimiser.learningRate(), optimiser.epsilon());
             case SGD -> switch (optimiser.schedule()) {
                 case CONSTANT -> SGD.getSimpleSGD(optimiser.learningRate());
@@ -111,7 +194,6 @@ final class TribuoModels {
             // Only named here, for provenance: the update applied is Optimiser's, not Tribuo 4.3.2's Adam.
             case ADAM -> new Adam(optimiser.learningRate(), optimiser.beta1(), optimiser.beta2(), optimiser.epsilon());
         };
-        return new LinearSGDTrainer(objective.tribuo(), described, 1, 1L);
     }
 
     private static RealInfo realInfo(OnlineLearner.FeatureStatistics s) {
@@ -124,11 +206,11 @@ final class TribuoModels {
     }
 
     private static DatasetProvenance datasetProvenance(OnlineLearner.RawModel raw, Lineage lineage,
-                                                       OffsetDateTime time) {
+                                                       OffsetDateTime time, OutputFactory<?> outputFactory) {
         Map<String, Provenance> map = new HashMap<>();
         map.put("class-name", new StringProvenance("class-name", DATASET_CLASS));
         map.put("datasource", new SimpleDataSourceProvenance(
-            "Kafka topic " + lineage.inputTopic() + " up to offsets " + lineage.inputOffsets(), time, LABEL_FACTORY));
+            "Kafka topic " + lineage.inputTopic() + " up to offsets " + lineage.inputOffsets(), time, outputFactory));
         map.put("transformations", new ListProvenance<>());
         map.put("is-dense", new BooleanProvenance("is-dense", false));
         map.put("is-sequence", new BooleanProvenance("is-sequence", false));
@@ -148,6 +230,10 @@ final class TribuoModels {
         map.put("freshet-origin", new StringProvenance("freshet-origin", lineage.origin()));
         map.put("freshet-examples-seen", new LongProvenance("freshet-examples-seen", lineage.examplesSeen()));
         map.put("freshet-l2", new DoubleProvenance("freshet-l2", l2));
+        if (!lineage.spec().isEmpty()) {
+            map.put("freshet-model-spec", new StringProvenance("freshet-model-spec", lineage.spec()));
+            map.put("freshet-feature-view", new StringProvenance("freshet-feature-view", lineage.featureView()));
+        }
         map.put("freshet-standardisation", new StringProvenance("freshet-standardisation",
             "online mean/variance per feature, folded into the weights"));
         return map;
@@ -234,6 +320,19 @@ final class TribuoModels {
 
         LinearSGDModel make(String name, ModelProvenance provenance, ImmutableFeatureMap featureMap,
                             ImmutableOutputInfo<Label> outputInfo, LinearParameters parameters) {
+            return createModel(name, provenance, featureMap, outputInfo, parameters);
+        }
+    }
+
+    /** Exists only to reach the regression {@code LinearSGDTrainer}'s protected factory for its model. */
+    private static final class RegressionModelMaker extends org.tribuo.regression.sgd.linear.LinearSGDTrainer {
+        RegressionModelMaker() {
+            super(new org.tribuo.regression.sgd.objectives.SquaredLoss(), new AdaGrad(0.1), 1, 1L);
+        }
+
+        org.tribuo.regression.sgd.linear.LinearSGDModel make(String name, ModelProvenance provenance,
+                ImmutableFeatureMap featureMap, ImmutableOutputInfo<Regressor> outputInfo,
+                LinearParameters parameters) {
             return createModel(name, provenance, featureMap, outputInfo, parameters);
         }
     }

@@ -139,7 +139,7 @@ class LearningSessionTest {
         learnSome(session, 700, 100);
 
         Optional<LearningSession.PendingVersion> pending = session.onCommand(Command.newBuilder()
-            .setType(Command.Type.RETRAIN).setModel("default").setReason("drift on x").build(), 3000, true);
+            .setType(Command.Type.RETRAIN).setModel("default").setReason("drift on x").build(), 3000, true).version();
 
         assertThat(pending).isPresent();
         ModelVersion retrained = pending.get().version();
@@ -155,7 +155,7 @@ class LearningSessionTest {
         learnSome(session, 100, 0);
 
         Optional<LearningSession.PendingVersion> pending = session.onCommand(Command.newBuilder()
-            .setType(Command.Type.RETRAIN).setModel("default").setReason("old").build(), 3000, false);
+            .setType(Command.Type.RETRAIN).setModel("default").setReason("old").build(), 3000, false).version();
 
         assertThat(pending).isEmpty();
     }
