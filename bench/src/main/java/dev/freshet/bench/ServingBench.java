@@ -143,11 +143,17 @@ public final class ServingBench {
         List<double[]> throughputs = new ArrayList<>();
         List<Object[]> latencies = new ArrayList<>();
         for (int round = 0; round < ROUNDS; round++) {
+            long cpuBefore = processCpuNanos();
+            long wallBefore = System.nanoTime();
             double empty = stream ? closedLoopStream(toEmpty, requests, seconds)
                 : closedLoopUnary(toEmpty, requests, seconds);
+            double emptyCpu = cpuMicrosPerCall(cpuBefore, wallBefore, empty);
+            cpuBefore = processCpuNanos();
+            wallBefore = System.nanoTime();
             double freshet = stream ? closedLoopStream(toFreshet, requests, seconds)
                 : closedLoopUnary(toFreshet, requests, seconds);
-            throughputs.add(new double[] {empty, freshet});
+            double freshetCpu = cpuMicrosPerCall(cpuBefore, wallBefore, freshet);
+            throughputs.add(new double[] {empty, freshet, emptyCpu, freshetCpu});
             int offered = offeredArg > 0 ? offeredArg : (int) (0.5 * Math.min(empty, freshet));
             Latencies emptyOpen = stream ? openLoopStream(toEmpty, requests, offered, seconds)
                 : openLoopUnary(toEmpty, requests, offered, seconds);
@@ -162,6 +168,8 @@ public final class ServingBench {
         report.line("| %s | max throughput, %s | %.0f | %.0f | %.2fx | >= 0.8x |", transport,
             stream ? STREAMS + " streams x " + CLOSED_LOOP_OUTSTANDING / STREAMS + " in flight (msg/s)"
                 : CLOSED_LOOP_OUTSTANDING + " outstanding (req/s)", t[0], t[1], t[1] / t[0]);
+        report.line("| %s | CPU of the whole JVM per answer at max throughput (us; client, server, broker) | %.1f "
+            + "| %.1f | %.2fx | |", transport, t[2], t[3], t[3] / t[2]);
         latencies.sort(java.util.Comparator.comparingDouble(
             l -> ((Latencies) l[2]).percentile(99) / ((Latencies) l[1]).percentile(99)));
         Object[] median = latencies.get(ROUNDS / 2);
@@ -170,6 +178,17 @@ public final class ServingBench {
             String.join(", ", throughputs.stream().map(r -> String.format("%.2f", r[1] / r[0])).toList()) + " / "
                 + String.join(", ", latencies.stream().map(l -> String.format("%.2f",
                     ((Latencies) l[2]).percentile(99) / ((Latencies) l[1]).percentile(99))).toList()));
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+            .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    // Time-based, so that other processes on the machine do not count; everything in this JVM does.
+    private static double cpuMicrosPerCall(long cpuBefore, long wallBefore, double perSecond) {
+        double calls = perSecond * (System.nanoTime() - wallBefore) / 1e9;
+        return (processCpuNanos() - cpuBefore) / 1e3 / calls;
     }
 
     private static void latencyRows(BenchReport report, String transport, int offered, Latencies empty,

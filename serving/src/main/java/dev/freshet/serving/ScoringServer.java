@@ -3,19 +3,22 @@ package dev.freshet.serving;
 import java.util.Map;
 
 import dev.freshet.serving.internal.ScoringEngine;
+import dev.freshet.serving.internal.TlsSettings;
 import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerBuilder;
 
 /**
  * A running gRPC scoring server: the {@code PredictionService} (Predict, PredictBatch, PredictStream), the
- * token-protected {@code AdminService} (status, pin, unpin, rollback, promote), gRPC health checking, server
- * reflection, and optionally a Prometheus endpoint ({@code serving.metrics.port}).
+ * {@code AdminService} (status, pin, unpin, rollback, promote) behind a bearer token or an allowed client
+ * certificate, gRPC health checking, server reflection, and optionally a Prometheus endpoint
+ * ({@code serving.metrics.port}). Plaintext, or TLS (optionally mutual) with {@code serving.tls.*}.
  *
- * <p>It keeps a local replica of the {@code <prefix>features} topic, serves the newest non-barred version of
- * {@code serving.model.name} from the {@code <prefix>models} topic (hot-swapped as versions arrive, rolled back
- * on ROLLBACK commands from {@code <prefix>commands}), and writes every prediction to {@code <prefix>predictions}.
- * Health is NOT_SERVING until a model version has loaded. Thread-safe.
+ * <p>It keeps a local replica of the {@code <prefix>features} topic (keyed {@code <view>/<entity id>}; every view's
+ * vector of an entity is merged at lookup), serves the newest non-barred version of {@code serving.model.name}
+ * from the {@code <prefix>models} topic (hot-swapped as versions arrive, rolled back on ROLLBACK commands from
+ * {@code <prefix>commands}), and writes every prediction to {@code <prefix>predictions}. Health is NOT_SERVING
+ * until a model version has loaded and the feature replica has read everything the features topic held at start.
+ * Thread-safe.
  */
 public final class ScoringServer implements AutoCloseable {
     private final ScoringEngine engine;
@@ -36,7 +39,7 @@ public final class ScoringServer implements AutoCloseable {
     public static ScoringServer start(Map<String, ?> props) {
         ServingConfig config = new ServingConfig(props);
         return new ScoringServer(ScoringEngine.start(config, Grpc.newServerBuilderForPort(
-            config.getInt(ServingConfig.PORT_CONFIG), InsecureServerCredentials.create())));
+            config.getInt(ServingConfig.PORT_CONFIG), TlsSettings.from(config).serverCredentials())));
     }
 
     /** Starts a scoring server on a given transport (in-process in tests). */

@@ -80,6 +80,35 @@ public final class ServingConfig extends AbstractConfig {
     private static final String CHALLENGER_SHARE_DOC =
         "In serving.rollout.mode=challenger, the fraction of entities (0.0 to 1.0) the challenger answers.";
 
+    public static final String TLS_CERT_FILE_CONFIG = "serving.tls.cert.file";
+    private static final String TLS_CERT_FILE_DOC =
+        "PEM file with the server's certificate chain (its own certificate first). Set with serving.tls.key.file to "
+        + "serve gRPC over TLS; empty (the default) serves plaintext.";
+
+    public static final String TLS_KEY_FILE_CONFIG = "serving.tls.key.file";
+    private static final String TLS_KEY_FILE_DOC =
+        "PEM file with the server's private key, unencrypted PKCS#8 ('BEGIN PRIVATE KEY'; convert others with "
+        + "'openssl pkcs8 -topk8 -nocrypt'). Required with serving.tls.cert.file.";
+
+    public static final String TLS_CLIENT_CA_FILE_CONFIG = "serving.tls.client.ca.file";
+    private static final String TLS_CLIENT_CA_FILE_DOC =
+        "PEM file with the CA certificates that sign client certificates (mutual TLS). Empty (the default): "
+        + "clients are not asked for a certificate. Needs serving.tls.cert.file.";
+
+    public static final String TLS_CLIENT_AUTH_CONFIG = "serving.tls.client.auth";
+    public static final String TLS_CLIENT_AUTH_DEFAULT = "optional";
+    private static final String TLS_CLIENT_AUTH_DOC =
+        "With serving.tls.client.ca.file set: 'optional' asks every client for a certificate signed by that CA "
+        + "but lets Predict calls through without one (admin calls accept one whose subject is in "
+        + "serving.admin.allowed.subjects, or a token); 'require' refuses every Predict and admin call without "
+        + "such a certificate with UNAUTHENTICATED (health and reflection stay open for probes); 'none' never asks.";
+
+    public static final String ADMIN_ALLOWED_SUBJECTS_CONFIG = "serving.admin.allowed.subjects";
+    private static final String ADMIN_ALLOWED_SUBJECTS_DOC =
+        "Subjects of client certificates (distinguished names, e.g. 'CN=alice,OU=ops,O=Example'; several "
+        + "separated by ';') whose holders may make admin calls without a token; changes are recorded as issued "
+        + "by the subject. Needs serving.tls.client.ca.file. Empty (the default): none.";
+
     private static final ConfigDef CONFIG_DEF = new ConfigDef()
         .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
             new ConfigDef.NonEmptyString(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
@@ -100,7 +129,14 @@ public final class ServingConfig extends AbstractConfig {
             ConfigDef.CaseInsensitiveValidString.in("none", "challenger", "shadow"), Importance.MEDIUM,
             ROLLOUT_MODE_DOC)
         .define(CHALLENGER_SHARE_CONFIG, Type.DOUBLE, CHALLENGER_SHARE_DEFAULT, Range.between(0.0, 1.0),
-            Importance.MEDIUM, CHALLENGER_SHARE_DOC);
+            Importance.MEDIUM, CHALLENGER_SHARE_DOC)
+        .define(TLS_CERT_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, TLS_CERT_FILE_DOC)
+        .define(TLS_KEY_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, TLS_KEY_FILE_DOC)
+        .define(TLS_CLIENT_CA_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, TLS_CLIENT_CA_FILE_DOC)
+        .define(TLS_CLIENT_AUTH_CONFIG, Type.STRING, TLS_CLIENT_AUTH_DEFAULT,
+            ConfigDef.CaseInsensitiveValidString.in("none", "optional", "require"), Importance.MEDIUM,
+            TLS_CLIENT_AUTH_DOC)
+        .define(ADMIN_ALLOWED_SUBJECTS_CONFIG, Type.STRING, "", Importance.MEDIUM, ADMIN_ALLOWED_SUBJECTS_DOC);
 
     /**
      * Parses and validates {@code props}.

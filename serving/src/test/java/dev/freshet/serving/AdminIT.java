@@ -143,7 +143,8 @@ class AdminIT {
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
                     assertThat(e.getStatus().getDescription()).isEqualTo("admin calls are disabled on this serving "
-                        + "instance: set serving.admin.token (or serving.admin.token.file) and restart it.");
+                        + "instance: set serving.admin.token (or serving.admin.token.file, or "
+                        + "serving.admin.allowed.subjects for client certificates) and restart it.");
                 });
         }
     }

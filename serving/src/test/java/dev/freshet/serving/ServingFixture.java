@@ -98,6 +98,17 @@ final class ServingFixture implements AutoCloseable {
             .setEntityId(entityId).setView("test").putAllValues(values).build().toByteArray());
     }
 
+    /** Writes the entity's vector of one feature view, keyed {@code <view>/<entity id>} as the feature store does. */
+    void putViewFeatures(String view, String entityId, long eventTimeMs, Map<String, Double> values) {
+        send(prefix + "features", view + "/" + entityId, FeatureVector.newBuilder().setEntityId(entityId)
+            .setView(view).setEventTimeMs(eventTimeMs).putAllValues(values).build().toByteArray());
+    }
+
+    /** A tombstone for one view of one entity, as the feature store writes when the entity expires. */
+    void deleteViewFeatures(String view, String entityId) {
+        send(prefix + "features", view + "/" + entityId, null);
+    }
+
     void send(String topic, String key, byte[] value) {
         producer.send(new ProducerRecord<>(topic, key, value));
         producer.flush();

@@ -18,12 +18,14 @@ import dev.freshet.proto.serving.v1.RollbackRequest;
 import dev.freshet.proto.serving.v1.StatusRequest;
 import dev.freshet.proto.serving.v1.StatusResponse;
 import dev.freshet.proto.serving.v1.UnpinRequest;
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,8 +35,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code freshet serving status|pin|unpin|rollback|promote}: the serving admin RPCs from the command line. Changes
- * are recorded on the commands topic under the identity of the token used, with the given reason.
+ * {@code freshet serving status|pin|unpin|rollback|promote}: the serving admin RPCs from the command line, in
+ * plaintext or over TLS, optionally with a client certificate. Changes are recorded on the commands topic under the
+ * identity of the token used (or the certificate's subject), with the given reason.
  */
 @Command(name = "serving", description = "Inspect and control what a serving instance serves (admin RPCs).",
     subcommands = {ServingAdminCommand.StatusVerb.class, ServingAdminCommand.PinVerb.class,
@@ -50,7 +53,8 @@ public final class ServingAdminCommand {
         String target;
 
         @Option(names = "--token", paramLabel = "TOKEN",
-            description = "Admin bearer token (serving.admin.token); or set " + TOKEN_ENV + ", or use --token-file.")
+            description = "Admin bearer token (serving.admin.token); or set " + TOKEN_ENV + ", or use --token-file, "
+                + "or a client certificate (--cert-file, --key-file).")
         String token;
 
         @Option(names = "--token-file", paramLabel = "FILE", description = "File whose first line is the token.")
@@ -60,14 +64,35 @@ public final class ServingAdminCommand {
             description = "Give up after this many seconds (default: ${DEFAULT-VALUE}).")
         long timeoutSeconds;
 
+        @Option(names = "--tls", description = "Connect over TLS (implied by --ca-file and --cert-file); without "
+            + "--ca-file the server's certificate is checked against the JVM's default trust store.")
+        boolean tls;
+
+        @Option(names = "--ca-file", paramLabel = "FILE",
+            description = "PEM file of the CA certificates to trust for the server's certificate.")
+        Path caFile;
+
+        @Option(names = "--cert-file", paramLabel = "FILE", description = "PEM client certificate (chain) to "
+            + "present, for serving.tls.client.ca.file; with a subject in serving.admin.allowed.subjects it "
+            + "replaces the token.")
+        Path certFile;
+
+        @Option(names = "--key-file", paramLabel = "FILE",
+            description = "PEM private key (PKCS#8) of --cert-file.")
+        Path keyFile;
+
         <T> T call(Function<AdminServiceGrpc.AdminServiceBlockingStub, T> rpc) {
-            Metadata headers = new Metadata();
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token());
-            ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+            AdminServiceGrpc.AdminServiceBlockingStub stub;
+            ManagedChannel channel = Grpc.newChannelBuilder(target, credentials()).build();
             try {
-                return rpc.apply(AdminServiceGrpc.newBlockingStub(channel)
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                    .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS));
+                stub = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
+                String token = certFile == null ? requiredToken() : optionalToken();
+                if (token != null) {
+                    Metadata headers = new Metadata();
+                    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+                    stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+                }
+                return rpc.apply(stub);
             } catch (StatusRuntimeException e) {
                 throw new LauncherException(describe(e.getStatus()));
             } finally {
@@ -77,8 +102,10 @@ public final class ServingAdminCommand {
 
         private String describe(Status status) {
             return switch (status.getCode()) {
-                case UNAVAILABLE -> String.format("serving at %s is unreachable or could not make the change: %s",
-                    target, status.getDescription());
+                case UNAVAILABLE -> String.format("serving at %s is unreachable or could not make the change: %s%s",
+                    target, status.getDescription(), plaintext() ? " (if it serves TLS, add --tls or --ca-file)"
+                        : " (check --ca-file against the server's certificate, and the client certificate against "
+                        + "its serving.tls.client.ca.file)");
                 case DEADLINE_EXCEEDED -> String.format("serving at %s did not answer within %d s.", target,
                     timeoutSeconds);
                 case UNIMPLEMENTED -> String.format("%s does not offer the admin service; is it a Freshet serving "
@@ -88,7 +115,46 @@ public final class ServingAdminCommand {
             };
         }
 
-        private String token() {
+        private boolean plaintext() {
+            return !tls && caFile == null && certFile == null;
+        }
+
+        private ChannelCredentials credentials() {
+            if ((certFile == null) != (keyFile == null)) {
+                throw new LauncherException("--cert-file and --key-file go together: give both to present a client "
+                    + "certificate, or neither.");
+            }
+            if (plaintext()) {
+                return InsecureChannelCredentials.create();
+            }
+            TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder();
+            try {
+                if (caFile != null) {
+                    credentials.trustManager(caFile.toFile());
+                }
+                if (certFile != null) {
+                    credentials.keyManager(certFile.toFile(), keyFile.toFile());
+                }
+            } catch (IOException e) {
+                throw new LauncherException("Cannot read a TLS file (--ca-file, --cert-file or --key-file): "
+                    + e.getMessage(), e);
+            }
+            return credentials.build();
+        }
+
+        private String requiredToken() {
+            String found = optionalToken();
+            if (found == null) {
+                throw new LauncherException("An admin token is required: pass --token TOKEN, --token-file FILE or "
+                    + "set " + TOKEN_ENV + " (the server's serving.admin.token); or present a client certificate "
+                    + "whose subject is in the server's serving.admin.allowed.subjects with --cert-file and "
+                    + "--key-file.");
+            }
+            return found;
+        }
+
+        // With a client certificate the token is optional; the server then identifies the caller by the certificate.
+        private String optionalToken() {
             if (token != null && !token.isBlank()) {
                 return token.strip();
             }
@@ -102,11 +168,10 @@ public final class ServingAdminCommand {
                 }
             }
             String fromEnv = System.getenv(TOKEN_ENV);
-            if (fromEnv != null && !fromEnv.isBlank()) {
+            if (fromEnv != null && !fromEnv.isBlank() && certFile == null) {
                 return fromEnv.strip();
             }
-            throw new LauncherException("An admin token is required: pass --token TOKEN, --token-file FILE or set "
-                + TOKEN_ENV + " (the server's serving.admin.token).");
+            return null;
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.freshet.serving.internal;
 
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.HashMap;
 
 import dev.freshet.proto.serving.v1.FieldValue;
 
@@ -16,11 +16,12 @@ final class FeatureEncoding {
     /**
      * Merges the entity's stored features with the request's fields.
      *
-     * @return a new sorted map of feature name to value
+     * @return a new map of feature name to value
      * @throws InvalidRequestException if a field has no value, an empty name, or a non-finite number
      */
     static Map<String, Double> merge(Map<String, Double> stored, Map<String, FieldValue> fields) {
-        TreeMap<String, Double> merged = new TreeMap<>(stored);
+        HashMap<String, Double> merged = new HashMap<>(Math.max(16, (stored.size() + fields.size()) * 2));
+        merged.putAll(stored);
         for (Map.Entry<String, FieldValue> field : fields.entrySet()) {
             String name = field.getKey();
             if (name.isEmpty()) {
@@ -29,8 +30,9 @@ final class FeatureEncoding {
             // A request field replaces the stored feature of the same name and any one-hot of it (f=...),
             // so a request's channel=web is not scored together with a stored channel=app.
             merged.remove(name);
-            // Every one-hot of the field: keys from "name=" up to "name=" followed by the highest character.
-            merged.subMap(name + "=", true, name + "=\uffff", true).clear();
+            if (!stored.isEmpty()) {
+                merged.keySet().removeIf(key -> isOneHotOf(key, name));
+            }
             FieldValue value = field.getValue();
             switch (value.getKindCase()) {
                 case NUMBER_VALUE -> {
@@ -48,5 +50,9 @@ final class FeatureEncoding {
             }
         }
         return merged;
+    }
+
+    private static boolean isOneHotOf(String key, String field) {
+        return key.length() > field.length() && key.charAt(field.length()) == '=' && key.startsWith(field);
     }
 }

@@ -1,8 +1,12 @@
 package dev.freshet.serving.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.proto.features.v1.FeatureVector;
@@ -12,9 +16,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A local copy of the compacted features topic: the newest {@link FeatureVector} per entity, in RocksDB, fed by
- * a follower that reads every partition from the beginning. Serving instances in other processes build the same
- * copy from the same topic. Lookups are thread-safe.
+ * A local copy of the compacted features topic, in RocksDB, fed by a follower that reads every partition from the
+ * beginning. The topic is keyed {@code <view>/<entity id>} (split at the first '/', since a view name never holds
+ * one): the replica keeps each view's newest vector per entity and answers a lookup with every view's values
+ * merged (see {@link EntityViews}). A tombstone removes one view's vector of one entity. A key without '/' (the
+ * format before feature views were named in keys) is kept as the entity's unnamed view, used until a named view
+ * writes the entity. Serving instances in other processes build the same copy from the same topic. Lookups are
+ * thread-safe; records are applied on the follower's thread only.
  */
 final class FeatureReplica implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FeatureReplica.class);
@@ -22,26 +30,38 @@ final class FeatureReplica implements AutoCloseable {
     private final RocksStore store;
     private final Counters counters;
     private final String topic;
+    private final Runnable onCaughtUp;
     private final TopicFollower follower;
+    private final Set<String> reportedClashes = new HashSet<>();
+    private boolean caughtUpReported;
 
-    FeatureReplica(RocksStore store, String bootstrapServers, String topic, String clientId, Counters counters) {
+    /**
+     * @param onCaughtUp called once, on the follower's thread, when the replica holds everything the topic held
+     *                   when it started
+     */
+    FeatureReplica(RocksStore store, String bootstrapServers, String topic, String clientId, Counters counters,
+                   Runnable onCaughtUp) {
         this.store = store;
         this.counters = counters;
         this.topic = topic;
+        this.onCaughtUp = onCaughtUp;
         this.follower = new TopicFollower(clientId, bootstrapServers, List.of(topic), this::apply);
     }
 
-    /** The entity's current features, or empty when the replica holds none. Never blocks on Kafka. */
-    Optional<FeatureVector> lookup(String entityId) {
+    /**
+     * The entity's current features, every view's merged, or empty when the replica holds none. Never blocks on
+     * Kafka.
+     */
+    Optional<Map<String, Double>> lookup(String entityId) {
         byte[] bytes = store.get(entityId.getBytes(StandardCharsets.UTF_8));
         if (bytes == null) {
             return Optional.empty();
         }
         try {
-            return Optional.of(FeatureVector.parseFrom(bytes));
-        } catch (InvalidProtocolBufferException e) {
-            // Only valid records are stored, so this is a broken replica, not bad input.
-            throw new IllegalStateException("The feature replica holds an unreadable vector for an entity", e);
+            return Optional.of(EntityViews.mergedValues(bytes));
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            // Only records this class wrote are stored, so this is a broken replica, not bad input.
+            throw new IllegalStateException("The feature replica holds an unreadable record for an entity", e);
         }
     }
 
@@ -51,26 +71,72 @@ final class FeatureReplica implements AutoCloseable {
 
     private void apply(ConsumerRecords<String, byte[]> records, boolean caughtUp) {
         for (ConsumerRecord<String, byte[]> record : records) {
-            if (record.key() == null) {
-                log.warn("Skipped a feature vector without a key at {}-{} offset {}: the key must be the entity id.",
-                    record.topic(), record.partition(), record.offset());
-                continue;
-            }
-            byte[] key = record.key().getBytes(StandardCharsets.UTF_8);
-            if (record.value() == null) {
-                store.delete(key);
-                continue;
-            }
+            apply(record);
+        }
+        if (caughtUp && !caughtUpReported) {
+            caughtUpReported = true;
+            onCaughtUp.run();
+        }
+    }
+
+    private void apply(ConsumerRecord<String, byte[]> record) {
+        String key = record.key();
+        int slash = key == null ? -1 : key.indexOf('/');
+        String view = slash < 0 ? EntityViews.LEGACY_VIEW : key.substring(0, slash);
+        String entityId = slash < 0 ? key : key.substring(slash + 1);
+        if (entityId == null || entityId.isEmpty() || (slash == 0)) {
+            log.warn("Skipped a feature vector with key '{}' at {}-{} offset {}: the key must be "
+                + "'<view>/<entity id>'.", key, record.topic(), record.partition(), record.offset());
+            return;
+        }
+        FeatureVector vector = null;
+        if (record.value() != null) {
             try {
-                FeatureVector.parseFrom(record.value());
+                vector = FeatureVector.parseFrom(record.value());
             } catch (InvalidProtocolBufferException e) {
                 log.warn("Skipped a corrupt record for entity '{}' at {}-{} offset {}: it is not a FeatureVector.",
-                    record.key(), record.topic(), record.partition(), record.offset());
-                continue;
+                    key, record.topic(), record.partition(), record.offset());
+                return;
             }
-            store.put(key, record.value());
+        }
+        byte[] storeKey = entityId.getBytes(StandardCharsets.UTF_8);
+        EntityViews before = stored(storeKey, entityId);
+        EntityViews after = vector == null ? before.without(view) : before.with(view, vector);
+        if (after.isEmpty()) {
+            store.delete(storeKey);
+        } else {
+            List<String> clashes = new ArrayList<>();
+            store.put(storeKey, after.encode(entityId, clashes));
+            reportClashes(entityId, clashes);
+        }
+        if (vector != null) {
             counters.featureVectorsReplicated.increment();
-            log.debug("Replicated the features of entity '{}' from {}.", record.key(), topic);
+        }
+        log.debug("Replicated {} of view '{}' for entity '{}' from {}.", vector == null ? "the removal"
+            : "the features", view, entityId, topic);
+    }
+
+    private EntityViews stored(byte[] storeKey, String entityId) {
+        byte[] bytes = store.get(storeKey);
+        if (bytes == null) {
+            return EntityViews.empty();
+        }
+        try {
+            return EntityViews.decode(bytes);
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            log.error("The replica's record of entity '{}' is unreadable; rebuilding it from the next records only.",
+                entityId);
+            return EntityViews.empty();
+        }
+    }
+
+    // Once per feature and pair of views: the registry refuses such views, so this is old data, not a new problem.
+    private void reportClashes(String entityId, List<String> clashes) {
+        for (String clash : clashes) {
+            if (reportedClashes.size() < 1000 && reportedClashes.add(clash)) {
+                log.warn("Entity '{}' in topic {}: {}. Two views must not define the same feature name; "
+                    + "re-register one of them under other names.", entityId, topic, clash);
+            }
         }
     }
 

@@ -11,7 +11,9 @@ import java.util.function.Consumer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.proto.registry.v1.Command;
+import dev.freshet.proto.registry.v1.ModelSchema;
 import dev.freshet.proto.registry.v1.ModelVersion;
+import dev.freshet.serving.ServingException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.slf4j.Logger;
@@ -38,6 +40,12 @@ final class ModelWatcher implements AutoCloseable {
 
     private final String modelName;
     private final String modelsTopic;
+    private final String schemasTopic;
+    private final boolean followsSchemas;
+    private boolean warnedNoSchemas;
+    /** Packed versions read before their schema (same transaction, another partition), by schema id. */
+    private final Map<String, Map<Long, Long>> awaitingSchema = new HashMap<>();
+    private final PackedModels packedModels = new PackedModels();
     private final RocksStore versions;
     private final Counters counters;
     private final Consumer<ServedModel> onLoaded;
@@ -76,10 +84,25 @@ final class ModelWatcher implements AutoCloseable {
         this.mode = mode;
         this.view = new RegistryView(new Lineage(), mode, 0, 0, 0, 0, "");
         this.modelsTopic = modelsTopic;
+        // The trainer writes each schema of a packed version to <prefix>model-schemas, beside <prefix>models.
+        this.schemasTopic = modelsTopic.endsWith("models")
+            ? modelsTopic.substring(0, modelsTopic.length() - "models".length()) + "model-schemas" : "";
         this.versions = versions;
         this.counters = counters;
         this.onLoaded = onLoaded;
-        this.follower = new TopicFollower(clientId, bootstrapServers, List.of(modelsTopic, commandsTopic), this::apply);
+        TopicFollower withSchemas = null;
+        if (!schemasTopic.isEmpty()) {
+            try {
+                withSchemas = new TopicFollower(clientId, bootstrapServers,
+                    List.of(modelsTopic, commandsTopic, schemasTopic), this::apply);
+            } catch (ServingException e) {
+                log.info("Not following '{}' ({}): serving loads only versions that carry a whole Tribuo model.",
+                    schemasTopic, e.getMessage());
+            }
+        }
+        this.followsSchemas = withSchemas != null;
+        this.follower = withSchemas != null ? withSchemas
+            : new TopicFollower(clientId, bootstrapServers, List.of(modelsTopic, commandsTopic), this::apply);
     }
 
     /** The champion, or null while none has loaded. Thread-safe. */
@@ -101,6 +124,8 @@ final class ModelWatcher implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> record : records) {
             if (record.topic().equals(modelsTopic)) {
                 onModelRecord(record);
+            } else if (record.topic().equals(schemasTopic)) {
+                onSchemaRecord(record);
             } else {
                 onCommandRecord(record);
             }
@@ -124,6 +149,7 @@ final class ModelWatcher implements AutoCloseable {
         }
         if (record.value() == null) {
             parseVersion(key.substring(modelName.length() + 1)).ifPresent(version -> {
+                awaitingSchema.values().forEach(waiting -> waiting.remove(version));
                 lineage.remove(version);
                 dirty = true;
             });
@@ -144,10 +170,43 @@ final class ModelWatcher implements AutoCloseable {
             return;
         }
         versions.put(versionKey(version.getVersion()), record.value());
+        if (!version.getSchemaId().isEmpty() && versions.get(schemaKey(version.getSchemaId())) == null) {
+            // Not servable, nor a choice, until its schema is read: it is in the same transaction, so soon.
+            awaitingSchema.computeIfAbsent(version.getSchemaId(), id -> new HashMap<>())
+                .put(version.getVersion(), version.getParentVersion());
+            if (!followsSchemas && !warnedNoSchemas) {
+                warnedNoSchemas = true;
+                log.warn("Model '{}' v{} is packed (schema {}) but serving does not follow '{}', which did not exist "
+                    + "at start; packed versions cannot be served until serving restarts with that topic.", modelName,
+                    version.getVersion(), version.getSchemaId(), schemasTopic);
+            }
+            return;
+        }
         lineage.add(version.getVersion(), version.getParentVersion());
         dirty = true;
         log.debug("Read model '{}' v{} (parent v{}, origin {}) from the registry.", modelName, version.getVersion(),
             version.getParentVersion(), version.getOrigin());
+    }
+
+    private void onSchemaRecord(ConsumerRecord<String, byte[]> record) {
+        String key = record.key();
+        if (key == null || !key.startsWith(modelName + "/") || record.value() == null) {
+            return;
+        }
+        ModelSchema schema;
+        try {
+            schema = ModelSchema.parseFrom(record.value());
+        } catch (InvalidProtocolBufferException e) {
+            log.warn("Skipped a corrupt record '{}' at {}-{} offset {}: it is not a ModelSchema.",
+                key, record.topic(), record.partition(), record.offset());
+            return;
+        }
+        versions.put(schemaKey(schema.getSchemaId()), record.value());
+        Map<Long, Long> waiting = awaitingSchema.remove(schema.getSchemaId());
+        if (waiting != null) {
+            waiting.forEach(lineage::add);
+            dirty = true;
+        }
     }
 
     private void onCommandRecord(ConsumerRecord<String, byte[]> record) {
@@ -304,7 +363,16 @@ final class ModelWatcher implements AutoCloseable {
         }
         try {
             ModelVersion record = ModelVersion.parseFrom(bytes);
-            Model<?> model = Model.deserialize(ModelProto.parseFrom(record.getTribuoModel()));
+            Model<?> model = record.getSchemaId().isEmpty()
+                ? Model.deserialize(ModelProto.parseFrom(record.getTribuoModel()))
+                : packedModels.build(ModelSchema.parseFrom(versions.get(schemaKey(record.getSchemaId()))), record);
+            if (model.validate(org.tribuo.regression.Regressor.class)) {
+                ServedModel regression = ServedModel.ofRegression(modelName, version, record.getOrigin(),
+                    model.castModel(org.tribuo.regression.Regressor.class));
+                String first = model.getFeatureIDMap().iterator().next().getName();
+                regression.score(Map.of(first, 1.0));
+                return Optional.of(regression);
+            }
             if (!model.validate(Label.class)) {
                 log.warn("Skipped model '{}' v{}: it is not a classification model; serving stays on {}.",
                     modelName, version, describeCurrent());
@@ -337,6 +405,11 @@ final class ModelWatcher implements AutoCloseable {
 
     private static byte[] versionKey(long version) {
         return ByteBuffer.allocate(Long.BYTES).putLong(version).array();
+    }
+
+    /** Never 8 bytes long, so never a version's key. */
+    private static byte[] schemaKey(String schemaId) {
+        return ("schema/" + schemaId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static Optional<Long> parseVersion(String text) {

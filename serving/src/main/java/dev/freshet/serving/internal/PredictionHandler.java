@@ -8,7 +8,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
-import dev.freshet.proto.features.v1.FeatureVector;
 import dev.freshet.proto.serving.v1.ModelRole;
 import dev.freshet.proto.serving.v1.PredictBatchRequest;
 import dev.freshet.proto.serving.v1.PredictBatchResponse;
@@ -67,7 +66,8 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
             return; // the deadline passed or the caller left while the call was queued: do no work
         }
         long start = System.nanoTime();
-        refuseWhenShuttingDown();
+        // No shutdown check: the server stops accepting calls when it shuts down, and a call it accepted before
+        // is answered (and logged) within serving.shutdown.grace.ms.
         RequestValidator.validate(request, "");
         PredictResponse response = score(request);
         responses.onNext(response);
@@ -81,7 +81,6 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
             return;
         }
         long start = System.nanoTime();
-        refuseWhenShuttingDown();
         if (batch.getRequestsCount() > batchMaxSize) {
             throw new InvalidRequestException(String.format("the batch holds %d requests, more than the %d this "
                 + "server accepts (serving.batch.max.size); split it into smaller batches.",
@@ -230,24 +229,21 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
     /** Scores one validated request and logs the prediction. */
     private PredictResponse score(PredictRequest request) {
         String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : request.getRequestId();
-        Optional<FeatureVector> stored = features.lookup(request.getEntityId());
-        Map<String, Double> merged = FeatureEncoding.merge(
-            stored.map(FeatureVector::getValuesMap).orElse(Map.of()), request.getFieldsMap());
-        PredictionLogEntry.Builder entry = PredictionLogEntry.newBuilder()
-            .setRequestId(requestId)
-            .setEntityId(request.getEntityId())
-            .putAllFeatures(merged)
-            .setModel(modelName)
-            .setEntityKnown(stored.isPresent());
+        String entityId = request.getEntityId();
+        Optional<Map<String, Double>> stored = features.lookup(entityId);
+        boolean known = stored.isPresent();
+        // Owned by this request from here on and never modified, so the log's writer thread may read it later.
+        Map<String, Double> merged = FeatureEncoding.merge(stored.orElse(Map.of()), request.getFieldsMap());
         ModelWatcher.Serving serving = models.serving();
         if (serving.champion() == null) {
             // Log what was asked even though nothing could answer it: the label join needs these features to
             // make the examples that train the very first version (model_version 0 marks "no model").
-            predictionLog.append(entry.setServedAtMs(clock.millis()).build());
+            long servedAtMs = clock.millis();
+            predictionLog.append(() -> entry(requestId, entityId, merged, known).setServedAtMs(servedAtMs).build());
             throw notReady();
         }
         ServedModel challenger = serving.challenger();
-        boolean toChallenger = challenger != null && rollout.routesToChallenger(request.getEntityId());
+        boolean toChallenger = challenger != null && rollout.routesToChallenger(entityId);
         ServedModel model = toChallenger ? challenger : serving.champion();
         ModelRole role = toChallenger ? ModelRole.CHALLENGER : ModelRole.CHAMPION;
         Prediction<Label> prediction = model.score(merged);
@@ -258,7 +254,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
             .setModel(modelName)
             .setModelVersion(model.version())
             .setModelRole(role)
-            .setEntityKnown(stored.isPresent());
+            .setEntityKnown(known);
         if (!request.getOmitClassProbabilities()) {
             prediction.getOutputScores().forEach((label, score) ->
                 response.putClassProbabilities(label, score.getScore()));
@@ -266,12 +262,14 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
         if (request.getIncludeFeatures()) {
             response.putAllFeatures(merged);
         }
-        boolean shadowing = challenger != null && rollout.shadows();
-        predictionLog.append(logged(shadowing ? entry.clone() : entry, model, role, false, prediction));
+        long servedAtMs = clock.millis();
+        // The entry is built and serialised on the log's writer thread, off the caller's path.
+        predictionLog.append(() -> logged(entry(requestId, entityId, merged, known), model, role, false, prediction,
+            servedAtMs));
         counters.entitiesScored.increment();
         metrics.predicted(model.version(), toChallenger ? "challenger" : "champion");
-        if (shadowing) {
-            shadowScore(entry, challenger, merged, requestId);
+        if (challenger != null && rollout.shadows()) {
+            shadowScore(requestId, entityId, merged, known, challenger, servedAtMs);
         }
         if (log.isDebugEnabled()) {
             log.debug("Predicted '{}' for request '{}' with model '{}' v{} ({}).", response.getLabel(), requestId,
@@ -281,11 +279,12 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
     }
 
     // The challenger's opinion, logged beside the champion's answer; it must never fail or change the answer.
-    private void shadowScore(PredictionLogEntry.Builder entry, ServedModel challenger, Map<String, Double> merged,
-                             String requestId) {
+    private void shadowScore(String requestId, String entityId, Map<String, Double> merged, boolean known,
+                             ServedModel challenger, long servedAtMs) {
         try {
             Prediction<Label> shadow = challenger.score(merged);
-            predictionLog.append(logged(entry, challenger, ModelRole.CHALLENGER, true, shadow));
+            predictionLog.append(() -> logged(entry(requestId, entityId, merged, known), challenger,
+                ModelRole.CHALLENGER, true, shadow, servedAtMs));
             metrics.predicted(challenger.version(), "challenger_shadow");
         } catch (RuntimeException e) {
             log.debug("The shadow challenger v{} could not score request '{}': {}", challenger.version(), requestId,
@@ -293,14 +292,24 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
         }
     }
 
-    private PredictionLogEntry logged(PredictionLogEntry.Builder entry, ServedModel model, ModelRole role,
-                                      boolean shadow, Prediction<Label> prediction) {
+    private PredictionLogEntry.Builder entry(String requestId, String entityId, Map<String, Double> merged,
+                                             boolean known) {
+        return PredictionLogEntry.newBuilder()
+            .setRequestId(requestId)
+            .setEntityId(entityId)
+            .putAllFeatures(merged)
+            .setModel(modelName)
+            .setEntityKnown(known);
+    }
+
+    private static PredictionLogEntry logged(PredictionLogEntry.Builder entry, ServedModel model, ModelRole role,
+                                             boolean shadow, Prediction<Label> prediction, long servedAtMs) {
         entry.setLabel(prediction.getOutput().getLabel())
             .setScore(prediction.getOutput().getScore())
             .setModelVersion(model.version())
             .setModelRole(role)
             .setShadow(shadow)
-            .setServedAtMs(clock.millis());
+            .setServedAtMs(servedAtMs);
         prediction.getOutputScores().forEach((label, score) -> entry.putClassProbabilities(label, score.getScore()));
         return entry.build();
     }

@@ -1,14 +1,20 @@
 package dev.freshet.serving.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.freshet.proto.serving.v1.PredictionLogEntry;
 import dev.freshet.serving.ServingException;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -16,16 +22,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes every served prediction to the prediction-log topic (key: request id), asynchronously: a failed write
- * is counted and logged, never reported to the caller. Thread-safe.
+ * Writes every served prediction to the prediction-log topic (key: request id), off the request path: a call
+ * hands over what it scored and returns; a writer thread builds the {@link PredictionLogEntry}, serialises it and
+ * gives it to the Kafka producer, a batch at a time. A failed write (or a full queue) is counted and logged, never
+ * reported to the caller. {@link #close()} writes everything handed over before it and flushes. Thread-safe.
  */
 final class PredictionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PredictionLog.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    // About ten seconds of a busy instance's predictions; beyond it the broker is not keeping up and waiting on it
+    // would make callers wait too.
+    private static final int QUEUE_CAPACITY = 1 << 16;
+    private static final int DRAIN_BATCH = 1024;
+    // The writer sleeps this long when the queue is empty rather than being woken by every append: a wake-up per
+    // prediction costs more than the prediction. The producer lingers longer than this anyway.
+    private static final long IDLE_PARK_NANOS = 2_000_000;
+
+    /** A prediction to log, built into its entry on the writer thread. */
+    interface Pending {
+        PredictionLogEntry build();
+    }
 
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
     private final Counters counters;
+    private final ArrayBlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final Callback onWritten = this::written;
+    private final Thread writer;
+    private volatile boolean closing;
 
     /**
      * @throws ServingException if the topic does not exist or the cluster cannot be reached
@@ -41,10 +65,13 @@ final class PredictionLog implements AutoCloseable {
         // brokers far more work than the 20 ms costs the label join, whose labels arrive seconds later.
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        // send() runs on the request path: when the buffer is full, give up quickly and count the loss.
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 200);
+        // Only the writer thread waits here; give up after a while and count the loss rather than stall the log.
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1000);
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         awaitTopicMetadata(bootstrapServers);
+        this.writer = new Thread(this::run, clientId + "-writer");
+        writer.setDaemon(true);
+        writer.start();
     }
 
     // Fetch the topic's metadata now, so the first Predict call does not wait for it.
@@ -65,34 +92,86 @@ final class PredictionLog implements AutoCloseable {
         }
     }
 
-    /** Queues the entry for writing; returns at once. */
-    void append(PredictionLogEntry entry) {
-        try {
-            producer.send(new ProducerRecord<>(topic, entry.getRequestId(), entry.toByteArray()),
-                (metadata, error) -> {
-                    if (error != null) {
-                        failed(entry.getRequestId(), error);
-                    }
-                });
-        } catch (KafkaException | IllegalStateException e) {
-            failed(entry.getRequestId(), e);
+    /** Hands a prediction over for writing; returns at once. */
+    void append(Pending prediction) {
+        // A call cancelled by shutdownNow may still finish scoring after close(); count what nobody will write.
+        if (closing && !writer.isAlive()) {
+            failed(new IllegalStateException("the prediction log was closed"));
+            return;
+        }
+        if (!queue.offer(prediction)) {
+            failed(new IllegalStateException(closing ? "the server is shutting down"
+                : "more than " + QUEUE_CAPACITY + " predictions are waiting for the broker"));
         }
     }
 
-    private void failed(String requestId, Exception error) {
+    /** Hands a built entry over for writing; returns at once. */
+    void append(PredictionLogEntry entry) {
+        append(() -> entry);
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>(DRAIN_BATCH);
+        while (true) {
+            // Read the flag before draining: once closing is seen, one more full drain empties the queue.
+            boolean last = closing;
+            if (queue.drainTo(batch, DRAIN_BATCH) == 0) {
+                if (last) {
+                    return;
+                }
+                LockSupport.parkNanos(IDLE_PARK_NANOS);
+                continue;
+            }
+            for (Pending pending : batch) {
+                write(pending);
+            }
+            batch.clear();
+        }
+    }
+
+    private void write(Pending pending) {
+        try {
+            PredictionLogEntry entry = pending.build();
+            producer.send(new ProducerRecord<>(topic, entry.getRequestId(), entry.toByteArray()), onWritten);
+        } catch (KafkaException | IllegalStateException e) {
+            failed(e);
+        } catch (RuntimeException e) {
+            // A bug building one entry must not stop the log.
+            log.error("Could not build a prediction-log entry; it is missing from topic '{}'.", topic, e);
+            counters.predictionLogFailures.increment();
+        }
+    }
+
+    private void written(RecordMetadata metadata, Exception error) {
+        if (error != null) {
+            failed(error);
+        }
+    }
+
+    private void failed(Exception error) {
         counters.predictionLogFailures.increment();
         long failures = counters.predictionLogFailures.sum();
         // One line per thousand failures: an unreachable broker must not flood the log.
         if (failures == 1 || failures % 1000 == 0) {
-            log.warn("Could not write prediction '{}' to topic '{}' ({}); {} predictions are missing from the "
-                + "log so far, so labels for them will not be joined.", requestId, topic, error.getMessage(),
-                failures);
+            log.warn("Could not write a prediction to topic '{}' ({}); {} predictions are missing from the log so "
+                + "far, so labels for them will not be joined.", topic, error.getMessage(), failures);
         }
     }
 
-    /** Flushes what is queued and closes the producer, waiting a bounded time. */
+    /** Writes what was handed over, flushes and closes the producer, waiting a bounded time. */
     @Override
     public void close() {
+        closing = true;
+        LockSupport.unpark(writer);
+        try {
+            writer.join(CLOSE_TIMEOUT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writer.isAlive()) {
+            log.warn("The prediction log had not handed {} predictions to the producer after {}; they are lost.",
+                queue.size(), CLOSE_TIMEOUT);
+        }
         try {
             producer.flush();
         } catch (KafkaException e) {

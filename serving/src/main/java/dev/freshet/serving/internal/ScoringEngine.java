@@ -15,8 +15,12 @@ import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
 import dev.freshet.serving.ServingConfig;
 import dev.freshet.serving.ServingException;
 import dev.freshet.serving.ServingStats;
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -46,6 +50,10 @@ public final class ScoringEngine implements AutoCloseable {
     private ServingMetrics metrics;
     private PredictionHandler predictions;
     private Server server;
+    private final long startedNanos = System.nanoTime();
+    private volatile boolean modelLoaded;
+    private volatile boolean featuresCaughtUp;
+    private boolean reportedServing;
 
     private ScoringEngine(ServingConfig config) {
         this.modelName = config.getString(ServingConfig.MODEL_NAME_CONFIG);
@@ -77,8 +85,9 @@ public final class ScoringEngine implements AutoCloseable {
 
         RocksStore featureStore = remember(new RocksStore(stateDir.resolve("features")));
         RocksStore versionStore = remember(new RocksStore(stateDir.resolve("models")));
-        FeatureReplica features = remember(new FeatureReplica(featureStore, bootstrap, config.topic("features"),
-            prefix + "serving-features", counters));
+        String featuresTopic = config.topic("features");
+        FeatureReplica features = remember(new FeatureReplica(featureStore, bootstrap, featuresTopic,
+            prefix + "serving-features", counters, () -> featuresCaughtUp(featuresTopic)));
         Rollout.Mode mode = Rollout.Mode.parse(config.getString(ServingConfig.ROLLOUT_MODE_CONFIG));
         models = remember(new ModelWatcher(modelName, mode, versionStore, bootstrap, config.topic("models"),
             config.topic("commands"), prefix + "serving-models", counters, this::modelLoaded));
@@ -86,8 +95,10 @@ public final class ScoringEngine implements AutoCloseable {
             prefix + "serving-predictions", counters));
 
         AdminTokens tokens = AdminTokens.from(config);
-        // Without tokens every admin call is refused before it reaches the handler, so no producer is needed.
-        CommandPublisher commands = tokens.enabled()
+        TlsSettings tls = TlsSettings.from(config);
+        // Without tokens or allowed certificate subjects every admin call is refused before it reaches the
+        // handler, so no producer is needed.
+        CommandPublisher commands = AdminAuthInterceptor.enabled(tokens, tls)
             ? remember(new CommandPublisher(bootstrap, config.topic("commands"), prefix + "serving-admin"))
             : null;
         AdminHandler admin = new AdminHandler(models, commands, modelName,
@@ -103,8 +114,8 @@ public final class ScoringEngine implements AutoCloseable {
             // InputStream messages move request parsing into the interceptor's reach, so malformed bytes become
             // INVALID_ARGUMENT instead of grpc-java's INTERNAL.
             .addService(ServerInterceptors.intercept(ServerInterceptors.useInputStreamMessages(predictions.bindService()),
-                new StatusMappingInterceptor(counters, metrics)))
-            .addService(ServerInterceptors.intercept(admin, new AdminAuthInterceptor(tokens)))
+                certificateCheck(tls), new StatusMappingInterceptor(counters, metrics)))
+            .addService(ServerInterceptors.intercept(admin, new AdminAuthInterceptor(tokens, tls), certificateCheck(tls)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(legacyReflection())
@@ -115,9 +126,33 @@ public final class ScoringEngine implements AutoCloseable {
             throw new ServingException(String.format("Could not listen on port %d (%s); choose another "
                 + "serving.port, or 0 for any free port.", config.getInt(ServingConfig.PORT_CONFIG), e.getMessage()), e);
         }
-        log.info("Scoring server for model '{}' is listening on port {}; replicating features from '{}' and "
-            + "following '{}' and '{}'. It reports NOT_SERVING until a model version loads.", modelName, port(),
+        log.info("Scoring server for model '{}' is listening on port {} ({}); replicating features from '{}' and "
+            + "following '{}' and '{}'. It reports NOT_SERVING until a model version has loaded and the feature "
+            + "replica has caught up.", modelName, port(), describe(tls),
             config.topic("features"), config.topic("models"), config.topic("commands"));
+    }
+
+    private static String describe(TlsSettings tls) {
+        if (!tls.tls()) {
+            return "plaintext";
+        }
+        return switch (tls.clientAuth()) {
+            case NONE -> "TLS";
+            case OPTIONAL -> "TLS, client certificates accepted";
+            case REQUIRE -> "TLS, client certificates required";
+        };
+    }
+
+    // Listed before the status mapping, so it runs after it (the last interceptor runs first): refusals are counted.
+    private static ServerInterceptor certificateCheck(TlsSettings tls) {
+        return tls.clientAuth() == TlsSettings.ClientAuth.REQUIRE ? ClientCertificates.required()
+            : new ServerInterceptor() {
+                @Override
+                public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                                   ServerCallHandler<Q, R> next) {
+                    return next.startCall(call, headers);
+                }
+            };
     }
 
     // grpcurl and older tools still ask for the v1alpha reflection service.
@@ -145,10 +180,34 @@ public final class ScoringEngine implements AutoCloseable {
     }
 
     private void modelLoaded(ServedModel model) {
-        if (!shuttingDown.get()) {
-            health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-            health.setStatus(PredictionServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        if (!modelLoaded) {
+            modelLoaded = true;
+            log.info("Model '{}' v{} loaded {} ms after start.", modelName, model.version(), sinceStartMs());
         }
+        updateHealth();
+    }
+
+    private void featuresCaughtUp(String topic) {
+        featuresCaughtUp = true;
+        log.info("The feature replica caught up with topic '{}' (its end offsets at start, {} vectors read) in {} ms.",
+            topic, counters.featureVectorsReplicated.sum(), sinceStartMs());
+        updateHealth();
+    }
+
+    // SERVING only when answers use a model and every entity's features as the topic held them at start: before
+    // the replica catches up, an entity would be scored without its features (or with stale ones) and look unknown.
+    private synchronized void updateHealth() {
+        if (shuttingDown.get() || !modelLoaded || !featuresCaughtUp || reportedServing) {
+            return;
+        }
+        reportedServing = true;
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+        health.setStatus(PredictionServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        log.info("Scoring server for model '{}' reports SERVING, {} ms after start.", modelName, sinceStartMs());
+    }
+
+    private long sinceStartMs() {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
     }
 
     /** The bound port, or -1 for a server without one (in-process). */

@@ -8,11 +8,25 @@ import org.tribuo.Prediction;
 import org.tribuo.classification.Label;
 import org.tribuo.classification.LabelFactory;
 import org.tribuo.impl.ArrayExample;
+import org.tribuo.regression.RegressionFactory;
+import org.tribuo.regression.Regressor;
 
 /**
- * One loaded model version. Immutable; {@link #score} is thread-safe because Tribuo's {@code Model.predict} is.
+ * One loaded model version: a classifier ({@code model}) or a regression ({@code regression}), the other null.
+ * Immutable; {@link #score} is thread-safe because Tribuo's {@code Model.predict} is.
  */
-record ServedModel(String name, long version, ModelVersion.Origin origin, Model<Label> model) {
+record ServedModel(String name, long version, ModelVersion.Origin origin, Model<Label> model,
+                   Model<Regressor> regression) {
+
+    ServedModel(String name, long version, ModelVersion.Origin origin, Model<Label> model) {
+        this(name, version, origin, model, null);
+    }
+
+    /** A regression version (the trainer's trainer.task=regression). */
+    static ServedModel ofRegression(String name, long version, ModelVersion.Origin origin,
+                                    Model<Regressor> regression) {
+        return new ServedModel(name, version, origin, null, regression);
+    }
 
     /**
      * Scores the features.
@@ -27,7 +41,7 @@ record ServedModel(String name, long version, ModelVersion.Origin origin, Model<
         for (Map.Entry<String, Double> feature : features.entrySet()) {
             names[i] = feature.getKey();
             values[i] = feature.getValue();
-            anyKnown |= model.getFeatureIDMap().get(names[i]) != null;
+            anyKnown |= featureMap().get(names[i]) != null;
             i++;
         }
         if (!anyKnown) {
@@ -37,13 +51,25 @@ record ServedModel(String name, long version, ModelVersion.Origin origin, Model<
                     + "'%s' v%d; send fields the model was trained on, such as %s.",
                 features.size(), name, version, sampleFeatureNames()));
         }
+        if (regression != null) {
+            // Until the response has a field for a number, a regression answers with its value as the label and
+            // as the score, and no class probabilities.
+            double value = regression.predict(new ArrayExample<>(RegressionFactory.UNKNOWN_REGRESSOR, names, values))
+                .getOutput().getValues()[0];
+            return new Prediction<>(new Label(Double.toString(value), value), names.length,
+                new ArrayExample<>(LabelFactory.UNKNOWN_LABEL, names, values));
+        }
         return model.predict(new ArrayExample<>(LabelFactory.UNKNOWN_LABEL, names, values));
+    }
+
+    private org.tribuo.ImmutableFeatureMap featureMap() {
+        return regression != null ? regression.getFeatureIDMap() : model.getFeatureIDMap();
     }
 
     private String sampleFeatureNames() {
         StringBuilder names = new StringBuilder();
         int shown = 0;
-        for (var info : model.getFeatureIDMap()) {
+        for (var info : featureMap()) {
             if (shown == 5) {
                 names.append(", ...");
                 break;

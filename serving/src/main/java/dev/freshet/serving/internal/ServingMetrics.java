@@ -44,6 +44,9 @@ final class ServingMetrics implements AutoCloseable {
     private final Map<SeriesKey, CounterDataPoint> predictionPoints = new ConcurrentHashMap<>();
     private final Supplier<ModelWatcher.Serving> serving;
     private final HTTPServer http;
+    // A racy cache is fine: a stale read only means one more map lookup.
+    private volatile Cached<DistributionDataPoint> lastLatency;
+    private volatile Cached<CounterDataPoint> lastPrediction;
 
     /**
      * @param port -1 for no endpoint, 0 for any free port
@@ -117,21 +120,39 @@ final class ServingMetrics implements AutoCloseable {
     }
 
     void answered(String method, long modelVersion, long startNanos) {
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        // Most calls repeat the last series: skip the map lookup for them.
+        Cached<DistributionDataPoint> last = lastLatency;
+        if (last != null && last.version == modelVersion && last.label.equals(method)) {
+            last.point.observe(seconds);
+            return;
+        }
         // Label lookups build a list and a string per call; on the request path, reuse the data point instead.
-        latencyPoints.computeIfAbsent(new SeriesKey(method, modelVersion),
-                key -> latency.labelValues(key.label(), Long.toString(key.version())))
-            .observe((System.nanoTime() - startNanos) / 1e9);
+        DistributionDataPoint point = latencyPoints.computeIfAbsent(new SeriesKey(method, modelVersion),
+            key -> latency.labelValues(key.label(), Long.toString(key.version())));
+        lastLatency = new Cached<>(method, modelVersion, point);
+        point.observe(seconds);
     }
 
     void predicted(long modelVersion, String role) {
+        Cached<CounterDataPoint> last = lastPrediction;
+        if (last != null && last.version == modelVersion && last.label.equals(role)) {
+            last.point.inc();
+            return;
+        }
         if (versionsSeen.add(modelVersion)) {
             forgetOldVersions();
         }
-        predictionPoints.computeIfAbsent(new SeriesKey(role, modelVersion),
-            key -> predictions.labelValues(Long.toString(key.version()), key.label())).inc();
+        CounterDataPoint point = predictionPoints.computeIfAbsent(new SeriesKey(role, modelVersion),
+            key -> predictions.labelValues(Long.toString(key.version()), key.label()));
+        lastPrediction = new Cached<>(role, modelVersion, point);
+        point.inc();
     }
 
     private record SeriesKey(String label, long version) {
+    }
+
+    private record Cached<P>(String label, long version, P point) {
     }
 
     private void forgetOldVersions() {
@@ -144,6 +165,8 @@ final class ServingMetrics implements AutoCloseable {
                 continue;
             }
             versionsSeen.remove(version);
+            lastLatency = null;
+            lastPrediction = null;
             String label = Long.toString(version);
             latencyPoints.keySet().removeIf(key -> key.version() == version);
             predictionPoints.keySet().removeIf(key -> key.version() == version);
