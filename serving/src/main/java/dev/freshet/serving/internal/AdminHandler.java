@@ -64,7 +64,7 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
         answer(responses, () -> {
             requireReason(request.getReason());
             long version = request.getVersion();
-            Lineage lineage = models.view().lineage();
+            ServingLineage lineage = models.view().lineage();
             requireServable(lineage, version, "pin");
             return issue(Command.newBuilder().setType(Command.Type.PIN).setTargetVersion(version),
                 request.getReason(), String.format("model '%s' will be served by v%d only, until unpinned",
@@ -173,7 +173,7 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
         }
     }
 
-    private void requireServable(Lineage lineage, long version, String verb) {
+    private void requireServable(ServingLineage lineage, long version, String verb) {
         if (version <= 0) {
             throw Status.INVALID_ARGUMENT.withDescription("version is required: name a version number of model '"
                 + modelName + "' (see status).").asRuntimeException();

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.lineage.Lineage;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.registry.v1.ModelSchema;
 import dev.freshet.proto.registry.v1.ModelVersion;
@@ -44,14 +45,14 @@ final class ModelWatcher implements AutoCloseable {
     private final boolean followsSchemas;
     private boolean warnedNoSchemas;
     /** Packed versions read before their schema (same transaction, another partition), by schema id. */
-    private final Map<String, Map<Long, Long>> awaitingSchema = new HashMap<>();
+    private final Map<String, Map<Long, ModelVersion>> awaitingSchema = new HashMap<>();
     private final PackedModels packedModels = new PackedModels();
     private final RocksStore versions;
     private final Counters counters;
     private final Consumer<ServedModel> onLoaded;
     private final Rollout.Mode mode;
     private final AtomicReference<Serving> serving = new AtomicReference<>(Serving.NONE);
-    private final Lineage lineage = new Lineage();
+    private final ServingLineage lineage = new ServingLineage();
     private final Map<Long, String> rollbackReasons = new HashMap<>();
     private final TopicFollower follower;
     private volatile RegistryView view;
@@ -70,7 +71,7 @@ final class ModelWatcher implements AutoCloseable {
      *
      * @param lineage a copy, never modified
      */
-    record RegistryView(Lineage lineage, Rollout.Mode mode, long champion, long challenger, long pinned,
+    record RegistryView(ServingLineage lineage, Rollout.Mode mode, long champion, long challenger, long pinned,
                         long promoted, String lastChange) {
     }
 
@@ -82,7 +83,7 @@ final class ModelWatcher implements AutoCloseable {
                  Consumer<ServedModel> onLoaded) {
         this.modelName = modelName;
         this.mode = mode;
-        this.view = new RegistryView(new Lineage(), mode, 0, 0, 0, 0, "");
+        this.view = new RegistryView(new ServingLineage(), mode, 0, 0, 0, 0, "");
         this.modelsTopic = modelsTopic;
         // The trainer writes each schema of a packed version to <prefix>model-schemas, beside <prefix>models.
         this.schemasTopic = modelsTopic.endsWith("models")
@@ -173,7 +174,7 @@ final class ModelWatcher implements AutoCloseable {
         if (!version.getSchemaId().isEmpty() && versions.get(schemaKey(version.getSchemaId())) == null) {
             // Not servable, nor a choice, until its schema is read: it is in the same transaction, so soon.
             awaitingSchema.computeIfAbsent(version.getSchemaId(), id -> new HashMap<>())
-                .put(version.getVersion(), version.getParentVersion());
+                .put(version.getVersion(), version);
             if (!followsSchemas && !warnedNoSchemas) {
                 warnedNoSchemas = true;
                 log.warn("Model '{}' v{} is packed (schema {}) but serving does not follow '{}', which did not exist "
@@ -182,8 +183,7 @@ final class ModelWatcher implements AutoCloseable {
             }
             return;
         }
-        lineage.add(version.getVersion(), version.getParentVersion());
-        dirty = true;
+        addToLineage(version);
         log.debug("Read model '{}' v{} (parent v{}, origin {}) from the registry.", modelName, version.getVersion(),
             version.getParentVersion(), version.getOrigin());
     }
@@ -202,11 +202,20 @@ final class ModelWatcher implements AutoCloseable {
             return;
         }
         versions.put(schemaKey(schema.getSchemaId()), record.value());
-        Map<Long, Long> waiting = awaitingSchema.remove(schema.getSchemaId());
+        Map<Long, ModelVersion> waiting = awaitingSchema.remove(schema.getSchemaId());
         if (waiting != null) {
-            waiting.forEach(lineage::add);
-            dirty = true;
+            waiting.values().forEach(this::addToLineage);
         }
+    }
+
+    private void addToLineage(ModelVersion version) {
+        if (lineage.add(version.getVersion(), version.getParentVersion(), version.getPublishedAtMs())
+                == Lineage.Claim.CONFLICTING) {
+            log.warn("Model '{}' v{} was published twice with different contents (this one: parent v{}, origin {}); "
+                + "two publishers claimed the same version number. Serving follows the newer record, as compaction "
+                + "will.", modelName, version.getVersion(), version.getParentVersion(), version.getOrigin());
+        }
+        dirty = true;
     }
 
     private void onCommandRecord(ConsumerRecord<String, byte[]> record) {

@@ -38,7 +38,7 @@ final class Rollout {
      * @param pinned   the version an operator froze the champion at, 0 when not pinned
      * @param promoted the version last promoted, 0 when none
      */
-    static Choice choose(Lineage lineage, Mode mode, long pinned, long promoted) {
+    static Choice choose(ServingLineage lineage, Mode mode, long pinned, long promoted) {
         OptionalLong newest = lineage.newestServable();
         if (newest.isEmpty()) {
             return Choice.NOTHING;

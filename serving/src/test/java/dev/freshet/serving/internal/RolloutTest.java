@@ -6,10 +6,10 @@ import org.junit.jupiter.api.Test;
 
 class RolloutTest {
 
-    private static Lineage chain(int versions) {
-        Lineage lineage = new Lineage();
+    private static ServingLineage chain(int versions) {
+        ServingLineage lineage = new ServingLineage();
         for (long v = 1; v <= versions; v++) {
-            lineage.add(v, v - 1);
+            lineage.add(v, v - 1, v * 1_000L);
         }
         return lineage;
     }
@@ -27,7 +27,7 @@ class RolloutTest {
 
     @Test
     void aPinOnABarredVersionNoLongerApplies() {
-        Lineage lineage = chain(3);
+        ServingLineage lineage = chain(3);
         lineage.bar(2);
 
         assertThat(Rollout.choose(lineage, Rollout.Mode.NONE, 2, 0)).isEqualTo(new Rollout.Choice(1, 0));
@@ -42,8 +42,8 @@ class RolloutTest {
 
     @Test
     void aBarredPromotedChampionFallsBackToTheNewestServableVersionBeforeIt() {
-        Lineage lineage = chain(4);
-        lineage.add(5, 1);
+        ServingLineage lineage = chain(4);
+        lineage.add(5, 1, 5_000L);
         lineage.bar(3);
 
         assertThat(Rollout.choose(lineage, Rollout.Mode.CHALLENGER, 0, 4)).isEqualTo(new Rollout.Choice(2, 5));
@@ -51,6 +51,6 @@ class RolloutTest {
 
     @Test
     void nothingIsChosenBeforeAnyVersionIsServable() {
-        assertThat(Rollout.choose(new Lineage(), Rollout.Mode.CHALLENGER, 0, 0)).isEqualTo(Rollout.Choice.NOTHING);
+        assertThat(Rollout.choose(new ServingLineage(), Rollout.Mode.CHALLENGER, 0, 0)).isEqualTo(Rollout.Choice.NOTHING);
     }
 }

@@ -20,23 +20,8 @@ public final class InProcessLearner {
     /** A fresh learner with the trainer's learning settings from {@code config} (objective, optimiser, rate, L2). */
     public InProcessLearner(TrainerConfig config) {
         this.learner = new OnlineLearner(config.getList(TrainerConfig.LABELS_CONFIG),
-            Objective.fromConfig(config.objective()), optimiserSettings(config),
+            Objective.fromConfig(config.objective()), Optimiser.Settings.fromConfig(config),
             config.getDouble(TrainerConfig.L2_CONFIG));
-    }
-
-    /** The update rule the configuration names, as the trainer builds it. */
-    static Optimiser.Settings optimiserSettings(TrainerConfig config) {
-        Optimiser.Kind kind = Optimiser.Kind.fromConfig(config.getString(TrainerConfig.OPTIMISER_CONFIG));
-        double rate = config.learningRate();
-        return switch (kind) {
-            case ADAGRAD -> Optimiser.Settings.adaGrad(rate);
-            case SGD -> new Optimiser.Settings(kind, rate,
-                Optimiser.Schedule.fromConfig(config.getString(TrainerConfig.LEARNING_RATE_SCHEDULE_CONFIG)),
-                0.0, 0.0, 0.0);
-            case ADAM -> new Optimiser.Settings(kind, rate, Optimiser.Schedule.CONSTANT,
-                config.getDouble(TrainerConfig.ADAM_BETA1_CONFIG), config.getDouble(TrainerConfig.ADAM_BETA2_CONFIG),
-                config.getDouble(TrainerConfig.ADAM_EPSILON_CONFIG));
-        };
     }
 
     public List<String> labels() {

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import com.google.protobuf.ByteString;
+import dev.freshet.lineage.Lineage;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.registry.v1.CommandAck;
@@ -401,7 +402,11 @@ final class LearningSession {
         if (!settings.modelName().equals(mv.getModel())) {
             return;
         }
-        registry.record(mv, registry.madeHere(mv.getVersion()));
+        if (registry.record(mv, registry.madeHere(mv.getVersion())) == Lineage.Claim.CONFLICTING) {
+            log.warn("Model '{}' v{} was published twice with different contents (this one: parent v{}, origin {}); "
+                + "another publisher claimed a version number already taken. The newer record counts, as "
+                + "compaction will keep it.", mv.getModel(), mv.getVersion(), mv.getParentVersion(), mv.getOrigin());
+        }
     }
 
     /**

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.freshet.trainer.TrainerConfig;
+
 /**
  * A per-parameter gradient optimiser whose state the trainer owns, unlike Tribuo's (whose AdaGrad accumulators are
  * private and whose 4.3.2 Adam multiplies where it should divide): the state grows with the feature space, is
@@ -58,6 +60,20 @@ final class Optimiser {
 
     /** Everything that defines the update rule apart from its state. */
     record Settings(Kind kind, double learningRate, Schedule schedule, double beta1, double beta2, double epsilon) {
+        /** The update rule the configuration names, with the settings that rule reads. */
+        static Settings fromConfig(TrainerConfig config) {
+            Kind kind = Kind.fromConfig(config.getString(TrainerConfig.OPTIMISER_CONFIG));
+            double rate = config.learningRate();
+            return switch (kind) {
+                case ADAGRAD -> adaGrad(rate);
+                case SGD -> new Settings(kind, rate,
+                    Schedule.fromConfig(config.getString(TrainerConfig.LEARNING_RATE_SCHEDULE_CONFIG)), 0.0, 0.0, 0.0);
+                case ADAM -> new Settings(kind, rate, Schedule.CONSTANT,
+                    config.getDouble(TrainerConfig.ADAM_BETA1_CONFIG), config.getDouble(TrainerConfig.ADAM_BETA2_CONFIG),
+                    config.getDouble(TrainerConfig.ADAM_EPSILON_CONFIG));
+            };
+        }
+
         static Settings adaGrad(double learningRate) {
             return new Settings(Kind.ADAGRAD, learningRate, Schedule.CONSTANT, 0.9, 0.999, 1e-6);
         }

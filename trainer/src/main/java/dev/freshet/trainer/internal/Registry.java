@@ -4,9 +4,11 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.freshet.lineage.Lineage;
 import dev.freshet.proto.registry.v1.LearnerState;
 import dev.freshet.proto.registry.v1.ModelVersion;
 
@@ -21,9 +23,8 @@ final class Registry {
     private final int modelsKept;
     private final TreeMap<Long, Entry> versions = new TreeMap<>();
     private final Map<Long, ModelVersion> recentModels;
-    private final Set<Long> barredTargets = new HashSet<>();
+    private final Lineage lineage = new Lineage();
     private final Set<Long> mine = new HashSet<>();
-    private long highestVersion;
     private ModelVersion newestCheckpoint;
 
     Registry(int modelsKept) {
@@ -40,13 +41,14 @@ final class Registry {
      * Records a version read from the models topic (or just published by this trainer). A version carrying a
      * learner checkpoint was made by a Freshet trainer of this model (this one, or the one it restarted from).
      */
-    void record(ModelVersion version, boolean madeHere) {
+    Lineage.Claim record(ModelVersion version, boolean madeHere) {
+        Lineage.Claim claim = lineage.add(version.getVersion(), version.getParentVersion(),
+            version.getPublishedAtMs());
         versions.put(version.getVersion(),
             new Entry(version.getVersion(), version.getParentVersion(), version.getOrigin()));
         if (!version.getTribuoModel().isEmpty() || version.hasLearnerState()) {
             recentModels.put(version.getVersion(), version);
         }
-        highestVersion = Math.max(highestVersion, version.getVersion());
         if (madeHere || version.hasLearnerState()) {
             mine.add(version.getVersion());
         }
@@ -54,6 +56,7 @@ final class Registry {
                 && (newestCheckpoint == null || version.getVersion() >= newestCheckpoint.getVersion())) {
             newestCheckpoint = version;
         }
+        return claim;
     }
 
     /**
@@ -72,23 +75,11 @@ final class Registry {
 
     /** Bars a version and, through parent links, all its descendants, present and future. */
     void bar(long targetVersion) {
-        barredTargets.add(targetVersion);
+        lineage.bar(targetVersion);
     }
 
     boolean isBarred(long version) {
-        long current = version;
-        // Parent links point to older versions; the bound guards against a malformed external chain.
-        for (int steps = 0; current > 0 && steps <= versions.size(); steps++) {
-            if (barredTargets.contains(current)) {
-                return true;
-            }
-            Entry entry = versions.get(current);
-            if (entry == null || entry.parentVersion() >= current) {
-                return false;
-            }
-            current = entry.parentVersion();
-        }
-        return false;
+        return lineage.isBarred(version);
     }
 
     boolean madeHere(long version) {
@@ -96,16 +87,12 @@ final class Registry {
     }
 
     long highestVersion() {
-        return highestVersion;
+        return lineage.highest();
     }
 
     Optional<Entry> newestNotBarred() {
-        for (Entry entry : versions.descendingMap().values()) {
-            if (!isBarred(entry.version())) {
-                return Optional.of(entry);
-            }
-        }
-        return Optional.empty();
+        OptionalLong newest = lineage.newest(versions::containsKey);
+        return newest.isPresent() ? Optional.of(versions.get(newest.getAsLong())) : Optional.empty();
     }
 
     Optional<Entry> get(long version) {

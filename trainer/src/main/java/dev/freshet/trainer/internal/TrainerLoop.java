@@ -99,7 +99,7 @@ public final class TrainerLoop implements AutoCloseable {
             config.regression() ? LearningSession.Settings.REGRESSION_OUTPUT
                 : config.getList(TrainerConfig.LABELS_CONFIG),
             Objective.fromConfig(config.objective()),
-            optimiserSettings(config),
+            Optimiser.Settings.fromConfig(config),
             config.getDouble(TrainerConfig.L2_CONFIG),
             config.getInt(TrainerConfig.PUBLISH_EVERY_EXAMPLES_CONFIG),
             config.getLong(TrainerConfig.PUBLISH_INTERVAL_MS_CONFIG),
@@ -154,20 +154,6 @@ public final class TrainerLoop implements AutoCloseable {
         }
         this.thread = new Thread(this::run, "freshet-trainer-" + modelName);
         thread.start();
-    }
-
-    private static Optimiser.Settings optimiserSettings(TrainerConfig config) {
-        Optimiser.Kind kind = Optimiser.Kind.fromConfig(config.getString(TrainerConfig.OPTIMISER_CONFIG));
-        double rate = config.learningRate();
-        return switch (kind) {
-            case ADAGRAD -> Optimiser.Settings.adaGrad(rate);
-            case SGD -> new Optimiser.Settings(kind, rate,
-                Optimiser.Schedule.fromConfig(config.getString(TrainerConfig.LEARNING_RATE_SCHEDULE_CONFIG)),
-                0.0, 0.0, 0.0);
-            case ADAM -> new Optimiser.Settings(kind, rate, Optimiser.Schedule.CONSTANT,
-                config.getDouble(TrainerConfig.ADAM_BETA1_CONFIG), config.getDouble(TrainerConfig.ADAM_BETA2_CONFIG),
-                config.getDouble(TrainerConfig.ADAM_EPSILON_CONFIG));
-        };
     }
 
     private static <T extends AutoCloseable> T open(List<AutoCloseable> opened, T resource) {

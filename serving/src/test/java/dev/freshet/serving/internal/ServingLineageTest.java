@@ -8,20 +8,20 @@ class LineageTest {
 
     @Test
     void newestServableIsTheNewestVersion() {
-        Lineage lineage = new Lineage();
-        lineage.add(1, 0);
-        lineage.add(2, 1);
+        ServingLineage lineage = new ServingLineage();
+        lineage.add(1, 0, 1_000L);
+        lineage.add(2, 1, 2_000L);
 
         assertThat(lineage.newestServable()).hasValue(2);
     }
 
     @Test
     void rollbackBarsTheTargetAndEveryDescendant() {
-        Lineage lineage = new Lineage();
-        lineage.add(1, 0);
-        lineage.add(2, 1);
-        lineage.add(3, 2);
-        lineage.add(4, 1);
+        ServingLineage lineage = new ServingLineage();
+        lineage.add(1, 0, 1_000L);
+        lineage.add(2, 1, 2_000L);
+        lineage.add(3, 2, 3_000L);
+        lineage.add(4, 1, 4_000L);
 
         lineage.bar(2);
 
@@ -33,20 +33,20 @@ class LineageTest {
 
     @Test
     void descendantsPublishedAfterTheRollbackAreBarredToo() {
-        Lineage lineage = new Lineage();
+        ServingLineage lineage = new ServingLineage();
         lineage.bar(2); // the command may be read before the versions it names
-        lineage.add(1, 0);
-        lineage.add(2, 1);
-        lineage.add(3, 2);
+        lineage.add(1, 0, 1_000L);
+        lineage.add(2, 1, 2_000L);
+        lineage.add(3, 2, 3_000L);
 
         assertThat(lineage.newestServable()).hasValue(1);
     }
 
     @Test
     void unloadableVersionsAreSkipped() {
-        Lineage lineage = new Lineage();
-        lineage.add(1, 0);
-        lineage.add(2, 1);
+        ServingLineage lineage = new ServingLineage();
+        lineage.add(1, 0, 1_000L);
+        lineage.add(2, 1, 2_000L);
 
         lineage.markUnloadable(2);
 
@@ -55,17 +55,17 @@ class LineageTest {
 
     @Test
     void aParentCycleDoesNotHang() {
-        Lineage lineage = new Lineage();
-        lineage.add(1, 2);
-        lineage.add(2, 1);
+        ServingLineage lineage = new ServingLineage();
+        lineage.add(1, 2, 1_000L);
+        lineage.add(2, 1, 2_000L);
 
         assertThat(lineage.isBarred(2)).isFalse();
     }
 
     @Test
     void nothingServableWhenEveryVersionIsBarred() {
-        Lineage lineage = new Lineage();
-        lineage.add(1, 0);
+        ServingLineage lineage = new ServingLineage();
+        lineage.add(1, 0, 1_000L);
         lineage.bar(1);
 
         assertThat(lineage.newestServable()).isEmpty();
