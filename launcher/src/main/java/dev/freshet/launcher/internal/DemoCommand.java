@@ -160,7 +160,6 @@ public final class DemoCommand implements Callable<Integer> {
                  topics.name(TopicLayout.Topic.DEAD_LETTER), MODEL_NAME);
              DemoTraffic traffic = new DemoTraffic(seed, entities, producer, topics.name(TopicLayout.Topic.EVENTS),
                  topics.name(TopicLayout.Topic.LABELS), channel)) {
-            Progress progress = new Progress(out, platform, traffic, tally);
             ExecutorService injector = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "freshet-demo-injector");
                 t.setDaemon(true);
@@ -169,6 +168,7 @@ public final class DemoCommand implements Callable<Integer> {
             long historyVectors = traffic.sendHistory(HISTORY, eventsPerSecond);
             out.printf("  sent %ds of history (%d events, no predictions) so that every entity's windows are full.%n",
                 HISTORY.toSeconds(), traffic.eventsProduced());
+            Progress progress = new Progress(out, platform, traffic, tally);
             awaitReplica(platform, historyVectors);
             long total = duration.toSeconds() * eventsPerSecond;
             long startNs = System.nanoTime();

@@ -19,6 +19,8 @@ final class Progress {
         this.platform = platform;
         this.traffic = traffic;
         this.tally = tally;
+        // Rates count from here: events sent before (the history) are not part of the first line's rate.
+        this.lastEvents = traffic.eventsProduced();
     }
 
     void print(long elapsedSeconds) {

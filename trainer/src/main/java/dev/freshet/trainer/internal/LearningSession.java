@@ -3,6 +3,7 @@ package dev.freshet.trainer.internal;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,12 @@ final class LearningSession {
     static final String SKIP_NON_NUMERIC_LABEL = "non_numeric_label";
     private static final int METRICS_WINDOW = 1000;
     private static final int SNAPSHOTS_KEPT = 100;
+    // Snapshots are kept for rollbacks to recent versions; with many features each is large (~17 MB at 100k
+    // features and two labels), so their features together are bounded too. A rollback further back restores
+    // from the registry's checkpoint instead.
+    private static final long SNAPSHOT_FEATURES_KEPT = 1_000_000;
     private static final int MODELS_KEPT = 200;
+    private static final long MODEL_BYTES_KEPT = 256L << 20;
     private static final int SCHEMAS_KEPT = 32;
 
     /** What the session needs from the configuration. */
@@ -76,7 +82,7 @@ final class LearningSession {
     }
 
     private final Settings settings;
-    private final Registry registry = new Registry(MODELS_KEPT);
+    private final Registry registry = new Registry(MODELS_KEPT, MODEL_BYTES_KEPT);
     private final Evaluation metrics;
     /** Exactly one of these two is set, by the task; {@link #metrics} is the same object. */
     private final PrequentialMetrics classMetrics;
@@ -84,12 +90,8 @@ final class LearningSession {
     private final boolean regression;
     private final RegressionObjective regressionLoss;
     private final ExampleWindow window;
-    private final Map<Long, OnlineLearner> snapshots = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, OnlineLearner> eldest) {
-            return size() > SNAPSHOTS_KEPT;
-        }
-    };
+    private final Map<Long, OnlineLearner> snapshots = new LinkedHashMap<>();
+    private long snapshotFeatures;
     private final TreeMap<Integer, Long> nextOffsets = new TreeMap<>();
     private final Map<String, Long> skipped = new HashMap<>();
     private final Set<String> unknownLabelsWarned = new HashSet<>();
@@ -385,7 +387,7 @@ final class LearningSession {
             lastSchemaNames = schema == null ? List.of() : schema.getFeatureNamesList();
         }
         registry.record(mv, true);
-        snapshots.put(mv.getVersion(), pending.snapshot());
+        keepSnapshot(mv.getVersion(), pending.snapshot());
         if (mv.getOrigin() == ModelVersion.Origin.RETRAIN) {
             // The retrained state replaces the online one only once its version exists.
             learner = pending.snapshot().copy();
@@ -395,6 +397,17 @@ final class LearningSession {
         versionsPublished++;
         metrics.resetSinceParent();
         lastPublishMs = nowMs;
+    }
+
+    private void keepSnapshot(long version, OnlineLearner snapshot) {
+        OnlineLearner replaced = snapshots.put(version, snapshot);
+        snapshotFeatures += snapshot.featureCount() - (replaced == null ? 0 : replaced.featureCount());
+        Iterator<OnlineLearner> oldestFirst = snapshots.values().iterator();
+        while (snapshots.size() > 1
+                && (snapshots.size() > SNAPSHOTS_KEPT || snapshotFeatures > SNAPSHOT_FEATURES_KEPT)) {
+            snapshotFeatures -= oldestFirst.next().featureCount();
+            oldestFirst.remove();
+        }
     }
 
     /** Takes note of a version read from the models topic (including this trainer's own). */

@@ -313,6 +313,11 @@ final class OnlineLearner {
         return indexOf(name);
     }
 
+    /** Features known so far: what a copy's memory grows with. */
+    int featureCount() {
+        return numFeatures;
+    }
+
     /** The label id predicted by the last {@code learn}. */
     public int lastPredicted() {
         return lastPredicted;

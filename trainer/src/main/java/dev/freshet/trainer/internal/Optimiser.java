@@ -69,8 +69,8 @@ final class Optimiser {
                 case SGD -> new Settings(kind, rate,
                     Schedule.fromConfig(config.getString(TrainerConfig.LEARNING_RATE_SCHEDULE_CONFIG)), 0.0, 0.0, 0.0);
                 case ADAM -> new Settings(kind, rate, Schedule.CONSTANT,
-                    config.getDouble(TrainerConfig.ADAM_BETA1_CONFIG), config.getDouble(TrainerConfig.ADAM_BETA2_CONFIG),
-                    config.getDouble(TrainerConfig.ADAM_EPSILON_CONFIG));
+                    config.getDouble(TrainerConfig.ADAM_BETA1_CONFIG),
+                    config.getDouble(TrainerConfig.ADAM_BETA2_CONFIG), config.getDouble(TrainerConfig.ADAM_EPSILON_CONFIG));
             };
         }
 

@@ -1,6 +1,7 @@
 package dev.freshet.trainer.internal;
 
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -21,20 +22,23 @@ final class Registry {
     }
 
     private final int modelsKept;
+    private final long modelBytesKept;
+    private long modelBytes;
     private final TreeMap<Long, Entry> versions = new TreeMap<>();
     private final Map<Long, ModelVersion> recentModels;
     private final Lineage lineage = new Lineage();
     private final Set<Long> mine = new HashSet<>();
     private ModelVersion newestCheckpoint;
 
-    Registry(int modelsKept) {
+    /**
+     * @param modelsKept     how many recent versions' models and checkpoints to keep for restoring and adopting
+     * @param modelBytesKept and how many bytes of them at most (at 100k features one version is ~8 MB); the newest
+     *                       is always kept
+     */
+    Registry(int modelsKept, long modelBytesKept) {
         this.modelsKept = modelsKept;
-        this.recentModels = new LinkedHashMap<>(16, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Long, ModelVersion> eldest) {
-                return size() > Registry.this.modelsKept;
-            }
-        };
+        this.modelBytesKept = modelBytesKept;
+        this.recentModels = new LinkedHashMap<>();
     }
 
     /**
@@ -47,7 +51,7 @@ final class Registry {
         versions.put(version.getVersion(),
             new Entry(version.getVersion(), version.getParentVersion(), version.getOrigin()));
         if (!version.getTribuoModel().isEmpty() || version.hasLearnerState()) {
-            recentModels.put(version.getVersion(), version);
+            keepModel(version);
         }
         if (madeHere || version.hasLearnerState()) {
             mine.add(version.getVersion());
@@ -57,6 +61,16 @@ final class Registry {
             newestCheckpoint = version;
         }
         return claim;
+    }
+
+    private void keepModel(ModelVersion version) {
+        ModelVersion replaced = recentModels.put(version.getVersion(), version);
+        modelBytes += version.getSerializedSize() - (replaced == null ? 0 : replaced.getSerializedSize());
+        Iterator<ModelVersion> oldestFirst = recentModels.values().iterator();
+        while (recentModels.size() > 1 && (recentModels.size() > modelsKept || modelBytes > modelBytesKept)) {
+            modelBytes -= oldestFirst.next().getSerializedSize();
+            oldestFirst.remove();
+        }
     }
 
     /**
