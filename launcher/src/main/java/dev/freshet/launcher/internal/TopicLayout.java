@@ -1,6 +1,7 @@
 package dev.freshet.launcher.internal;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +19,16 @@ import org.slf4j.LoggerFactory;
 public final class TopicLayout {
     private static final Logger log = LoggerFactory.getLogger(TopicLayout.class);
 
-    /** A topic's suffix (after {@code topics.prefix}) and whether it keeps only the latest record per key. */
+    /**
+     * A version carries its weights and the trainer's checkpoint (some 90 bytes per feature with two labels and
+     * AdaGrad: 9 MB at 100k features), a schema its feature names; the trainer's producer sends up to the same size.
+     */
+    private static final int MODEL_MESSAGE_MAX_BYTES = 64 * 1024 * 1024;
+
+    /**
+     * A topic's suffix (after {@code topics.prefix}), whether it keeps only the latest record per key, and the
+     * largest record it takes when that is above the broker's default.
+     */
     public enum Topic {
         EVENTS("events", false),
         LABELS("labels", false),
@@ -26,9 +36,9 @@ public final class TopicLayout {
         FEATURES("features", true),
         PREDICTIONS("predictions", false),
         TRAINING_EXAMPLES("training-examples", false),
-        MODELS("models", true),
+        MODELS("models", true, MODEL_MESSAGE_MAX_BYTES),
         // The domains (task, outputs, feature names) of packed model versions (key: <model>/<schema id>).
-        MODEL_SCHEMAS("model-schemas", true),
+        MODEL_SCHEMAS("model-schemas", true, MODEL_MESSAGE_MAX_BYTES),
         COMMANDS("commands", false),
         COMMAND_ACKS("command-acks", false),
         // The registry of feature views (key: view name), read by every feature-store instance.
@@ -36,22 +46,33 @@ public final class TopicLayout {
 
         private final String suffix;
         private final boolean compacted;
+        private final int maxMessageBytes;
 
         Topic(String suffix, boolean compacted) {
+            this(suffix, compacted, 0);
+        }
+
+        Topic(String suffix, boolean compacted, int maxMessageBytes) {
             this.suffix = suffix;
             this.compacted = compacted;
+            this.maxMessageBytes = maxMessageBytes;
+        }
+
+        private Map<String, String> configs() {
+            Map<String, String> configs = new HashMap<>();
+            if (compacted) {
+                configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+            }
+            if (maxMessageBytes > 0) {
+                configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes));
+            }
+            return configs;
         }
 
         public String suffix() {
             return suffix;
         }
     }
-
-    /**
-     * A version carries its weights and the trainer's checkpoint (some 90 bytes per feature with two labels and
-     * AdaGrad: 9 MB at 100k features), a schema its feature names; the trainer's producer sends up to the same size.
-     */
-    static final int MODEL_MESSAGE_MAX_BYTES = 64 * 1024 * 1024;
 
     private final String prefix;
     private final Optional<Integer> partitions;
@@ -80,12 +101,7 @@ public final class TopicLayout {
             for (Topic topic : Topic.values()) {
                 if (!existing.contains(name(topic))) {
                     NewTopic newTopic = new NewTopic(name(topic), partitions, replicationFactor);
-                    if (topic == Topic.MODELS || topic == Topic.MODEL_SCHEMAS) {
-                        newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MODEL_MESSAGE_MAX_BYTES)));
-                    } else if (topic.compacted) {
-                        newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-                    }
+                    newTopic.configs(topic.configs());
                     missing.add(newTopic);
                 }
             }
