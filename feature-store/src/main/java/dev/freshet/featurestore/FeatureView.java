@@ -1,6 +1,7 @@
 package dev.freshet.featurestore;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -58,6 +59,18 @@ public record FeatureView(
     /** Whether the two views compute the same features from the same events, whatever their versions. */
     public boolean sameDefinitionAs(FeatureView other) {
         return withVersion(1).equals(other.withVersion(1));
+    }
+
+    /** The names of the features the view declares: fields, transforms, aggregations, then the label feature. */
+    public List<String> featureNames() {
+        List<String> names = new ArrayList<>();
+        fields.forEach(f -> names.add(f.name()));
+        transforms.forEach(t -> names.add(t.name()));
+        aggregations.forEach(a -> names.add(a.name()));
+        if (label != null) {
+            names.add(label.name());
+        }
+        return names;
     }
 
     /** The longest aggregation window, or zero when the view has no aggregations. */

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -193,7 +192,8 @@ public final class FeaturesCommand {
                 FeatureView view = FeatureViewRegistry.viewOf(record);
                 out.printf(Locale.ROOT, "entity %s, event time %s, grace %s%n", view.entityPath(),
                     view.eventTimePath(), view.grace());
-                out.println("features (" + featureNames(view).size() + "): " + String.join(", ", featureNames(view)));
+                List<String> features = view.featureNames();
+                out.println("features (" + features.size() + "): " + String.join(", ", features));
             } catch (InvalidFeatureViewException e) {
                 out.println("its stored definition no longer parses: " + e.getMessage());
             }
@@ -219,17 +219,6 @@ public final class FeaturesCommand {
             } finally {
                 channel.shutdownNow();
             }
-        }
-
-        private static List<String> featureNames(FeatureView view) {
-            List<String> names = new ArrayList<>();
-            view.fields().forEach(f -> names.add(f.name()));
-            view.transforms().forEach(t -> names.add(t.name()));
-            view.aggregations().forEach(a -> names.add(a.name()));
-            if (view.label() != null) {
-                names.add(view.label().name());
-            }
-            return names;
         }
     }
 }

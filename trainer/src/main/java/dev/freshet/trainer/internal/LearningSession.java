@@ -158,18 +158,26 @@ final class LearningSession {
             }
             return;
         }
+        if (!finiteFeatures(example, partition, offset)) {
+            return;
+        }
         Map<String, Double> features = example.getFeaturesMap();
-        for (Map.Entry<String, Double> e : features.entrySet()) {
+        classMetrics.record(learner.learn(features, labelId, true));
+        window.add(new ExampleWindow.Entry(features, labelId, example.getLabelArrivedAtMs()));
+        examplesSeen++;
+    }
+
+    /** False, with the example counted as skipped, when a feature is NaN or infinite: it would poison the weights. */
+    private boolean finiteFeatures(TrainingExample example, int partition, long offset) {
+        for (Map.Entry<String, Double> e : example.getFeaturesMap().entrySet()) {
             if (!Double.isFinite(e.getValue())) {
                 skip(SKIP_NON_FINITE);
                 log.debug("Skipped training example '{}' (partition {}, offset {}): feature '{}' is {}.",
                     example.getRequestId(), partition, offset, e.getKey(), e.getValue());
-                return;
+                return false;
             }
         }
-        classMetrics.record(learner.learn(features, labelId, true));
-        window.add(new ExampleWindow.Entry(features, labelId, example.getLabelArrivedAtMs()));
-        examplesSeen++;
+        return true;
     }
 
     private void learnValue(TrainingExample example, int partition, long offset) {
@@ -185,15 +193,10 @@ final class LearningSession {
             }
             return;
         }
-        Map<String, Double> features = example.getFeaturesMap();
-        for (Map.Entry<String, Double> e : features.entrySet()) {
-            if (!Double.isFinite(e.getValue())) {
-                skip(SKIP_NON_FINITE);
-                log.debug("Skipped training example '{}' (partition {}, offset {}): feature '{}' is {}.",
-                    example.getRequestId(), partition, offset, e.getKey(), e.getValue());
-                return;
-            }
+        if (!finiteFeatures(example, partition, offset)) {
+            return;
         }
+        Map<String, Double> features = example.getFeaturesMap();
         valueMetrics.record(learner.learnValue(features, target, regressionLoss, true), target);
         window.add(new ExampleWindow.Entry(features, 0, target, example.getLabelArrivedAtMs()));
         examplesSeen++;

@@ -1,6 +1,5 @@
 package dev.freshet.featurestore.internal.grpc;
 
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +9,6 @@ import java.util.function.Supplier;
 
 import dev.freshet.featurestore.FeatureStoreException;
 import dev.freshet.featurestore.FeatureStoreStats;
-import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.InvalidFeatureViewException;
 import dev.freshet.featurestore.internal.registry.Registration;
 import dev.freshet.featurestore.internal.registry.RegistryTopic;
@@ -86,7 +84,7 @@ final class FeatureStoreService extends FeatureStoreServiceGrpc.FeatureStoreServ
                     + "' is registered; registered: " + all.keySet()).asRuntimeException();
             }
             DescribeFeatureViewResponse.Builder response = DescribeFeatureViewResponse.newBuilder().setView(record)
-                .addAllFeatures(featureNames(Registration.viewOf(record)));
+                .addAllFeatures(Registration.viewOf(record).featureNames());
             FeatureStoreStats stats = views.statsByView().get(record.getName());
             if (stats != null) {
                 response.setEventsIn(stats.eventsIn()).setFeatureVectorsOut(stats.featureVectorsOut());
@@ -137,17 +135,6 @@ final class FeatureStoreService extends FeatureStoreServiceGrpc.FeatureStoreServ
                 + "feature-views did not exist when it started); create the topic and restart it").asRuntimeException();
         }
         return registry;
-    }
-
-    static List<String> featureNames(FeatureView view) {
-        List<String> names = new ArrayList<>();
-        view.fields().forEach(f -> names.add(f.name()));
-        view.transforms().forEach(t -> names.add(t.name()));
-        view.aggregations().forEach(a -> names.add(a.name()));
-        if (view.label() != null) {
-            names.add(view.label().name());
-        }
-        return names;
     }
 
     private static StatusRuntimeException invalid(String description) {

@@ -32,13 +32,13 @@ record EntityLabel(String entityId, long eventTimeMs, String label, long arrived
     private byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length + 64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeBytes(out, entityId.getBytes(StandardCharsets.UTF_8));
+            InternalSerdes.writeBytes(out, entityId.getBytes(StandardCharsets.UTF_8));
             out.writeLong(eventTimeMs);
-            writeBytes(out, label.getBytes(StandardCharsets.UTF_8));
+            InternalSerdes.writeBytes(out, label.getBytes(StandardCharsets.UTF_8));
             out.writeLong(arrivedAtMs);
             out.writeInt(sourcePartition);
             out.writeLong(sourceOffset);
-            writeBytes(out, raw);
+            InternalSerdes.writeBytes(out, raw);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -47,24 +47,13 @@ record EntityLabel(String entityId, long eventTimeMs, String label, long arrived
 
     private static EntityLabel decode(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-            String entity = new String(readBytes(in), StandardCharsets.UTF_8);
+            String entity = new String(InternalSerdes.readBytes(in), StandardCharsets.UTF_8);
             long eventTime = in.readLong();
-            String label = new String(readBytes(in), StandardCharsets.UTF_8);
+            String label = new String(InternalSerdes.readBytes(in), StandardCharsets.UTF_8);
             return new EntityLabel(entity, eventTime, label, in.readLong(), in.readInt(), in.readLong(),
-                readBytes(in));
+                InternalSerdes.readBytes(in));
         } catch (IOException e) {
             throw new SerializationException("Corrupt entity label on the repartition topic", e);
         }
-    }
-
-    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
-        out.writeInt(bytes.length);
-        out.write(bytes);
-    }
-
-    private static byte[] readBytes(DataInputStream in) throws IOException {
-        byte[] bytes = new byte[in.readInt()];
-        in.readFully(bytes);
-        return bytes;
     }
 }

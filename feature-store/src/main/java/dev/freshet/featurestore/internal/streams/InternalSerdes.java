@@ -63,12 +63,13 @@ final class InternalSerdes {
         }
     }
 
-    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+    /** A length-prefixed byte array, as every internal record here writes one. */
+    static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
         out.writeInt(bytes.length);
         out.write(bytes);
     }
 
-    private static byte[] readBytes(DataInputStream in) throws IOException {
+    static byte[] readBytes(DataInputStream in) throws IOException {
         byte[] bytes = new byte[in.readInt()];
         in.readFully(bytes);
         return bytes;
