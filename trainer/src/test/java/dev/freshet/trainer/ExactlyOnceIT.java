@@ -2,9 +2,6 @@ package dev.freshet.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,13 +13,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.LearnerState;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,17 +63,6 @@ class ExactlyOnceIT {
         return records;
     }
 
-    /**
-     * Produces in small chunks: on this loaded machine one idempotent producer with thousands of records in flight
-     * has hit OUT_OF_ORDER_SEQUENCE_NUMBER retry loops on the embedded broker.
-     */
-    private static void produce(KafkaTestCluster cluster, String prefix, List<Map.Entry<byte[], byte[]>> records) {
-        for (int from = 0; from < records.size(); from += 250) {
-            cluster.produceBytes(prefix + "training-examples",
-                records.subList(from, Math.min(records.size(), from + 250)));
-        }
-    }
-
     private static String createTopics(KafkaTestCluster cluster) {
         String prefix = KafkaTestCluster.uniquePrefix();
         cluster.createTopics(prefix + "training-examples", prefix + "models", prefix + "commands");
@@ -95,58 +79,9 @@ class ExactlyOnceIT {
         return props;
     }
 
-    private static ModelVersion awaitVersionCovering(KafkaTestCluster cluster, String prefix, long examples) {
-        List<ConsumerRecord<byte[], byte[]>> records = cluster.consumeUntil(prefix + "models",
-            seen -> seen.stream().anyMatch(r -> parse(r.value()).getExamplesSeen() >= examples), TIMEOUT);
-        return records.stream().map(r -> parse(r.value())).filter(v -> v.getExamplesSeen() >= examples)
-            .findFirst().orElseThrow();
-    }
-
     private static List<ModelVersion> allVersions(KafkaTestCluster cluster, String prefix, int count) {
         return cluster.consumeUntil(prefix + "models", seen -> seen.size() >= count, TIMEOUT).stream()
-            .map(r -> parse(r.value())).toList();
-    }
-
-    private static ModelVersion parse(byte[] bytes) {
-        try {
-            return ModelVersion.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private Process startTrainerProcess(KafkaTestCluster cluster, String prefix, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-            "-cp", System.getProperty("java.class.path"), TrainerProcess.class.getName(),
-            cluster.bootstrapServers(), prefix));
-        config(cluster, prefix).forEach((k, v) -> {
-            if (!k.equals("bootstrap.servers") && !k.equals("topics.prefix")) {
-                command.add(k + "=" + v);
-            }
-        });
-        return new ProcessBuilder(command).redirectError(log.toFile()).start();
-    }
-
-    /** Follows the child's "seen n" lines on a daemon thread. */
-    private static AtomicLong followSeen(Process process) {
-        AtomicLong seen = new AtomicLong(-1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(
-                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (line.startsWith("seen ")) {
-                        seen.set(Long.parseLong(line.substring(5).trim()));
-                    }
-                }
-            } catch (IOException | NumberFormatException e) {
-                // The process was killed: nothing more to read.
-            }
-        }, "trainer-process-stdout");
-        reader.setDaemon(true);
-        reader.start();
-        return seen;
+            .map(r -> TrainerProcess.parse(r.value())).toList();
     }
 
     @Test
@@ -155,18 +90,18 @@ class ExactlyOnceIT {
         List<Map.Entry<byte[], byte[]>> examples = examples();
 
         String reference = createTopics(cluster);
-        produce(cluster, reference, examples);
+        cluster.produceBytes(reference + "training-examples", examples);
         ModelVersion uninterrupted;
         try (Trainer trainer = Trainer.start(config(cluster, reference))) {
-            uninterrupted = awaitVersionCovering(cluster, reference, TOTAL);
+            uninterrupted = TrainerProcess.awaitVersionCovering(cluster, reference, TOTAL, TIMEOUT);
         }
 
         String prefix = createTopics(cluster);
-        produce(cluster, prefix, examples.subList(0, BEFORE_KILL));
+        cluster.produceBytes(prefix + "training-examples", examples.subList(0, BEFORE_KILL));
         Path childLog = temp.resolve("trainer-process.log");
-        Process child = startTrainerProcess(cluster, prefix, childLog);
+        Process child = TrainerProcess.start(config(cluster, prefix), childLog);
         try {
-            AtomicLong seen = followSeen(child);
+            AtomicLong seen = TrainerProcess.followSeen(child);
             KafkaTestCluster.await("the trainer process learned " + BEFORE_KILL + " examples (log: " + childLog
                 + ")", TIMEOUT, () -> seen.get() == BEFORE_KILL || !child.isAlive());
             assertThat(child.isAlive()).as("trainer process alive; its log:%n%s", Files.exists(childLog)
@@ -175,12 +110,12 @@ class ExactlyOnceIT {
             // kill -9: examples 900..999 are learned but in no checkpoint.
             child.destroyForcibly().waitFor();
         }
-        produce(cluster, prefix, examples.subList(BEFORE_KILL, TOTAL));
+        cluster.produceBytes(prefix + "training-examples", examples.subList(BEFORE_KILL, TOTAL));
 
         ModelVersion resumed;
         long learnedAfterRestart;
         try (Trainer trainer = Trainer.start(config(cluster, prefix))) {
-            resumed = awaitVersionCovering(cluster, prefix, TOTAL);
+            resumed = TrainerProcess.awaitVersionCovering(cluster, prefix, TOTAL, TIMEOUT);
             KafkaTestCluster.await("restarted trainer counted its examples", TIMEOUT,
                 () -> trainer.stats().examplesSeen() >= TOTAL - 900);
             learnedAfterRestart = trainer.stats().examplesSeen();
