@@ -21,17 +21,15 @@ final class FeatureEncoding {
      */
     static Map<String, Double> merge(Map<String, Double> stored, Map<String, FieldValue> fields) {
         HashMap<String, Double> merged = new HashMap<>(Math.max(16, (stored.size() + fields.size()) * 2));
-        merged.putAll(stored);
+        for (Map.Entry<String, Double> feature : stored.entrySet()) {
+            if (!replacedByField(feature.getKey(), fields)) {
+                merged.put(feature.getKey(), feature.getValue());
+            }
+        }
         for (Map.Entry<String, FieldValue> field : fields.entrySet()) {
             String name = field.getKey();
             if (name.isEmpty()) {
                 throw new InvalidRequestException("a field has an empty name; name every entry in 'fields'.");
-            }
-            // A request field replaces the stored feature of the same name and any one-hot of it (f=...),
-            // so a request's channel=web is not scored together with a stored channel=app.
-            merged.remove(name);
-            if (!stored.isEmpty()) {
-                merged.keySet().removeIf(key -> isOneHotOf(key, name));
             }
             FieldValue value = field.getValue();
             switch (value.getKindCase()) {
@@ -52,7 +50,20 @@ final class FeatureEncoding {
         return merged;
     }
 
-    private static boolean isOneHotOf(String key, String field) {
-        return key.length() > field.length() && key.charAt(field.length()) == '=' && key.startsWith(field);
+    /**
+     * Whether a request field replaces this stored feature: the field of the same name, or the field {@code f} of a
+     * one-hot feature {@code f=v}, so that a request's channel=web is not scored together with a stored
+     * channel=app.
+     */
+    private static boolean replacedByField(String feature, Map<String, FieldValue> fields) {
+        if (fields.containsKey(feature)) {
+            return true;
+        }
+        for (int eq = feature.indexOf('='); eq > 0; eq = feature.indexOf('=', eq + 1)) {
+            if (fields.containsKey(feature.substring(0, eq))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

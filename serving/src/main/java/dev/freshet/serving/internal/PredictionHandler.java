@@ -13,7 +13,6 @@ import dev.freshet.proto.serving.v1.PredictBatchRequest;
 import dev.freshet.proto.serving.v1.PredictBatchResponse;
 import dev.freshet.proto.serving.v1.PredictRequest;
 import dev.freshet.proto.serving.v1.PredictResponse;
-import dev.freshet.proto.serving.v1.PredictionLogEntry;
 import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -238,8 +237,8 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
         if (serving.champion() == null) {
             // Log what was asked even though nothing could answer it: the label join needs these features to
             // make the examples that train the very first version (model_version 0 marks "no model").
-            long servedAtMs = clock.millis();
-            predictionLog.append(() -> entry(requestId, entityId, merged, known).setServedAtMs(servedAtMs).build());
+            predictionLog.append(LoggedPrediction.unanswered(requestId, entityId, merged, known, modelName,
+                clock.millis()));
             throw notReady();
         }
         ServedModel challenger = serving.challenger();
@@ -263,9 +262,8 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
             response.putAllFeatures(merged);
         }
         long servedAtMs = clock.millis();
-        // The entry is built and serialised on the log's writer thread, off the caller's path.
-        predictionLog.append(() -> logged(entry(requestId, entityId, merged, known), model, role, false, prediction,
-            servedAtMs));
+        predictionLog.append(LoggedPrediction.answered(requestId, entityId, merged, known, modelName, servedAtMs,
+            model, role, false, prediction));
         counters.entitiesScored.increment();
         metrics.predicted(model.version(), toChallenger ? "challenger" : "champion");
         if (challenger != null && rollout.shadows()) {
@@ -283,35 +281,13 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
                              ServedModel challenger, long servedAtMs) {
         try {
             Prediction<Label> shadow = challenger.score(merged);
-            predictionLog.append(() -> logged(entry(requestId, entityId, merged, known), challenger,
-                ModelRole.CHALLENGER, true, shadow, servedAtMs));
+            predictionLog.append(LoggedPrediction.answered(requestId, entityId, merged, known, modelName,
+                servedAtMs, challenger, ModelRole.CHALLENGER, true, shadow));
             metrics.predicted(challenger.version(), "challenger_shadow");
         } catch (RuntimeException e) {
             log.debug("The shadow challenger v{} could not score request '{}': {}", challenger.version(), requestId,
                 e.getMessage());
         }
-    }
-
-    private PredictionLogEntry.Builder entry(String requestId, String entityId, Map<String, Double> merged,
-                                             boolean known) {
-        return PredictionLogEntry.newBuilder()
-            .setRequestId(requestId)
-            .setEntityId(entityId)
-            .putAllFeatures(merged)
-            .setModel(modelName)
-            .setEntityKnown(known);
-    }
-
-    private static PredictionLogEntry logged(PredictionLogEntry.Builder entry, ServedModel model, ModelRole role,
-                                             boolean shadow, Prediction<Label> prediction, long servedAtMs) {
-        entry.setLabel(prediction.getOutput().getLabel())
-            .setScore(prediction.getOutput().getScore())
-            .setModelVersion(model.version())
-            .setModelRole(role)
-            .setShadow(shadow)
-            .setServedAtMs(servedAtMs);
-        prediction.getOutputScores().forEach((label, score) -> entry.putClassProbabilities(label, score.getScore()));
-        return entry.build();
     }
 
     private void scoreWithoutModel(PredictRequest request) {

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.locks.LockSupport;
 
-import dev.freshet.proto.serving.v1.PredictionLogEntry;
 import dev.freshet.serving.ServingException;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -23,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes every served prediction to the prediction-log topic (key: request id), off the request path: a call
- * hands over what it scored and returns; a writer thread builds the {@link PredictionLogEntry}, serialises it and
- * gives it to the Kafka producer, a batch at a time. A failed write (or a full queue) is counted and logged, never
+ * hands over what it scored and returns; a writer thread encodes each {@link LoggedPrediction} and gives it to the
+ * Kafka producer, a batch at a time. A failed write (or a full queue) is counted and logged, never
  * reported to the caller. {@link #close()} writes everything handed over before it and flushes. Thread-safe.
  */
 final class PredictionLog implements AutoCloseable {
@@ -38,15 +37,10 @@ final class PredictionLog implements AutoCloseable {
     // prediction costs more than the prediction. The producer lingers longer than this anyway.
     private static final long IDLE_PARK_NANOS = 2_000_000;
 
-    /** A prediction to log, built into its entry on the writer thread. */
-    interface Pending {
-        PredictionLogEntry build();
-    }
-
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
     private final Counters counters;
-    private final ArrayBlockingQueue<Pending> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final ArrayBlockingQueue<LoggedPrediction> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Callback onWritten = this::written;
     private final Thread writer;
     private volatile boolean closing;
@@ -93,7 +87,7 @@ final class PredictionLog implements AutoCloseable {
     }
 
     /** Hands a prediction over for writing; returns at once. */
-    void append(Pending prediction) {
+    void append(LoggedPrediction prediction) {
         // A call cancelled by shutdownNow may still finish scoring after close(); count what nobody will write.
         if (closing && !writer.isAlive()) {
             failed(new IllegalStateException("the prediction log was closed"));
@@ -105,13 +99,8 @@ final class PredictionLog implements AutoCloseable {
         }
     }
 
-    /** Hands a built entry over for writing; returns at once. */
-    void append(PredictionLogEntry entry) {
-        append(() -> entry);
-    }
-
     private void run() {
-        List<Pending> batch = new ArrayList<>(DRAIN_BATCH);
+        List<LoggedPrediction> batch = new ArrayList<>(DRAIN_BATCH);
         while (true) {
             // Read the flag before draining: once closing is seen, one more full drain empties the queue.
             boolean last = closing;
@@ -122,22 +111,21 @@ final class PredictionLog implements AutoCloseable {
                 LockSupport.parkNanos(IDLE_PARK_NANOS);
                 continue;
             }
-            for (Pending pending : batch) {
-                write(pending);
+            for (LoggedPrediction prediction : batch) {
+                write(prediction);
             }
             batch.clear();
         }
     }
 
-    private void write(Pending pending) {
+    private void write(LoggedPrediction prediction) {
         try {
-            PredictionLogEntry entry = pending.build();
-            producer.send(new ProducerRecord<>(topic, entry.getRequestId(), entry.toByteArray()), onWritten);
+            producer.send(new ProducerRecord<>(topic, prediction.key(), prediction.encode()), onWritten);
         } catch (KafkaException | IllegalStateException e) {
             failed(e);
         } catch (RuntimeException e) {
-            // A bug building one entry must not stop the log.
-            log.error("Could not build a prediction-log entry; it is missing from topic '{}'.", topic, e);
+            // A bug encoding one entry must not stop the log.
+            log.error("Could not encode a prediction-log entry; it is missing from topic '{}'.", topic, e);
             counters.predictionLogFailures.increment();
         }
     }

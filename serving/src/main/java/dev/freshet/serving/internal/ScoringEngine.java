@@ -1,6 +1,7 @@
 package dev.freshet.serving.internal;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -16,6 +17,7 @@ import dev.freshet.serving.ServingConfig;
 import dev.freshet.serving.ServingException;
 import dev.freshet.serving.ServingStats;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
@@ -35,6 +37,23 @@ import org.slf4j.LoggerFactory;
 public final class ScoringEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScoringEngine.class);
     private static final long SHUTDOWN_NOW_WAIT_MS = 1000;
+    /**
+     * Hands each message over as it is, in both directions: a request as the transport's stream, parsed by the
+     * service's own marshaller inside the interceptors; a response as the service marshaller's stream, which the
+     * transport drains straight into its frame. grpc-java's {@code useInputStreamMessages} copies every message
+     * through a buffered stream instead, which cost the streaming path a fifth of its throughput.
+     */
+    private static final MethodDescriptor.Marshaller<InputStream> RAW_MESSAGES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(InputStream value) {
+            return value;
+        }
+
+        @Override
+        public InputStream parse(InputStream stream) {
+            return stream;
+        }
+    };
 
     private final String modelName;
     private final long graceMs;
@@ -111,9 +130,10 @@ public final class ScoringEngine implements AutoCloseable {
             config.topic("models"), config.getInt(ServingConfig.BATCH_MAX_SIZE_CONFIG), shuttingDown::get,
             InstantSource.system());
         server = serverBuilder
-            // InputStream messages move request parsing into the interceptor's reach, so malformed bytes become
+            // Raw messages move request parsing into the interceptor's reach, so malformed bytes become
             // INVALID_ARGUMENT instead of grpc-java's INTERNAL.
-            .addService(ServerInterceptors.intercept(ServerInterceptors.useInputStreamMessages(predictions.bindService()),
+            .addService(ServerInterceptors.intercept(
+                ServerInterceptors.useMarshalledMessages(predictions.bindService(), RAW_MESSAGES),
                 certificateCheck(tls), new StatusMappingInterceptor(counters, metrics)))
             .addService(ServerInterceptors.intercept(admin, new AdminAuthInterceptor(tokens, tls), certificateCheck(tls)))
             .addService(health.getHealthService())

@@ -37,29 +37,41 @@ record ServedModel(String name, long version, ModelVersion.Origin origin, Model<
         String[] names = new String[features.size()];
         double[] values = new double[features.size()];
         int i = 0;
-        boolean anyKnown = false;
         for (Map.Entry<String, Double> feature : features.entrySet()) {
             names[i] = feature.getKey();
             values[i] = feature.getValue();
-            anyKnown |= featureMap().get(names[i]) != null;
             i++;
         }
-        if (!anyKnown) {
-            // Tribuo cannot score an example with no known feature; say which names it would accept.
-            throw new InvalidRequestException(String.format(
-                "none of the %d features (request fields plus the entity's stored features) is known to model "
-                    + "'%s' v%d; send fields the model was trained on, such as %s.",
-                features.size(), name, version, sampleFeatureNames()));
+        try {
+            if (regression != null) {
+                // Until the response has a field for a number, a regression answers with its value as the label
+                // and as the score, and no class probabilities.
+                double value = regression.predict(new ArrayExample<>(RegressionFactory.UNKNOWN_REGRESSOR, names,
+                    values)).getOutput().getValues()[0];
+                return new Prediction<>(new Label(Double.toString(value), value), names.length,
+                    new ArrayExample<>(LabelFactory.UNKNOWN_LABEL, names, values));
+            }
+            return model.predict(new ArrayExample<>(LabelFactory.UNKNOWN_LABEL, names, values));
+        } catch (IllegalArgumentException e) {
+            // Tribuo refuses an example with no feature it knows. Checked here, on failure only, rather than
+            // before every prediction: the check costs as many lookups as the prediction itself.
+            if (noneKnown(names)) {
+                throw new InvalidRequestException(String.format(
+                    "none of the %d features (request fields plus the entity's stored features) is known to model "
+                        + "'%s' v%d; send fields the model was trained on, such as %s.",
+                    features.size(), name, version, sampleFeatureNames()));
+            }
+            throw e;
         }
-        if (regression != null) {
-            // Until the response has a field for a number, a regression answers with its value as the label and
-            // as the score, and no class probabilities.
-            double value = regression.predict(new ArrayExample<>(RegressionFactory.UNKNOWN_REGRESSOR, names, values))
-                .getOutput().getValues()[0];
-            return new Prediction<>(new Label(Double.toString(value), value), names.length,
-                new ArrayExample<>(LabelFactory.UNKNOWN_LABEL, names, values));
+    }
+
+    private boolean noneKnown(String[] names) {
+        for (String name : names) {
+            if (featureMap().get(name) != null) {
+                return false;
+            }
         }
-        return model.predict(new ArrayExample<>(LabelFactory.UNKNOWN_LABEL, names, values));
+        return true;
     }
 
     private org.tribuo.ImmutableFeatureMap featureMap() {

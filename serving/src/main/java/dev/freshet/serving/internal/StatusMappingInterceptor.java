@@ -43,20 +43,33 @@ final class StatusMappingInterceptor implements ServerInterceptor {
         ServerCall.Listener<Q> listener = next.startCall(counted, headers);
         String method = call.getMethodDescriptor().getFullMethodName();
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+            // Set once this interceptor has closed the call; grpc-java delivers a call's callbacks one at a time.
+            // The handler must not see the rest of a call it was cut off from: a unary handler would try to close
+            // it again on half-close.
+            private boolean failed;
+
+            private void fail(RuntimeException e) {
+                failed = true;
+                closeWith(counted, e);
+            }
+
             @Override
             public void onMessage(Q message) {
+                if (failed) {
+                    return;
+                }
                 try {
                     super.onMessage(message);
                 } catch (StatusRuntimeException e) {
-                    // The request bytes are parsed here (the service uses InputStream messages) so that garbage
+                    // The request bytes are parsed here (the service takes raw messages) so that garbage
                     // is the caller's error, not the INTERNAL that grpc-java reports for it.
-                    fail(counted, e.getCause() instanceof InvalidProtocolBufferException
+                    fail(e.getCause() instanceof InvalidProtocolBufferException
                         ? new InvalidRequestException(String.format("the request is not a valid protobuf message "
                             + "for %s (%s); build it from the freshet.serving.v1 protos.", method,
                             e.getCause().getMessage()))
                         : e);
                 } catch (RuntimeException e) {
-                    fail(counted, e);
+                    fail(e);
                 }
             }
 
@@ -73,16 +86,19 @@ final class StatusMappingInterceptor implements ServerInterceptor {
 
             @Override
             public void onHalfClose() {
+                if (failed) {
+                    return;
+                }
                 try {
                     super.onHalfClose();
                 } catch (RuntimeException e) {
-                    fail(counted, e);
+                    fail(e);
                 }
             }
         };
     }
 
-    private static void fail(ServerCall<?, ?> call, RuntimeException e) {
+    private static void closeWith(ServerCall<?, ?> call, RuntimeException e) {
         if (Context.current().isCancelled()) {
             return; // the call is already over (deadline or caller gone); there is nobody to tell
         }

@@ -31,6 +31,15 @@ class FeatureEncodingTest {
     }
 
     @Test
+    void aFieldReplacesOnlyItsOwnOneHots() {
+        Map<String, Double> merged = FeatureEncoding.merge(
+            Map.of("path=/a=b", 1.0, "pathway=x", 1.0, "path_length", 3.0),
+            Map.of("path", FieldValue.newBuilder().setStringValue("/c").build()));
+
+        assertThat(merged).isEqualTo(Map.of("path=/c", 1.0, "pathway=x", 1.0, "path_length", 3.0));
+    }
+
+    @Test
     void rejectsAFieldWithoutAValue() {
         assertThatThrownBy(() -> FeatureEncoding.merge(Map.of(), Map.of("amount", FieldValue.getDefaultInstance())))
             .isInstanceOf(InvalidRequestException.class)
