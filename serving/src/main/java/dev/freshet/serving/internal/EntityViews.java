@@ -15,15 +15,18 @@ import dev.freshet.proto.features.v1.FeatureVector;
 /**
  * One entity's feature vectors, one per feature view, as the replica stores them: the vectors merged into the one
  * map every lookup wants, followed by each view's own vector so that a later record or tombstone of one view can
- * replace or remove just that view. Merging on write keeps a lookup at one read and one parse, however many views
- * the entity has. Immutable.
+ * replace or remove just that view. Merging on write keeps a lookup at one read and one decode, however many views
+ * the entity has; the merged values are plain names and numbers rather than a protobuf message, which a lookup
+ * would have to parse into a map only to copy it again. Immutable.
  *
  * <p>The unnamed view {@code ""} holds a record written under a legacy key (the bare entity id, before keys became
  * {@code <view>/<entity id>}); it counts only while no named view has written the entity, since a named view's
  * vector supersedes the legacy one.
  *
- * <p>Layout: {@code int mergedLength, merged FeatureVector, int count, count × (int viewLength, view UTF-8,
- * int vectorLength, FeatureVector)}.
+ * <p>Layout: {@code int mergedLength, merged values, int count, count × (int viewLength, view UTF-8,
+ * int vectorLength, FeatureVector)}, where the merged values are {@code int count, count × (int nameLength,
+ * name UTF-8, double value)}. The replica is rebuilt from the topic at every start, so the layout may change
+ * between releases.
  */
 final class EntityViews {
     static final String LEGACY_VIEW = "";
@@ -38,11 +41,22 @@ final class EntityViews {
         return new EntityViews(new TreeMap<>());
     }
 
-    /** The merged values of a stored record, reading only its first part. */
-    static Map<String, Double> mergedValues(byte[] stored) throws InvalidProtocolBufferException {
+    /**
+     * The merged values of a stored record, reading only its first part, in a new map with room for
+     * {@code extraCapacity} more entries (a request's own fields).
+     */
+    static HashMap<String, Double> mergedValues(byte[] stored, int extraCapacity) {
         ByteBuffer buffer = ByteBuffer.wrap(stored);
-        int length = buffer.getInt();
-        return FeatureVector.parser().parseFrom(stored, Integer.BYTES, length).getValuesMap();
+        buffer.position(Integer.BYTES); // the merged part's length, needed only to skip it
+        int count = buffer.getInt();
+        HashMap<String, Double> values = new HashMap<>(Math.max(16, (count + extraCapacity) * 2));
+        for (int i = 0; i < count; i++) {
+            int nameLength = buffer.getInt();
+            String name = new String(stored, buffer.position(), nameLength, StandardCharsets.UTF_8);
+            buffer.position(buffer.position() + nameLength);
+            values.put(name, buffer.getDouble());
+        }
+        return values;
     }
 
     /** Decodes a stored record. */
@@ -121,9 +135,8 @@ final class EntityViews {
     }
 
     /** The stored form, with the merge done now. */
-    byte[] encode(String entityId, List<String> clashes) {
-        byte[] merged = FeatureVector.newBuilder().setEntityId(entityId).putAllValues(merged(clashes)).build()
-            .toByteArray();
+    byte[] encode(List<String> clashes) {
+        byte[] merged = encodeValues(merged(clashes));
         List<byte[]> views = new ArrayList<>();
         List<byte[]> vectors = new ArrayList<>();
         int size = Integer.BYTES + merged.length + Integer.BYTES;
@@ -138,6 +151,23 @@ final class EntityViews {
         buffer.putInt(merged.length).put(merged).putInt(views.size());
         for (int i = 0; i < views.size(); i++) {
             buffer.putInt(views.get(i).length).put(views.get(i)).putInt(vectors.get(i).length).put(vectors.get(i));
+        }
+        return buffer.array();
+    }
+
+    private static byte[] encodeValues(Map<String, Double> values) {
+        List<byte[]> names = new ArrayList<>(values.size());
+        int size = Integer.BYTES;
+        for (Map.Entry<String, Double> value : values.entrySet()) {
+            byte[] utf8 = value.getKey().getBytes(StandardCharsets.UTF_8);
+            names.add(utf8);
+            size += Integer.BYTES + utf8.length + Double.BYTES;
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(size).putInt(values.size());
+        int i = 0;
+        for (Map.Entry<String, Double> value : values.entrySet()) {
+            byte[] name = names.get(i++);
+            buffer.putInt(name.length).put(name).putDouble(value.getValue());
         }
         return buffer.array();
     }

@@ -14,17 +14,14 @@ final class FeatureEncoding {
     }
 
     /**
-     * Merges the entity's stored features with the request's fields.
+     * Adds the request's fields to the entity's stored features.
      *
-     * @return a new map of feature name to value
+     * @param features the stored features, in a map owned by the request; modified and returned
      * @throws InvalidRequestException if a field has no value, an empty name, or a non-finite number
      */
-    static Map<String, Double> merge(Map<String, Double> stored, Map<String, FieldValue> fields) {
-        HashMap<String, Double> merged = new HashMap<>(Math.max(16, (stored.size() + fields.size()) * 2));
-        for (Map.Entry<String, Double> feature : stored.entrySet()) {
-            if (!replacedByField(feature.getKey(), fields)) {
-                merged.put(feature.getKey(), feature.getValue());
-            }
+    static Map<String, Double> mergeInto(HashMap<String, Double> features, Map<String, FieldValue> fields) {
+        if (!features.isEmpty() && !fields.isEmpty()) {
+            features.keySet().removeIf(name -> replacedByField(name, fields));
         }
         for (Map.Entry<String, FieldValue> field : fields.entrySet()) {
             String name = field.getKey();
@@ -39,15 +36,15 @@ final class FeatureEncoding {
                         throw new InvalidRequestException(String.format(
                             "field '%s' is %s; send a finite number.", name, number));
                     }
-                    merged.put(name, number);
+                    features.put(name, number);
                 }
-                case BOOL_VALUE -> merged.put(name, value.getBoolValue() ? 1.0 : 0.0);
-                case STRING_VALUE -> merged.put(name + "=" + value.getStringValue(), 1.0);
+                case BOOL_VALUE -> features.put(name, value.getBoolValue() ? 1.0 : 0.0);
+                case STRING_VALUE -> features.put(name + "=" + value.getStringValue(), 1.0);
                 default -> throw new InvalidRequestException(String.format(
                     "field '%s' has no value; set number_value, string_value or bool_value.", name));
             }
         }
-        return merged;
+        return features;
     }
 
     /**

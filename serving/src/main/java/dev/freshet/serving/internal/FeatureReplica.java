@@ -2,10 +2,9 @@ package dev.freshet.serving.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -49,17 +48,17 @@ final class FeatureReplica implements AutoCloseable {
     }
 
     /**
-     * The entity's current features, every view's merged, or empty when the replica holds none. Never blocks on
-     * Kafka.
+     * The entity's current features, every view's merged, in a new map the caller owns, with room for
+     * {@code extraCapacity} more entries; null when the replica holds none. Never blocks on Kafka.
      */
-    Optional<Map<String, Double>> lookup(String entityId) {
+    HashMap<String, Double> lookup(String entityId, int extraCapacity) {
         byte[] bytes = store.get(entityId.getBytes(StandardCharsets.UTF_8));
         if (bytes == null) {
-            return Optional.empty();
+            return null;
         }
         try {
-            return Optional.of(EntityViews.mergedValues(bytes));
-        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            return EntityViews.mergedValues(bytes, extraCapacity);
+        } catch (RuntimeException e) {
             // Only records this class wrote are stored, so this is a broken replica, not bad input.
             throw new IllegalStateException("The feature replica holds an unreadable record for an entity", e);
         }
@@ -106,7 +105,7 @@ final class FeatureReplica implements AutoCloseable {
             store.delete(storeKey);
         } else {
             List<String> clashes = new ArrayList<>();
-            store.put(storeKey, after.encode(entityId, clashes));
+            store.put(storeKey, after.encode(clashes));
             reportClashes(entityId, clashes);
         }
         if (vector != null) {

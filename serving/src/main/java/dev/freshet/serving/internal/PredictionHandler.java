@@ -1,8 +1,8 @@
 package dev.freshet.serving.internal;
 
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -229,10 +229,11 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
     private PredictResponse score(PredictRequest request) {
         String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : request.getRequestId();
         String entityId = request.getEntityId();
-        Optional<Map<String, Double>> stored = features.lookup(entityId);
-        boolean known = stored.isPresent();
-        // Owned by this request from here on and never modified, so the log's writer thread may read it later.
-        Map<String, Double> merged = FeatureEncoding.merge(stored.orElse(Map.of()), request.getFieldsMap());
+        HashMap<String, Double> stored = features.lookup(entityId, request.getFieldsCount());
+        boolean known = stored != null;
+        // Owned by this request and never modified once merged, so the log's writer thread may read it later.
+        Map<String, Double> merged = FeatureEncoding.mergeInto(known ? stored : new HashMap<>(),
+            request.getFieldsMap());
         ModelWatcher.Serving serving = models.serving();
         if (serving.champion() == null) {
             // Log what was asked even though nothing could answer it: the label join needs these features to

@@ -17,9 +17,9 @@ class EntityViewsTest {
             .with("transactions", vector(1_000, Map.of("amount_mean_10m", 3.0)))
             .with("profile", vector(2_000, Map.of("age_days", 40.0)));
 
-        byte[] stored = views.encode("u-1", new ArrayList<>());
+        byte[] stored = views.encode(new ArrayList<>());
 
-        assertThat(EntityViews.mergedValues(stored)).isEqualTo(Map.of("amount_mean_10m", 3.0, "age_days", 40.0));
+        assertThat(EntityViews.mergedValues(stored, 0)).isEqualTo(Map.of("amount_mean_10m", 3.0, "age_days", 40.0));
         assertThat(EntityViews.decode(stored).without("profile").merged(new ArrayList<>()))
             .isEqualTo(Map.of("amount_mean_10m", 3.0));
     }

@@ -3,6 +3,7 @@ package dev.freshet.serving.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import dev.freshet.proto.serving.v1.FieldValue;
@@ -12,7 +13,7 @@ class FeatureEncodingTest {
 
     @Test
     void encodesNumbersBooleansAndStringsOneHot() {
-        Map<String, Double> merged = FeatureEncoding.merge(Map.of(), Map.of(
+        Map<String, Double> merged = FeatureEncoding.mergeInto(new HashMap<>(), Map.of(
             "amount", FieldValue.newBuilder().setNumberValue(12.5).build(),
             "is_new_device", FieldValue.newBuilder().setBoolValue(false).build(),
             "channel", FieldValue.newBuilder().setStringValue("web").build()));
@@ -22,8 +23,8 @@ class FeatureEncodingTest {
 
     @Test
     void requestFieldsWinOverStoredValues() {
-        Map<String, Double> merged = FeatureEncoding.merge(
-            Map.of("amount", 1.0, "velocity", 0.3, "channel=app", 1.0),
+        Map<String, Double> merged = FeatureEncoding.mergeInto(
+            new HashMap<>(Map.of("amount", 1.0, "velocity", 0.3, "channel=app", 1.0)),
             Map.of("amount", FieldValue.newBuilder().setNumberValue(2.0).build(),
                 "channel", FieldValue.newBuilder().setStringValue("web").build()));
 
@@ -32,8 +33,8 @@ class FeatureEncodingTest {
 
     @Test
     void aFieldReplacesOnlyItsOwnOneHots() {
-        Map<String, Double> merged = FeatureEncoding.merge(
-            Map.of("path=/a=b", 1.0, "pathway=x", 1.0, "path_length", 3.0),
+        Map<String, Double> merged = FeatureEncoding.mergeInto(
+            new HashMap<>(Map.of("path=/a=b", 1.0, "pathway=x", 1.0, "path_length", 3.0)),
             Map.of("path", FieldValue.newBuilder().setStringValue("/c").build()));
 
         assertThat(merged).isEqualTo(Map.of("path=/c", 1.0, "pathway=x", 1.0, "path_length", 3.0));
@@ -41,14 +42,15 @@ class FeatureEncodingTest {
 
     @Test
     void rejectsAFieldWithoutAValue() {
-        assertThatThrownBy(() -> FeatureEncoding.merge(Map.of(), Map.of("amount", FieldValue.getDefaultInstance())))
+        assertThatThrownBy(() -> FeatureEncoding.mergeInto(new HashMap<>(),
+                Map.of("amount", FieldValue.getDefaultInstance())))
             .isInstanceOf(InvalidRequestException.class)
             .hasMessage("field 'amount' has no value; set number_value, string_value or bool_value.");
     }
 
     @Test
     void rejectsANonFiniteNumber() {
-        assertThatThrownBy(() -> FeatureEncoding.merge(Map.of(),
+        assertThatThrownBy(() -> FeatureEncoding.mergeInto(new HashMap<>(),
                 Map.of("amount", FieldValue.newBuilder().setNumberValue(Double.NaN).build())))
             .isInstanceOf(InvalidRequestException.class)
             .hasMessageContaining("send a finite number");
