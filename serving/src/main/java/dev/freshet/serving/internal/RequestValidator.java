@@ -22,7 +22,9 @@ final class RequestValidator {
      * @throws InvalidRequestException naming what to fix
      */
     static void validate(PredictRequest request, String where) {
-        rejectUnknownFields(request, where);
+        if (hasUnknownFields(request)) {
+            rejectUnknownFields(request, where);
+        }
         if (request.getEntityId().isBlank()) {
             throw new InvalidRequestException(where + "entity_id is required: set it to the id whose stored features "
                 + "should be added to the request (e.g. a user or card id).");
@@ -31,15 +33,18 @@ final class RequestValidator {
             if (field.getKey().isEmpty()) {
                 throw new InvalidRequestException(where + "a field has an empty name; name every entry in 'fields'.");
             }
-            rejectUnknownFields(field.getValue(), where + "fields['" + field.getKey() + "']: ");
+            if (hasUnknownFields(field.getValue())) {
+                rejectUnknownFields(field.getValue(), where + "fields['" + field.getKey() + "']: ");
+            }
         }
     }
 
+    // Cheaper than asMap(), which copies: an empty set has size 0, and any field has at least a tag.
+    private static boolean hasUnknownFields(Message message) {
+        return message.getUnknownFields().getSerializedSize() != 0;
+    }
+
     private static void rejectUnknownFields(Message message, String where) {
-        // Cheaper than asMap(), which copies: an empty set has size 0, and any field has at least a tag.
-        if (message.getUnknownFields().getSerializedSize() == 0) {
-            return;
-        }
         int number = message.getUnknownFields().asMap().keySet().iterator().next();
         FieldDescriptor known = message.getDescriptorForType().findFieldByNumber(number);
         if (known != null) {
