@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -28,7 +29,9 @@ import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -140,6 +143,52 @@ class PredictBatchAndStreamIT {
         assertThat(answers).extracting(PredictResponse::getRequestId)
             .containsExactlyElementsOf(IntStream.range(0, 20).mapToObj(i -> "s-" + i).toList());
         assertThat(answers).allSatisfy(r -> assertThat(r.getModelVersion()).isEqualTo(1));
+    }
+
+    @Test
+    void predictStreamScoresOnlyAFewMessagesAheadOfWhatTheCallerReads() throws Exception {
+        int sent = 2000;
+        List<PredictResponse> answers = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<ClientCallStreamObserver<PredictRequest>> call = new CompletableFuture<>();
+        StreamObserver<PredictResponse> reader = collect(answers, done);
+        StreamObserver<PredictRequest> requests = PredictionServiceGrpc.newStub(fixture.channel).predictStream(
+            new ClientResponseObserver<PredictRequest, PredictResponse>() {
+                @Override
+                public void beforeStart(ClientCallStreamObserver<PredictRequest> stream) {
+                    stream.disableAutoRequestWithInitial(0); // read nothing until told to
+                    call.complete(stream);
+                }
+
+                @Override
+                public void onNext(PredictResponse value) {
+                    reader.onNext(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    reader.onError(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    reader.onCompleted();
+                }
+            });
+        long scoredBefore = fixture.server.stats().entitiesScored();
+        for (int i = 0; i < sent; i++) {
+            requests.onNext(ServingFixture.request("u-" + i % 50).setRequestId("held-" + i).build());
+        }
+        requests.onCompleted();
+
+        Thread.sleep(1000);
+        long scoredWhileUnread = fixture.server.stats().entitiesScored() - scoredBefore;
+        call.get(10, TimeUnit.SECONDS).request(sent);
+        done.get(30, TimeUnit.SECONDS);
+
+        assertThat(scoredWhileUnread).isBetween(1L, 16L);
+        assertThat(answers).extracting(PredictResponse::getRequestId)
+            .containsExactlyElementsOf(IntStream.range(0, sent).mapToObj(i -> "held-" + i).toList());
     }
 
     @Test
