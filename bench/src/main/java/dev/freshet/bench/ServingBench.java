@@ -56,7 +56,7 @@ public final class ServingBench {
     private static final int ENTITIES = 10_000;
     private static final int CLOSED_LOOP_OUTSTANDING = 32;
     private static final int STREAMS = 4;
-    private static final int ROUNDS = 3;
+    private static final int ROUNDS = 5;
     private static final String[] FEATURES = {"amount", "amount_avg_1h", "velocity", "channel=web", "channel=app",
         "is_new_device"};
 
