@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -151,30 +152,11 @@ class PredictBatchAndStreamIT {
         List<PredictResponse> answers = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<ClientCallStreamObserver<PredictRequest>> call = new CompletableFuture<>();
-        StreamObserver<PredictResponse> reader = collect(answers, done);
         StreamObserver<PredictRequest> requests = PredictionServiceGrpc.newStub(fixture.channel).predictStream(
-            new ClientResponseObserver<PredictRequest, PredictResponse>() {
-                @Override
-                public void beforeStart(ClientCallStreamObserver<PredictRequest> stream) {
-                    stream.disableAutoRequestWithInitial(0); // read nothing until told to
-                    call.complete(stream);
-                }
-
-                @Override
-                public void onNext(PredictResponse value) {
-                    reader.onNext(value);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    reader.onError(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    reader.onCompleted();
-                }
-            });
+            collect(answers, done, stream -> {
+                stream.disableAutoRequestWithInitial(0); // read nothing until told to
+                call.complete(stream);
+            }));
         long scoredBefore = fixture.server.stats().entitiesScored();
         for (int i = 0; i < sent; i++) {
             requests.onNext(ServingFixture.request("u-" + i % 50).setRequestId("held-" + i).build());
@@ -264,7 +246,18 @@ class PredictBatchAndStreamIT {
 
     private static StreamObserver<PredictResponse> collect(List<PredictResponse> answers,
                                                            CompletableFuture<Void> done) {
-        return new StreamObserver<>() {
+        return collect(answers, done, stream -> { });
+    }
+
+    private static ClientResponseObserver<PredictRequest, PredictResponse> collect(
+            List<PredictResponse> answers, CompletableFuture<Void> done,
+            Consumer<ClientCallStreamObserver<PredictRequest>> beforeStart) {
+        return new ClientResponseObserver<>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<PredictRequest> stream) {
+                beforeStart.accept(stream);
+            }
+
             @Override
             public void onNext(PredictResponse value) {
                 answers.add(value);

@@ -40,7 +40,7 @@ class ServingConfigTest {
             "serving.port", "serving.model.name", "serving.state.dir", "serving.shutdown.grace.ms", "serving.batch.max.size",
             "serving.admin.token", "serving.admin.token.file", "serving.metrics.port", "serving.rollout.mode",
             "serving.challenger.share", "serving.tls.cert.file", "serving.tls.key.file", "serving.tls.client.ca.file",
-            "serving.tls.client.auth", "serving.admin.allowed.subjects");
+            "serving.tls.client.auth", "serving.admin.allowed.subjects", "serving.prediction.log.linger.ms");
         ServingConfig.configDef().configKeys().values()
             .forEach(key -> assertThat(key.documentation).as(key.name).isNotBlank());
     }

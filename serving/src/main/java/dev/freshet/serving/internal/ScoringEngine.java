@@ -111,7 +111,7 @@ public final class ScoringEngine implements AutoCloseable {
         models = remember(new ModelWatcher(modelName, mode, versionStore, bootstrap, config.topic("models"),
             config.topic("commands"), prefix + "serving-models", counters, this::modelLoaded));
         predictionLog = remember(new PredictionLog(bootstrap, config.topic("predictions"),
-            prefix + "serving-predictions", counters));
+            prefix + "serving-predictions", config.getInt(ServingConfig.PREDICTION_LOG_LINGER_MS_CONFIG), counters));
 
         AdminTokens tokens = AdminTokens.from(config);
         TlsSettings tls = TlsSettings.from(config);
