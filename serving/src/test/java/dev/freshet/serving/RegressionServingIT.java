@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.proto.serving.v1.PredictResponse;
+import dev.freshet.proto.serving.v1.PredictionLogEntry;
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
 import org.junit.jupiter.api.Test;
@@ -39,12 +41,32 @@ class RegressionServingIT {
             fixture.publish(1, 0, model);
             fixture.awaitServing(1);
 
-            PredictResponse response = fixture.predictions.predict(ServingFixture.request("u-1").build());
+            PredictResponse response = fixture.predictions.predict(ServingFixture.request("u-1")
+                .setRequestId("regression-1").build());
 
             assertThat(response.getModelVersion()).isEqualTo(1);
-            assertThat(response.getScore()).isCloseTo(10 * 0.8 + 2, within(1.0));
-            assertThat(Double.parseDouble(response.getLabel())).isEqualTo(response.getScore());
+            assertThat(response.getValue()).isCloseTo(10 * 0.8 + 2, within(1.0));
+            assertThat(response.getScore()).isEqualTo(response.getValue());
+            assertThat(Double.parseDouble(response.getLabel())).isEqualTo(response.getValue());
             assertThat(response.getClassProbabilitiesMap()).isEmpty();
+            PredictionLogEntry logged = fixture.cluster.consumeUntil(fixture.prefix + "predictions",
+                    records -> records.stream().anyMatch(record -> isRegressionOne(record.value())),
+                    ServingFixture.TIMEOUT).stream()
+                .filter(record -> isRegressionOne(record.value())).map(record -> parse(record.value()))
+                .findFirst().orElseThrow();
+            assertThat(logged.getValue()).isEqualTo(response.getValue());
+        }
+    }
+
+    private static boolean isRegressionOne(byte[] value) {
+        return parse(value).getRequestId().equals("regression-1");
+    }
+
+    private static PredictionLogEntry parse(byte[] value) {
+        try {
+            return PredictionLogEntry.parseFrom(value);
+        } catch (InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
         }
     }
 }

@@ -36,10 +36,11 @@ final class LoggedPrediction {
     private final ModelRole role;
     private final boolean shadow;
     private final Prediction<Label> prediction;
+    private final boolean regression;
 
     private LoggedPrediction(String requestId, String entityId, Map<String, Double> features, boolean entityKnown,
                              String modelName, long servedAtMs, long modelVersion, ModelRole role, boolean shadow,
-                             Prediction<Label> prediction) {
+                             Prediction<Label> prediction, boolean regression) {
         this.requestId = requestId;
         this.entityId = entityId;
         this.features = features;
@@ -50,6 +51,7 @@ final class LoggedPrediction {
         this.role = role;
         this.shadow = shadow;
         this.prediction = prediction;
+        this.regression = regression;
     }
 
     /**
@@ -61,7 +63,7 @@ final class LoggedPrediction {
     static LoggedPrediction unanswered(String requestId, String entityId, Map<String, Double> features,
                                        boolean entityKnown, String modelName, long servedAtMs) {
         return new LoggedPrediction(requestId, entityId, features, entityKnown, modelName, servedAtMs, 0,
-            ModelRole.MODEL_ROLE_UNSPECIFIED, false, null);
+            ModelRole.MODEL_ROLE_UNSPECIFIED, false, null, false);
     }
 
     /**
@@ -74,7 +76,7 @@ final class LoggedPrediction {
                                      boolean entityKnown, String modelName, long servedAtMs, ServedModel model,
                                      ModelRole role, boolean shadow, Prediction<Label> prediction) {
         return new LoggedPrediction(requestId, entityId, features, entityKnown, modelName, servedAtMs,
-            model.version(), role, shadow, prediction);
+            model.version(), role, shadow, prediction, model.isRegression());
     }
 
     /** The record key: the request id, shared by a champion's entry and its shadow. */
@@ -87,6 +89,7 @@ final class LoggedPrediction {
         String label = prediction == null ? "" : prediction.getOutput().getLabel();
         double score = prediction == null ? 0 : prediction.getOutput().getScore();
         Map<String, Label> classScores = prediction == null ? Map.of() : prediction.getOutputScores();
+        double value = regression ? score : 0;
 
         int size = stringSize(PredictionLogEntry.REQUEST_ID_FIELD_NUMBER, requestId)
             + stringSize(PredictionLogEntry.ENTITY_ID_FIELD_NUMBER, entityId)
@@ -98,7 +101,8 @@ final class LoggedPrediction {
             + boolSize(PredictionLogEntry.ENTITY_KNOWN_FIELD_NUMBER, entityKnown)
             + (role.getNumber() == 0 ? 0
                 : CodedOutputStream.computeEnumSize(PredictionLogEntry.MODEL_ROLE_FIELD_NUMBER, role.getNumber()))
-            + boolSize(PredictionLogEntry.SHADOW_FIELD_NUMBER, shadow);
+            + boolSize(PredictionLogEntry.SHADOW_FIELD_NUMBER, shadow)
+            + doubleSize(PredictionLogEntry.VALUE_FIELD_NUMBER, value);
         // Each map entry's length precedes it; computed once, as measuring a key's UTF-8 walks the whole key.
         int[] entrySizes = new int[features.size() + classScores.size()];
         int entry = 0;
@@ -121,9 +125,7 @@ final class LoggedPrediction {
                     feature.getValue());
             }
             writeString(out, PredictionLogEntry.LABEL_FIELD_NUMBER, label);
-            if (Double.doubleToRawLongBits(score) != 0) {
-                out.writeDouble(PredictionLogEntry.SCORE_FIELD_NUMBER, score);
-            }
+            writeDouble(out, PredictionLogEntry.SCORE_FIELD_NUMBER, score);
             for (Map.Entry<String, Label> classScore : classScores.entrySet()) {
                 writeMapEntry(out, PredictionLogEntry.CLASS_PROBABILITIES_FIELD_NUMBER, entrySizes[entry++],
                     classScore.getKey(), classScore.getValue().getScore());
@@ -144,6 +146,7 @@ final class LoggedPrediction {
             if (shadow) {
                 out.writeBool(PredictionLogEntry.SHADOW_FIELD_NUMBER, true);
             }
+            writeDouble(out, PredictionLogEntry.VALUE_FIELD_NUMBER, value);
             out.checkNoSpaceLeft();
         } catch (IOException e) {
             // Only a wrong size computation can get here: the array is sized for exactly these fields.
@@ -180,6 +183,12 @@ final class LoggedPrediction {
     private static void writeString(CodedOutputStream out, int field, String value) throws IOException {
         if (!value.isEmpty()) {
             out.writeString(field, value);
+        }
+    }
+
+    private static void writeDouble(CodedOutputStream out, int field, double value) throws IOException {
+        if (Double.doubleToRawLongBits(value) != 0) {
+            out.writeDouble(field, value);
         }
     }
 

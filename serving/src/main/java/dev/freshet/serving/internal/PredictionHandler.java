@@ -269,6 +269,9 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
             .setModelVersion(model.version())
             .setModelRole(role)
             .setEntityKnown(known);
+        if (model.isRegression()) {
+            response.setValue(prediction.getOutput().getScore());
+        }
         if (!request.getOmitClassProbabilities()) {
             prediction.getOutputScores().forEach((label, score) ->
                 response.putClassProbabilities(label, score.getScore()));

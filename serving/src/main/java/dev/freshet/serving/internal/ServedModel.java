@@ -44,8 +44,8 @@ record ServedModel(String name, long version, ModelVersion.Origin origin, Model<
         }
         try {
             if (regression != null) {
-                // Until the response has a field for a number, a regression answers with its value as the label
-                // and as the score, and no class probabilities.
+                // A regression's value travels as the score (and, as text, the label) of a prediction with no class
+                // probabilities; the handler also sets it as the response's value.
                 double value = regression.predict(new ArrayExample<>(RegressionFactory.UNKNOWN_REGRESSOR, names,
                     values)).getOutput().getValues()[0];
                 return new Prediction<>(new Label(Double.toString(value), value), names.length,
@@ -72,6 +72,11 @@ record ServedModel(String name, long version, ModelVersion.Origin origin, Model<
             }
         }
         return true;
+    }
+
+    /** Whether this version predicts a number: its predictions' score is that number. */
+    boolean isRegression() {
+        return regression != null;
     }
 
     private org.tribuo.ImmutableFeatureMap featureMap() {

@@ -39,6 +39,21 @@ class LoggedPredictionTest {
     }
 
     @Test
+    void aRegressionPredictionCarriesItsValue() throws Exception {
+        ServedModel regression = ServedModel.ofRegression("price", 4, ModelVersion.Origin.ONLINE,
+            TestRegressions.line());
+        Prediction<Label> prediction = regression.score(Map.of("x", 1.0));
+
+        PredictionLogEntry entry = PredictionLogEntry.parseFrom(LoggedPrediction.answered("r-3", "u-1",
+            Map.of("x", 1.0), true, "price", 1_700_000_000_000L, regression, ModelRole.CHAMPION, false, prediction)
+            .encode());
+
+        assertThat(entry.getValue()).isEqualTo(prediction.getOutput().getScore()).isNotZero();
+        assertThat(entry.getScore()).isEqualTo(entry.getValue());
+        assertThat(entry.getClassProbabilitiesMap()).isEmpty();
+    }
+
+    @Test
     void anUnansweredRequestKeepsItsFeaturesAndMarksNoVersion() throws Exception {
         byte[] encoded = LoggedPrediction.unanswered("r-2", "u-new", Map.of("amount", 3.0), false, "fraud",
             1_700_000_000_000L).encode();
