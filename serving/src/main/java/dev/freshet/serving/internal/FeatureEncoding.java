@@ -17,7 +17,8 @@ final class FeatureEncoding {
      * Adds the request's fields to the entity's stored features.
      *
      * @param features the stored features, in a map owned by the request; modified and returned
-     * @throws InvalidRequestException if a field has no value, an empty name, or a non-finite number
+     * @param fields the request's fields, already checked by {@link RequestValidator} (names non-empty)
+     * @throws InvalidRequestException if a field has no value or a non-finite number
      */
     static Map<String, Double> mergeInto(HashMap<String, Double> features, Map<String, FieldValue> fields) {
         if (!features.isEmpty() && !fields.isEmpty()) {
@@ -25,9 +26,6 @@ final class FeatureEncoding {
         }
         for (Map.Entry<String, FieldValue> field : fields.entrySet()) {
             String name = field.getKey();
-            if (name.isEmpty()) {
-                throw new InvalidRequestException("a field has an empty name; name every entry in 'fields'.");
-            }
             FieldValue value = field.getValue();
             switch (value.getKindCase()) {
                 case NUMBER_VALUE -> {
