@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import dev.freshet.lineage.Lineage;
+import dev.freshet.contracts.Lineage;
 import dev.freshet.monitor.MonitorReport;
 import dev.freshet.monitor.MonitorReport.Action;
 import dev.freshet.monitor.MonitorReport.DriftEvent;

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import dev.freshet.lineage.Lineage;
+import dev.freshet.contracts.Lineage;
 import dev.freshet.monitor.MonitorReport.VersionStats;
 
 /**

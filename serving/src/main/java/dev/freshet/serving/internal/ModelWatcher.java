@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.freshet.lineage.Lineage;
+import dev.freshet.contracts.Lineage;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.registry.v1.ModelSchema;
 import dev.freshet.proto.registry.v1.ModelVersion;

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 
-import dev.freshet.lineage.Lineage;
+import dev.freshet.contracts.Lineage;
 
 /**
  * The versions of one model as serving sees them: the shared lineage rule (a ROLLBACK of T bars T and every

@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import com.google.protobuf.ByteString;
-import dev.freshet.lineage.Lineage;
+import dev.freshet.contracts.Lineage;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.registry.v1.CommandAck;

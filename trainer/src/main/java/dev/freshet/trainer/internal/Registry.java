@@ -9,7 +9,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 
-import dev.freshet.lineage.Lineage;
+import dev.freshet.contracts.Lineage;
 import dev.freshet.proto.registry.v1.LearnerState;
 import dev.freshet.proto.registry.v1.ModelVersion;
 

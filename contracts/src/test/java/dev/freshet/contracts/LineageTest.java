@@ -1,4 +1,4 @@
-package dev.freshet.lineage;
+package dev.freshet.contracts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

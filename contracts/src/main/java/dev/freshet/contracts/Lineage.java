@@ -1,4 +1,4 @@
-package dev.freshet.lineage;
+package dev.freshet.contracts;
 
 import java.util.Collections;
 import java.util.HashMap;
