@@ -1,0 +1,56 @@
+package dev.freshet.contracts;
+
+import java.util.Optional;
+
+/**
+ * The key formats of the loop's keyed topics, built and parsed here only. A name part (view, model) never
+ * contains '/', so the first '/' ends it and the rest (an entity id may contain '/') is kept whole.
+ */
+public final class RecordKeys {
+    private static final char SEPARATOR = '/';
+
+    /** A parsed {@code <view>/<entity id>} key. */
+    public record FeatureKey(String view, String entityId) {
+    }
+
+    private RecordKeys() {
+    }
+
+    /**
+     * The key of an entity's feature vector (and of its tombstone) in the features topic: {@code <view>/<entity id>},
+     * because several views may hold features of the same entity.
+     */
+    public static String featureKey(String view, String entityId) {
+        return view + SEPARATOR + entityId;
+    }
+
+    /**
+     * Parses a features-topic key; empty when it is not {@code <view>/<entity id>} with both parts non-empty (a
+     * bare entity id, the format before views were named in keys, is not a feature key: callers decide what it is).
+     */
+    public static Optional<FeatureKey> parseFeatureKey(String key) {
+        int slash = key == null ? -1 : key.indexOf(SEPARATOR);
+        if (slash <= 0 || slash == key.length() - 1) {
+            return Optional.empty();
+        }
+        return Optional.of(new FeatureKey(key.substring(0, slash), key.substring(slash + 1)));
+    }
+
+    /** The key of a model version in the models topic: {@code <model>/<version>}. */
+    public static String versionKey(String model, long version) {
+        return model + SEPARATOR + version;
+    }
+
+    /** The key of a model schema in the model-schemas topic: {@code <model>/<schema id>}. */
+    public static String schemaKey(String model, String schemaId) {
+        return model + SEPARATOR + schemaId;
+    }
+
+    /**
+     * Whether a name can be the first part of a key (a view or model name): non-empty and without '/'; the
+     * registries refuse other names.
+     */
+    public static boolean isValidName(String name) {
+        return name != null && !name.isEmpty() && name.indexOf(SEPARATOR) < 0;
+    }
+}

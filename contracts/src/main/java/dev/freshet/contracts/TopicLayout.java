@@ -1,0 +1,103 @@
+package dev.freshet.contracts;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The names of one loop's topics, consumer groups and transactional ids, all under one {@code topics.prefix}, and
+ * the one place that creates the topics. Every module asks here for a name, so that two modules cannot disagree
+ * on one. Immutable; thread-safe.
+ */
+public final class TopicLayout {
+    private static final Logger log = LoggerFactory.getLogger(TopicLayout.class);
+
+    private final String prefix;
+
+    /** @param prefix {@code topics.prefix}: prepended to every name; may be empty, not null */
+    public TopicLayout(String prefix) {
+        this.prefix = Objects.requireNonNull(prefix, "prefix");
+    }
+
+    /** The layout named by a configuration's {@code topics.prefix} (its default when absent). */
+    public static TopicLayout of(java.util.Map<String, ?> config) {
+        Object prefix = config.get(CommonConfig.TOPICS_PREFIX_CONFIG);
+        return new TopicLayout(prefix == null ? CommonConfig.TOPICS_PREFIX_DEFAULT : prefix.toString());
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** The topic's full name, e.g. {@code freshet.models}. */
+    public String name(Topic topic) {
+        return prefix + topic.suffix();
+    }
+
+    /**
+     * A consumer group, Kafka Streams application id, client id or transactional id of one component's part,
+     * e.g. {@code clientId("trainer")} = {@code freshet.trainer}: one prefix is one loop, so two loops on one
+     * cluster never share a group or fence each other's transactions.
+     */
+    public String clientId(String part) {
+        return prefix + part;
+    }
+
+    /**
+     * Creates the topics that do not exist yet; existing ones are left as they are.
+     *
+     * @param partitions        partitions per topic, or an empty value for the broker's default; the label join needs
+     *                          the predictions and labels topics to have the same count, which one value guarantees
+     * @param replicationFactor replicas per partition, or an empty value for the broker's default
+     * @throws KafkaException naming the prefix and what to check when the cluster refuses
+     */
+    public void ensureTopics(Admin admin, Optional<Integer> partitions, Optional<Short> replicationFactor) {
+        try {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = new ArrayList<>();
+            for (Topic topic : Topic.values()) {
+                if (!existing.contains(name(topic))) {
+                    NewTopic newTopic = new NewTopic(name(topic), partitions, replicationFactor);
+                    newTopic.configs(topic.configs());
+                    missing.add(newTopic);
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get();
+                log.info("Created topics {}.", missing.stream().map(NewTopic::name).collect(Collectors.joining(", ")));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while creating Freshet's topics", e);
+        } catch (ExecutionException e) {
+            throw new KafkaException("Could not create Freshet's topics with prefix '" + prefix + "': "
+                + e.getCause().getMessage() + "; check bootstrap.servers, the kafka.* security settings and the "
+                + "cluster's ACLs", e.getCause());
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TopicLayout other && other.prefix.equals(prefix);
+    }
+
+    @Override
+    public int hashCode() {
+        return prefix.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "topics '" + prefix + "*'";
+    }
+}

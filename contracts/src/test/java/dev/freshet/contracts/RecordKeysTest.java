@@ -1,0 +1,32 @@
+package dev.freshet.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class RecordKeysTest {
+    @Test
+    void aFeatureKeyRoundTripsEvenWhenTheEntityIdHasASlash() {
+        String key = RecordKeys.featureKey("transactions", "card/17");
+        assertThat(key).isEqualTo("transactions/card/17");
+        assertThat(RecordKeys.parseFeatureKey(key))
+            .contains(new RecordKeys.FeatureKey("transactions", "card/17"));
+    }
+
+    @Test
+    void aKeyWithoutAViewOrAnEntityIsNotAFeatureKey() {
+        assertThat(RecordKeys.parseFeatureKey("card-17")).isEmpty();
+        assertThat(RecordKeys.parseFeatureKey("/card-17")).isEmpty();
+        assertThat(RecordKeys.parseFeatureKey("transactions/")).isEmpty();
+        assertThat(RecordKeys.parseFeatureKey(null)).isEmpty();
+    }
+
+    @Test
+    void versionAndSchemaKeysNameTheModelFirst() {
+        assertThat(RecordKeys.versionKey("fraud", 42)).isEqualTo("fraud/42");
+        assertThat(RecordKeys.schemaKey("fraud", "3f2a")).isEqualTo("fraud/3f2a");
+        assertThat(RecordKeys.isValidName("fraud")).isTrue();
+        assertThat(RecordKeys.isValidName("fr/aud")).isFalse();
+        assertThat(RecordKeys.isValidName("")).isFalse();
+    }
+}
