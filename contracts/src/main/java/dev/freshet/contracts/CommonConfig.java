@@ -1,9 +1,10 @@
 package dev.freshet.contracts;
 
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The configuration keys every component shares, defined once: each module's config adds them to its
@@ -39,7 +40,13 @@ public final class CommonConfig {
         } else {
             def.define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, "", Importance.HIGH, BOOTSTRAP_SERVERS_DOC);
         }
-        return def.define(TOPICS_PREFIX_CONFIG, Type.STRING, TOPICS_PREFIX_DEFAULT,
-            new ConfigDef.NonNullValidator(), Importance.MEDIUM, TOPICS_PREFIX_DOC);
+        return def.define(TOPICS_PREFIX_CONFIG, Type.STRING, TOPICS_PREFIX_DEFAULT, CommonConfig::validatePrefix,
+            Importance.MEDIUM, TOPICS_PREFIX_DOC);
+    }
+
+    private static void validatePrefix(String name, Object value) {
+        if (value == null || !value.toString().matches("[A-Za-z0-9._\\-]*")) {
+            throw new ConfigException(name, value, "a topic name prefix may hold only letters, digits, '.', '_' and '-'");
+        }
     }
 }

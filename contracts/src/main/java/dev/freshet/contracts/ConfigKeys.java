@@ -36,12 +36,13 @@ public final class ConfigKeys {
 
     /**
      * Checks the keys of one component's namespace: every key starting with {@code namespace} (e.g.
-     * {@code "serving."}) must be one {@code definition} defines. Keys of other namespaces are left to their owners,
-     * since components started in one JVM share one map.
+     * {@code "serving."}) must be one {@code definition} defines, and every {@code kafka.} setting must be valid.
+     * Keys of other namespaces are left to their owners, since components started in one JVM share one map.
      *
      * @throws ConfigException naming the first unknown key of the namespace and the nearest known one
      */
     public static void requireKnownIn(Map<String, ?> config, ConfigDef definition, String namespace) {
+        KafkaClients.validatePassThrough(config);
         for (String key : new TreeSet<>(config.keySet())) {
             if (key.startsWith(namespace) && !definition.names().contains(key)) {
                 throw unknown(key, config.get(key), definition.names());

@@ -2,7 +2,6 @@ package dev.freshet.contracts;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -177,6 +176,9 @@ public final class KafkaClients {
      * A reader without a consumer group, of committed records only, that never commits offsets: for followers and
      * one-shot reads that assign partitions and seek themselves.
      *
+     * <p>Client ids name a client in the broker's logs and metrics; pass null to let Kafka number it, where several
+     * instances may be open at once in one JVM (two clients with one id clash in JMX).
+     *
      * @param tuning Freshet's defaults for this client (e.g. {@code max.poll.records}); passed-through settings win
      */
     public <K, V> KafkaConsumer<K, V> committedReader(String clientId, Map<String, ?> tuning,
@@ -251,7 +253,9 @@ public final class KafkaClients {
     Map<String, Object> consumerProps(String clientId, Map<String, ?> tuning) {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, Objects.requireNonNull(clientId, "clientId"));
+        if (clientId != null) {
+            props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        }
         props.putAll(tuning);
         putKnown(props, common, CONSUMER_KEYS);
         props.putAll(consumer);
@@ -263,7 +267,9 @@ public final class KafkaClients {
     Map<String, Object> producerProps(String clientId, Map<String, ?> tuning) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, Objects.requireNonNull(clientId, "clientId"));
+        if (clientId != null) {
+            props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        }
         props.putAll(tuning);
         putKnown(props, common, PRODUCER_KEYS);
         props.putAll(producer);

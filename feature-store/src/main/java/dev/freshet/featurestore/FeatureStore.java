@@ -19,19 +19,21 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.internal.grpc.FeatureStoreServer;
 import dev.freshet.featurestore.internal.registry.Registration;
 import dev.freshet.featurestore.internal.registry.RegistryTopic;
 import dev.freshet.featurestore.internal.registry.RegistryWatcher;
 import dev.freshet.featurestore.internal.runtime.ViewSet;
 import dev.freshet.featurestore.internal.streams.StreamsTuning;
-import dev.freshet.featurestore.internal.streams.Topics;
 import dev.freshet.featurestore.internal.view.FeatureViewParser;
 import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse;
 import dev.freshet.proto.features.v1.FeatureVector;
 import dev.freshet.proto.features.v1.FeatureViewRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -96,14 +98,13 @@ public final class FeatureStore implements AutoCloseable {
      */
     public static FeatureStore start(Map<String, ?> props) {
         FeatureStoreConfig config = new FeatureStoreConfig(props);
-        String bootstrapServers = config.getString(FeatureStoreConfig.BOOTSTRAP_SERVERS_CONFIG);
-        String prefix = config.getString(FeatureStoreConfig.TOPICS_PREFIX_CONFIG);
-        Topics topics = new Topics(prefix);
+        KafkaClients clients = KafkaClients.from(props);
+        TopicLayout topics = new TopicLayout(config.getString(CommonConfig.TOPICS_PREFIX_CONFIG));
         String viewFile = config.getString(FeatureStoreConfig.VIEW_FILE_CONFIG);
         List<FeatureView> fileViews = viewFile.isBlank() ? List.of()
             : FeatureViewParser.parseAll(Path.of(viewFile)).stream().map(FeatureViewParser.DeclaredView::view)
                 .toList();
-        RegistryTopic registry = new RegistryTopic(bootstrapServers, prefix);
+        RegistryTopic registry = new RegistryTopic(clients, topics);
         boolean hasRegistry = registry.exists(REGISTRY_TIMEOUT);
         if (!hasRegistry && viewFile.isBlank()) {
             throw new FeatureStoreException("The feature store has no view to run: the registry topic "
@@ -121,9 +122,7 @@ public final class FeatureStore implements AutoCloseable {
         Duration closeTimeout = Duration.ofMillis(config.getLong(FeatureStoreConfig.CLOSE_TIMEOUT_MS_CONFIG));
 
         // Shared by every application; each sets its own application id.
-        Properties streamsProps = new Properties();
-        streamsProps.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        streamsProps.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        Properties streamsProps = clients.streamsProperties(topics.clientId("feature-store"), Map.of());
         streamsProps.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
         streamsProps.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG,
             config.getInt(FeatureStoreConfig.STREAM_THREADS_CONFIG));
@@ -136,8 +135,8 @@ public final class FeatureStore implements AutoCloseable {
             config.getLong(FeatureStoreConfig.FEATURE_HISTORY_MS_CONFIG));
         StreamsTuning.apply(streamsProps);
 
-        ViewSet views = new ViewSet(streamsProps, topics, labelWaitMs, partitionsOf(streamsProps, topics.events()),
-            closeTimeout);
+        ViewSet views = new ViewSet(clients, streamsProps, topics, labelWaitMs,
+            partitionsOf(clients, topics.name(Topic.EVENTS)), closeTimeout);
         FeatureStore store = new FeatureStore(views, hasRegistry ? registry : null, closeTimeout, temporaryStateDir);
         try {
             if (hasRegistry) {
@@ -162,7 +161,7 @@ public final class FeatureStore implements AutoCloseable {
             store.summary.scheduleWithFixedDelay(store::promoteCaughtUp, BACKFILL_CHECK_INTERVAL.toMillis(),
                 BACKFILL_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         }
-        log.info("Started the feature store '{}' with views {}, state in {}{}.", topics.applicationId(),
+        log.info("Started the feature store '{}' with views {}, state in {}{}.", topics.clientId("feature-store"),
             views.views().stream().map(v -> v.name() + " v" + v.version()).toList(), stateDir,
             store.server == null ? "" : ", FeatureStoreService on port " + store.server.port());
         return store;
@@ -339,10 +338,9 @@ public final class FeatureStore implements AutoCloseable {
      * The partition count of a topic; the by-entity repartition topics must match the events topic's, so that
      * events already on their entity's partition can skip them.
      */
-    private static int partitionsOf(Properties streamsProps, String topic) {
+    private static int partitionsOf(KafkaClients clients, String topic) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                streamsProps.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
+        try (Admin admin = clients.admin()) {
             while (true) {
                 try {
                     return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)

@@ -2,23 +2,22 @@ package dev.freshet.featurestore;
 
 import java.util.Map;
 
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.ConfigKeys;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
 /** The feature store's configuration. Immutable; construction fails on a missing or invalid key. */
 public final class FeatureStoreConfig extends AbstractConfig {
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka cluster to read events from and write features to, "
-        + "as host:port pairs separated by commas.";
+    /** Shared key ({@link CommonConfig}): the Kafka cluster. Required. */
+    public static final String BOOTSTRAP_SERVERS_CONFIG = CommonConfig.BOOTSTRAP_SERVERS_CONFIG;
 
-    public static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
-    public static final String TOPICS_PREFIX_DEFAULT = "freshet.";
-    private static final String TOPICS_PREFIX_DOC = "Prepended to every topic name and to the Kafka Streams "
-        + "application ids (<prefix>feature-store for the label join, <prefix>feature-store.<view>.v<version> per "
-        + "view version).";
+    /** Shared key ({@link CommonConfig}): the prefix of every topic name. */
+    public static final String TOPICS_PREFIX_CONFIG = CommonConfig.TOPICS_PREFIX_CONFIG;
+    public static final String TOPICS_PREFIX_DEFAULT = CommonConfig.TOPICS_PREFIX_DEFAULT;
 
     public static final String VIEW_FILE_CONFIG = "featurestore.view.file";
     private static final String VIEW_FILE_DOC = "A YAML file of feature views (one view, a views: list, or several "
@@ -77,10 +76,7 @@ public final class FeatureStoreConfig extends AbstractConfig {
         + "default) keeps no history: the label join then does not read the features topic, and such labels are "
         + "dead-lettered.";
 
-    private static final ConfigDef CONFIG_DEF = new ConfigDef()
-        .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-            Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-        .define(TOPICS_PREFIX_CONFIG, Type.STRING, TOPICS_PREFIX_DEFAULT, Importance.MEDIUM, TOPICS_PREFIX_DOC)
+    private static final ConfigDef CONFIG_DEF = CommonConfig.defineShared(new ConfigDef(), true)
         .define(VIEW_FILE_CONFIG, Type.STRING, "", Importance.HIGH, VIEW_FILE_DOC)
         .define(GRPC_PORT_CONFIG, Type.INT, GRPC_PORT_DEFAULT, ConfigDef.Range.between(-1, 65535),
             Importance.MEDIUM, GRPC_PORT_DOC)
@@ -99,16 +95,13 @@ public final class FeatureStoreConfig extends AbstractConfig {
             Importance.MEDIUM, FEATURE_HISTORY_MS_DOC);
 
     /**
-     * @param props the settings; keys this config does not define are ignored
+     * @param props the settings; keys of other components are ignored, an unknown featurestore.* key or kafka.*
+     *     setting is refused
      * @throws ConfigException naming the key, the value given and what is accepted
      */
     public FeatureStoreConfig(Map<String, ?> props) {
         super(CONFIG_DEF, props, false);
-        String prefix = getString(TOPICS_PREFIX_CONFIG);
-        if (!prefix.matches("[A-Za-z0-9._\\-]*")) {
-            throw new ConfigException(TOPICS_PREFIX_CONFIG, prefix,
-                "a topic name prefix may hold only letters, digits, '.', '_' and '-'");
-        }
+        ConfigKeys.requireKnownIn(props, CONFIG_DEF, "featurestore.");
     }
 
     /** Every key, typed, defaulted and documented. The returned definition is a copy. */

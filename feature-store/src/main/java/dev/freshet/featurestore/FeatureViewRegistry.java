@@ -2,7 +2,10 @@ package dev.freshet.featurestore;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.internal.registry.Registration;
 import dev.freshet.featurestore.internal.registry.RegistryTopic;
 import dev.freshet.featurestore.internal.view.FeatureViewParser;
@@ -34,15 +37,17 @@ public final class FeatureViewRegistry {
      * Validates a file of views as a whole (also against the registered views), then publishes a new version of
      * each view whose definition changed, all in one transaction: nothing is half-registered.
      *
+     * @param clientConfig where the registry is: {@code bootstrap.servers}, {@code topics.prefix} and any
+     *     {@code kafka.} client settings (see {@link dev.freshet.contracts.KafkaClients})
      * @param appliedBy recorded with each new version (e.g. the user name)
      * @param dryRun validate and report only
      * @return per view of the file: its name, its version now, and whether it was created, updated or unchanged
      * @throws InvalidFeatureViewException when the file is refused, with every problem
      * @throws FeatureStoreException when the registry cannot be read or written (nothing is registered then)
      */
-    public static ApplyFeatureViewsResponse apply(String bootstrapServers, String topicsPrefix, String yaml,
-            String source, String appliedBy, boolean dryRun, Duration timeout) {
-        RegistryTopic registry = new RegistryTopic(bootstrapServers, topicsPrefix);
+    public static ApplyFeatureViewsResponse apply(Map<String, ?> clientConfig, String yaml, String source,
+            String appliedBy, boolean dryRun, Duration timeout) {
+        RegistryTopic registry = registry(clientConfig);
         Registration.Plan plan = Registration.plan(yaml, source, registry.readAll(timeout), appliedBy,
             System.currentTimeMillis());
         if (!dryRun) {
@@ -54,10 +59,11 @@ public final class FeatureViewRegistry {
     /**
      * The newest record of every registered view, by name.
      *
+     * @param clientConfig as for {@link #apply}
      * @throws FeatureStoreException when the registry cannot be read within the timeout
      */
-    public static List<FeatureViewRecord> list(String bootstrapServers, String topicsPrefix, Duration timeout) {
-        return List.copyOf(new RegistryTopic(bootstrapServers, topicsPrefix).readAll(timeout).values());
+    public static List<FeatureViewRecord> list(Map<String, ?> clientConfig, Duration timeout) {
+        return List.copyOf(registry(clientConfig).readAll(timeout).values());
     }
 
     /**
@@ -67,5 +73,9 @@ public final class FeatureViewRegistry {
      */
     public static FeatureView viewOf(FeatureViewRecord record) {
         return Registration.viewOf(record);
+    }
+
+    private static RegistryTopic registry(Map<String, ?> clientConfig) {
+        return new RegistryTopic(KafkaClients.from(clientConfig), TopicLayout.of(clientConfig));
     }
 }

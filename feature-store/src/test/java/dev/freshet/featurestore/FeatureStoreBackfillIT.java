@@ -92,7 +92,7 @@ class FeatureStoreBackfillIT {
         try {
             apply(V2);
             KafkaTestCluster.await("v2 to be backfilled and recorded ACTIVE", TIMEOUT, () -> {
-                FeatureViewRecord cards = FeatureViewRegistry.list(cluster.bootstrapServers(), prefix, TIMEOUT).get(0);
+                FeatureViewRecord cards = FeatureViewRegistry.list(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix), TIMEOUT).get(0);
                 return cards.getVersion() == 2 && cards.getState() == FeatureViewRecord.State.ACTIVE;
             });
             KafkaTestCluster.await("v2 to answer lookups", TIMEOUT, () -> store.views().get(0).version() == 2);
@@ -132,7 +132,7 @@ class FeatureStoreBackfillIT {
     }
 
     private void apply(String yaml) {
-        FeatureViewRegistry.apply(cluster.bootstrapServers(), prefix, yaml, "cards.yaml", "test", false, TIMEOUT);
+        FeatureViewRegistry.apply(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix), yaml, "cards.yaml", "test", false, TIMEOUT);
     }
 
     /** One event per entity per step, event times strictly increasing per entity. */

@@ -18,12 +18,12 @@ import dev.freshet.proto.features.v1.ApplyFeatureViewsRequest;
 import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse;
 import dev.freshet.proto.features.v1.DescribeFeatureViewRequest;
 import dev.freshet.proto.features.v1.DescribeFeatureViewResponse;
-import dev.freshet.proto.features.v1.FeatureStoreServiceGrpc;
 import dev.freshet.proto.features.v1.FeatureStoreServiceGrpc.FeatureStoreServiceBlockingStub;
+import dev.freshet.proto.features.v1.FeatureStoreServiceGrpc;
 import dev.freshet.proto.features.v1.FeatureVector;
 import dev.freshet.proto.features.v1.GetOnlineFeaturesRequest;
-import dev.freshet.proto.features.v1.GetOnlineFeaturesResponse;
 import dev.freshet.proto.features.v1.GetOnlineFeaturesResponse.EntityFeatures;
+import dev.freshet.proto.features.v1.GetOnlineFeaturesResponse;
 import dev.freshet.proto.features.v1.ListFeatureViewsRequest;
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
@@ -88,7 +88,7 @@ class FeatureStoreRegistryIT {
         Files.writeString(file, "views:\n" + FeatureViewRegistryIT.CARDS);
         FeatureStore store = start(Map.of(FeatureStoreConfig.VIEW_FILE_CONFIG, file.toString()));
 
-        assertThat(FeatureViewRegistry.list(cluster.bootstrapServers(), prefix, TIMEOUT))
+        assertThat(FeatureViewRegistry.list(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix), TIMEOUT))
             .extracting(r -> r.getName() + " v" + r.getVersion() + " " + r.getState())
             .containsExactly("cards v1 ACTIVE");
         assertThat(store.views()).extracting(FeatureView::name).containsExactly("cards");
@@ -137,7 +137,7 @@ class FeatureStoreRegistryIT {
 
         assertThat(cards.getView().getVersion()).isEqualTo(1);
         assertThat(cards.getFeaturesList()).containsExactly("amount", "amount_sum_1h");
-        assertThat(FeatureViewRegistry.list(cluster.bootstrapServers(), prefix, TIMEOUT))
+        assertThat(FeatureViewRegistry.list(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix), TIMEOUT))
             .extracting(r -> r.getName()).containsExactly("cards");
         assertThatThrownBy(() -> stub.describeFeatureView(DescribeFeatureViewRequest.newBuilder().setName("x").build()))
             .isInstanceOfSatisfying(StatusRuntimeException.class,
@@ -182,7 +182,7 @@ class FeatureStoreRegistryIT {
     }
 
     private void applyToRegistry(String yaml) {
-        FeatureViewRegistry.apply(cluster.bootstrapServers(), prefix, yaml, "test.yaml", "test", false, TIMEOUT);
+        FeatureViewRegistry.apply(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix), yaml, "test.yaml", "test", false, TIMEOUT);
     }
 
     private FeatureStore start(Map<String, Object> extra) {

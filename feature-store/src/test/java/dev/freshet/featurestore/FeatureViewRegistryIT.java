@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse.AppliedView;
 import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse.Change;
@@ -55,7 +56,7 @@ class FeatureViewRegistryIT {
         assertThat(again).extracting(AppliedView::getName, AppliedView::getVersion, AppliedView::getChange)
             .containsExactly(org.assertj.core.groups.Tuple.tuple("cards", 1, Change.UNCHANGED),
                 org.assertj.core.groups.Tuple.tuple("merchants", 2, Change.UPDATED));
-        List<FeatureViewRecord> registered = FeatureViewRegistry.list(cluster.bootstrapServers(), prefix, TIMEOUT);
+        List<FeatureViewRecord> registered = FeatureViewRegistry.list(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix), TIMEOUT);
         assertThat(registered).extracting(FeatureViewRecord::getName, FeatureViewRecord::getVersion,
             FeatureViewRecord::getState, FeatureViewRecord::getAppliedBy).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("cards", 1, FeatureViewRecord.State.ACTIVE, "alice"),
@@ -73,7 +74,7 @@ class FeatureViewRegistryIT {
             .hasMessage("Feature view views.yaml is invalid: views[1].fields[0].type: 'float' is not one of number, "
                 + "string, boolean");
 
-        assertThat(FeatureViewRegistry.list(cluster.bootstrapServers(), prefix, TIMEOUT)).isEmpty();
+        assertThat(FeatureViewRegistry.list(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix), TIMEOUT)).isEmpty();
     }
 
     @Test
@@ -85,12 +86,12 @@ class FeatureViewRegistryIT {
             .isInstanceOf(InvalidFeatureViewException.class)
             .hasMessageContaining("views[0].fields[0].name: feature 'amount' is also defined by registered view "
                 + "'cards' of the same entity 'entity_id'");
-        assertThat(FeatureViewRegistry.list(cluster.bootstrapServers(), prefix, TIMEOUT))
+        assertThat(FeatureViewRegistry.list(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix), TIMEOUT))
             .extracting(FeatureViewRecord::getName).containsExactly("cards");
     }
 
     private List<AppliedView> apply(String yaml) {
-        return FeatureViewRegistry.apply(cluster.bootstrapServers(), prefix, yaml, "views.yaml", "alice", false,
+        return FeatureViewRegistry.apply(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix), yaml, "views.yaml", "alice", false,
             TIMEOUT).getViewsList();
     }
 }

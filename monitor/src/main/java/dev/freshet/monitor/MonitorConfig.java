@@ -2,13 +2,15 @@ package dev.freshet.monitor;
 
 import java.util.Map;
 
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.ConfigKeys;
+import dev.freshet.contracts.TopicLayout;
+import dev.freshet.monitor.internal.PinnedRange;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
-
-import dev.freshet.monitor.internal.PinnedRange;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * Configuration of the monitor. Every key is typed, validated, defaulted and documented here; constructing an
@@ -19,18 +21,12 @@ import dev.freshet.monitor.internal.PinnedRange;
  * second, a run of about a minute.
  */
 public final class MonitorConfig extends AbstractConfig {
-    /** Shared key: the Kafka cluster. Required. */
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    private static final String BOOTSTRAP_SERVERS_DOC =
-        "Kafka cluster to read training examples, predictions, model versions and commands from, "
-        + "and to write commands to.";
+    /** Shared key ({@link CommonConfig}): the Kafka cluster. Required. */
+    public static final String BOOTSTRAP_SERVERS_CONFIG = CommonConfig.BOOTSTRAP_SERVERS_CONFIG;
 
-    /** Shared key: prefix of every topic name and of the consumer group. */
-    public static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
-    public static final String TOPICS_PREFIX_DEFAULT = "freshet.";
-    private static final String TOPICS_PREFIX_DOC =
-        "Prepended to every topic name (training-examples, predictions, models, commands) and to the consumer "
-        + "group id (<prefix>monitor).";
+    /** Shared key ({@link CommonConfig}): the prefix of every topic name. */
+    public static final String TOPICS_PREFIX_CONFIG = CommonConfig.TOPICS_PREFIX_CONFIG;
+    public static final String TOPICS_PREFIX_DEFAULT = CommonConfig.TOPICS_PREFIX_DEFAULT;
 
     public static final String MODEL_NAME_CONFIG = "monitor.model.name";
     public static final String MODEL_NAME_DEFAULT = "default";
@@ -142,10 +138,7 @@ public final class MonitorConfig extends AbstractConfig {
         + "min_samples, margin, z, input_shift_guard); what it sets wins over the monitor.* keys. Empty: the keys "
         + "alone. Validated at start; see the README for the format.";
 
-    private static final ConfigDef CONFIG_DEF = new ConfigDef()
-        .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
-            new ConfigDef.NonEmptyString(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-        .define(TOPICS_PREFIX_CONFIG, Type.STRING, TOPICS_PREFIX_DEFAULT, Importance.MEDIUM, TOPICS_PREFIX_DOC)
+    private static final ConfigDef CONFIG_DEF = CommonConfig.defineShared(new ConfigDef(), true)
         .define(MODEL_NAME_CONFIG, Type.STRING, MODEL_NAME_DEFAULT, new ConfigDef.NonEmptyStringWithoutControlChars(),
             Importance.HIGH, MODEL_NAME_DOC)
         .define(ROLLBACK_MIN_SAMPLES_CONFIG, Type.INT, ROLLBACK_MIN_SAMPLES_DEFAULT, Range.atLeast(1),
@@ -189,6 +182,7 @@ public final class MonitorConfig extends AbstractConfig {
      */
     public MonitorConfig(Map<String, ?> props) {
         super(CONFIG_DEF, props);
+        ConfigKeys.requireKnownIn(props, CONFIG_DEF, "monitor.");
     }
 
     /** The definition of every key, for documentation ({@code freshet config docs}). */
@@ -196,8 +190,8 @@ public final class MonitorConfig extends AbstractConfig {
         return new ConfigDef(CONFIG_DEF);
     }
 
-    /** The topic name for {@code suffix} under this config's prefix, e.g. {@code freshet.commands}. */
-    public String topic(String suffix) {
-        return getString(TOPICS_PREFIX_CONFIG) + suffix;
+    /** The loop's topic and client names under this config's {@code topics.prefix}. */
+    public TopicLayout topics() {
+        return new TopicLayout(getString(TOPICS_PREFIX_CONFIG));
     }
 }

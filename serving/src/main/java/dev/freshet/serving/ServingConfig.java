@@ -2,11 +2,14 @@ package dev.freshet.serving;
 
 import java.util.Map;
 
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.ConfigKeys;
+import dev.freshet.contracts.TopicLayout;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * Configuration of the scoring server. Every key is typed, validated, defaulted and documented here;
@@ -14,16 +17,12 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * naming the key, the value and what is accepted.
  */
 public final class ServingConfig extends AbstractConfig {
-    /** Shared key: the Kafka cluster. Required. */
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    private static final String BOOTSTRAP_SERVERS_DOC =
-        "Kafka cluster to read features, model versions and commands from, and to write the prediction log to.";
+    /** Shared key ({@link CommonConfig}): the Kafka cluster. Required. */
+    public static final String BOOTSTRAP_SERVERS_CONFIG = CommonConfig.BOOTSTRAP_SERVERS_CONFIG;
 
-    /** Shared key: prefix of every topic name and client id. */
-    public static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
-    public static final String TOPICS_PREFIX_DEFAULT = "freshet.";
-    private static final String TOPICS_PREFIX_DOC =
-        "Prepended to every topic name (features, models, commands, predictions) and to client ids.";
+    /** Shared key ({@link CommonConfig}): the prefix of every topic name. */
+    public static final String TOPICS_PREFIX_CONFIG = CommonConfig.TOPICS_PREFIX_CONFIG;
+    public static final String TOPICS_PREFIX_DEFAULT = CommonConfig.TOPICS_PREFIX_DEFAULT;
 
     public static final String PORT_CONFIG = "serving.port";
     public static final int PORT_DEFAULT = 50051;
@@ -116,10 +115,7 @@ public final class ServingConfig extends AbstractConfig {
         + "separated by ';') whose holders may make admin calls without a token; changes are recorded as issued "
         + "by the subject. Needs serving.tls.client.ca.file. Empty (the default): none.";
 
-    private static final ConfigDef CONFIG_DEF = new ConfigDef()
-        .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
-            new ConfigDef.NonEmptyString(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-        .define(TOPICS_PREFIX_CONFIG, Type.STRING, TOPICS_PREFIX_DEFAULT, Importance.MEDIUM, TOPICS_PREFIX_DOC)
+    private static final ConfigDef CONFIG_DEF = CommonConfig.defineShared(new ConfigDef(), true)
         .define(PORT_CONFIG, Type.INT, PORT_DEFAULT, Range.between(0, 65535), Importance.HIGH, PORT_DOC)
         .define(MODEL_NAME_CONFIG, Type.STRING, MODEL_NAME_DEFAULT, new ConfigDef.NonEmptyStringWithoutControlChars(),
             Importance.HIGH, MODEL_NAME_DOC)
@@ -154,6 +150,7 @@ public final class ServingConfig extends AbstractConfig {
      */
     public ServingConfig(Map<String, ?> props) {
         super(CONFIG_DEF, props);
+        ConfigKeys.requireKnownIn(props, CONFIG_DEF, "serving.");
     }
 
     /** The definition of every key, for documentation ({@code freshet config docs}). */
@@ -161,8 +158,8 @@ public final class ServingConfig extends AbstractConfig {
         return new ConfigDef(CONFIG_DEF);
     }
 
-    /** The topic name for {@code suffix} under this config's prefix, e.g. {@code freshet.features}. */
-    public String topic(String suffix) {
-        return getString(TOPICS_PREFIX_CONFIG) + suffix;
+    /** The loop's topic and client names under this config's {@code topics.prefix}. */
+    public TopicLayout topics() {
+        return new TopicLayout(getString(TOPICS_PREFIX_CONFIG));
     }
 }

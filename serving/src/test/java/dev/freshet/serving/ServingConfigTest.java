@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 
+import dev.freshet.contracts.Topic;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ class ServingConfigTest {
         assertThat(config.getInt(ServingConfig.PORT_CONFIG)).isEqualTo(50051);
         assertThat(config.getString(ServingConfig.MODEL_NAME_CONFIG)).isEqualTo("default");
         assertThat(config.getLong(ServingConfig.SHUTDOWN_GRACE_MS_CONFIG)).isEqualTo(5000L);
-        assertThat(config.topic("features")).isEqualTo("freshet.features");
+        assertThat(config.topics().name(Topic.FEATURES)).isEqualTo("freshet.features");
     }
 
     @Test
@@ -43,5 +44,18 @@ class ServingConfigTest {
             "serving.tls.client.auth", "serving.admin.allowed.subjects", "serving.prediction.log.linger.ms");
         ServingConfig.configDef().configKeys().values()
             .forEach(key -> assertThat(key.documentation).as(key.name).isNotBlank());
+    }
+
+    @Test
+    void refusesAMisspeltServingKeyNamingTheNearestOne() {
+        assertThatThrownBy(() -> new ServingConfig(Map.of("bootstrap.servers", "localhost:9092", "serving.prot", 50099)))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("Unknown configuration key 'serving.prot'; did you mean 'serving.port'?");
+    }
+
+    @Test
+    void leavesOtherComponentsKeysToThem() {
+        assertThat(new ServingConfig(Map.of("bootstrap.servers", "localhost:9092", "trainer.model.name", "m"))
+            .getString(ServingConfig.MODEL_NAME_CONFIG)).isEqualTo("default");
     }
 }

@@ -8,17 +8,18 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.ConfigKeys;
+import dev.freshet.proto.registry.v1.SpecLineage;
+import dev.freshet.trainer.internal.ModelSpecFile;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.freshet.proto.registry.v1.SpecLineage;
-import dev.freshet.trainer.internal.ModelSpecFile;
 
 /** Configuration of the {@link Trainer}. Immutable; invalid values fail construction with a {@link ConfigException}. */
 public final class TrainerConfig extends AbstractConfig {
@@ -39,12 +40,11 @@ public final class TrainerConfig extends AbstractConfig {
     private static final String HUBER_DELTA_DOC = "Only with trainer.objective=huber: the error (in label units) "
         + "beyond which the loss grows linearly rather than quadratically, limiting the pull of outliers.";
 
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka cluster to connect to (host:port[,host:port...]).";
+    /** Shared key ({@link CommonConfig}): the Kafka cluster. Required. */
+    public static final String BOOTSTRAP_SERVERS_CONFIG = CommonConfig.BOOTSTRAP_SERVERS_CONFIG;
 
-    public static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
-    private static final String TOPICS_PREFIX_DOC =
-        "Prepended to every topic name and to consumer group ids, e.g. 'freshet.' reads 'freshet.training-examples'.";
+    /** Shared key ({@link CommonConfig}): the prefix of every topic name. */
+    public static final String TOPICS_PREFIX_CONFIG = CommonConfig.TOPICS_PREFIX_CONFIG;
 
     public static final String MODEL_NAME_CONFIG = "trainer.model.name";
     private static final String MODEL_NAME_DOC = "Name of the model this trainer learns and publishes versions of.";
@@ -103,10 +103,7 @@ public final class TrainerConfig extends AbstractConfig {
     public static final String RETRAIN_EPOCHS_CONFIG = "trainer.retrain.epochs";
     private static final String RETRAIN_EPOCHS_DOC = "Passes over the retained window when retraining.";
 
-    private static final ConfigDef CONFIG = new ConfigDef()
-        .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-            Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-        .define(TOPICS_PREFIX_CONFIG, Type.STRING, "freshet.", Importance.MEDIUM, TOPICS_PREFIX_DOC)
+    private static final ConfigDef CONFIG = CommonConfig.defineShared(new ConfigDef(), true)
         .define(MODEL_NAME_CONFIG, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.HIGH,
             MODEL_NAME_DOC)
         .define(LABELS_CONFIG, Type.LIST, "0,1", new DistinctLabels(), Importance.HIGH, LABELS_DOC)
@@ -139,7 +136,8 @@ public final class TrainerConfig extends AbstractConfig {
     private final SpecLineage spec;
 
     /**
-     * @param props configuration; unknown keys are ignored. If {@value #SPEC_FILE_CONFIG} is set, the spec's
+     * @param props configuration; keys of other components are ignored, an unknown trainer.* key or kafka.*
+     *     setting is refused. If {@value #SPEC_FILE_CONFIG} is set, the spec's
      *     values replace the keys they correspond to.
      * @throws ConfigException naming the key, the value and what is accepted, if a value is invalid or missing
      * @throws InvalidModelSpecException naming each field path and reason, if the model spec is invalid
@@ -151,6 +149,7 @@ public final class TrainerConfig extends AbstractConfig {
 
     private TrainerConfig(Map<String, ?> props, Optional<ModelSpecFile.Loaded> spec) {
         super(CONFIG, withSpec(props, spec));
+        ConfigKeys.requireKnownIn(props, CONFIG, "trainer.");
         this.spec = spec.map(ModelSpecFile.Loaded::lineage).orElse(null);
         String optimiser = getString(OPTIMISER_CONFIG);
         requireOnlyWith(LEARNING_RATE_SCHEDULE_CONFIG, optimiser, "sgd");

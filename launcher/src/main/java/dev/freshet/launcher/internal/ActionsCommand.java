@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
     description = "List every ROLLBACK and RETRAIN of a model (by the monitor or an operator), oldest first, with its reason and figures.")
 public final class ActionsCommand implements Callable<Integer> {
     @Mixin
-    ReportCommand.ClusterOptions cluster = new ReportCommand.ClusterOptions();
+    ReportCommand.ReportOptions cluster = new ReportCommand.ReportOptions();
 
     @Option(names = "--json", description = "Print the actions as JSON (the report's 'actions' array) instead.")
     boolean json;
@@ -30,7 +30,7 @@ public final class ActionsCommand implements Callable<Integer> {
             return 0;
         }
         if (report.actions().isEmpty()) {
-            out.printf("No rollback or retrain of model '%s' on %scommands.%n", report.model(), cluster.topicsPrefix);
+            out.printf("No rollback or retrain of model '%s' on %scommands.%n", report.model(), cluster.cluster.topics().prefix());
             return 0;
         }
         out.printf("%d action(s) for model '%s':%n", report.actions().size(), report.model());

@@ -4,10 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import dev.freshet.featurestore.FeatureStoreConfig;
-import dev.freshet.monitor.MonitorConfig;
-import dev.freshet.serving.ServingConfig;
-import dev.freshet.trainer.TrainerConfig;
+import dev.freshet.contracts.KafkaClients;
 import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine.Command;
 
@@ -16,12 +13,7 @@ import picocli.CommandLine.Command;
 public final class ConfigDocsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        Map<String, ConfigDef> components = new java.util.LinkedHashMap<>();
-        components.put("launcher (freshet run)", RunCommand.configDef());
-        components.put("feature-store", FeatureStoreConfig.configDef());
-        components.put("trainer", TrainerConfig.configDef());
-        components.put("serving", ServingConfig.configDef());
-        components.put("monitor", MonitorConfig.configDef());
+        Map<String, ConfigDef> components = ConfigSources.definitions();
         components.forEach((component, def) -> {
             System.out.println("## " + component);
             System.out.println();
@@ -37,6 +29,9 @@ public final class ConfigDocsCommand implements Callable<Integer> {
             }
             System.out.println();
         });
+        System.out.println("## Kafka clients (every component and CLI verb)");
+        System.out.println();
+        System.out.printf("%s<setting>%n    %s%n", KafkaClients.PREFIX, KafkaClients.PREFIX_DOC);
         return 0;
     }
 }

@@ -16,11 +16,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -101,6 +106,8 @@ public final class DemoCommand implements Callable<Integer> {
         if (duration.compareTo(Duration.ofSeconds(10)) < 0) {
             throw new LauncherException("--duration must be at least 10s so that a model can be trained, got " + duration);
         }
+        // A typo in -D stops the demo before a broker starts or a topic is created.
+        ConfigSources.load(null, overrides);
         Instant startedAt = Instant.now();
         EmbeddedKafkaBroker broker = bootstrapServers == null ? EmbeddedKafkaBroker.start() : null;
         try {
@@ -112,6 +119,7 @@ public final class DemoCommand implements Callable<Integer> {
                 injectBadVersion ? ", bad version injected at " + Math.round(INJECT_AT * 100) + "%" : "");
             Path stateDir = Files.createTempDirectory("freshet-demo-");
             Map<String, Object> props = platformConfig(bootstrap, prefix, stateDir);
+            Platform.validate(props, EnumSet.allOf(Platform.Component.class));
             RunCommand.ensureTopics(props, new AbstractConfig(RunCommand.configDef(), props, false));
             try (Platform platform = Platform.start(props, EnumSet.allOf(Platform.Component.class))) {
                 return drive(platform, props, prefix, startedAt);
@@ -134,8 +142,8 @@ public final class DemoCommand implements Callable<Integer> {
             Files.copy(in, view, StandardCopyOption.REPLACE_EXISTING);
         }
         Map<String, Object> props = new HashMap<>();
-        props.put(RunCommand.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(RunCommand.TOPICS_PREFIX_CONFIG, prefix);
+        props.put(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(CommonConfig.TOPICS_PREFIX_CONFIG, prefix);
         props.put("featurestore.view.file", view.toString());
         props.put("featurestore.state.dir", stateDir.resolve("feature-store").toString());
         props.put("serving.state.dir", stateDir.resolve("serving").toString());
@@ -146,20 +154,20 @@ public final class DemoCommand implements Callable<Integer> {
 
     private DemoSummary drive(Platform platform, Map<String, Object> props, String prefix, Instant startedAt)
             throws Exception {
-        TopicLayout topics = new TopicLayout(prefix, -1, -1);
-        String bootstrap = (String) props.get(RunCommand.BOOTSTRAP_SERVERS_CONFIG);
+        TopicLayout topics = new TopicLayout(prefix);
+        KafkaClients clients = KafkaClients.from(props);
         ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", platform.scoringServer().port())
             .usePlaintext().build();
-        Map<String, Object> producerProps = Map.of("bootstrap.servers", bootstrap, "linger.ms", "5");
+        Map<String, Object> tuning = Map.of(ProducerConfig.LINGER_MS_CONFIG, 5);
         DemoTimeline timeline = new DemoTimeline();
-        try (KafkaProducer<String, String> producer =
-                 new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
-             KafkaProducer<String, byte[]> registryProducer =
-                 new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
-             TopicTally tally = new TopicTally(bootstrap, topics.name(TopicLayout.Topic.MODELS),
-                 topics.name(TopicLayout.Topic.DEAD_LETTER), MODEL_NAME);
-             DemoTraffic traffic = new DemoTraffic(seed, entities, producer, topics.name(TopicLayout.Topic.EVENTS),
-                 topics.name(TopicLayout.Topic.LABELS), channel)) {
+        try (KafkaProducer<String, String> producer = clients.idempotentProducer(topics.clientId("demo-traffic"),
+                 tuning, new StringSerializer(), new StringSerializer());
+             KafkaProducer<String, byte[]> registryProducer = clients.idempotentProducer(
+                 topics.clientId("demo-injector"), tuning, new StringSerializer(), new ByteArraySerializer());
+             TopicTally tally = new TopicTally(clients, topics.name(Topic.MODELS),
+                 topics.name(Topic.DEAD_LETTER), MODEL_NAME);
+             DemoTraffic traffic = new DemoTraffic(seed, entities, producer, topics.name(Topic.EVENTS),
+                 topics.name(Topic.LABELS), channel)) {
             ExecutorService injector = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "freshet-demo-injector");
                 t.setDaemon(true);
@@ -246,7 +254,7 @@ public final class DemoCommand implements Callable<Integer> {
             awaitFreshTrainerVersion(tally);
             long version = tally.highestVersion() + 1;
             ModelVersion published = BadVersionInjector.publish(registryProducer,
-                topics.name(TopicLayout.Topic.MODELS), MODEL_NAME, version, traffic.lastServedVersion(),
+                topics.name(Topic.MODELS), MODEL_NAME, version, traffic.lastServedVersion(),
                 traffic.recentExamples());
             Thread.sleep(1_500);
             if (!tally.claimedTwice(version)) {

@@ -11,12 +11,13 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import dev.freshet.contracts.Topic;
 import dev.freshet.featurestore.FeatureStoreException;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.FeatureViewRegistry;
 import dev.freshet.featurestore.InvalidFeatureViewException;
-import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse;
 import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse.AppliedView;
+import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse;
 import dev.freshet.proto.features.v1.DescribeFeatureViewRequest;
 import dev.freshet.proto.features.v1.DescribeFeatureViewResponse;
 import dev.freshet.proto.features.v1.FeatureStoreServiceGrpc;
@@ -40,22 +41,22 @@ import picocli.CommandLine.Parameters;
 public final class FeaturesCommand {
     /** Where the registry is. */
     static final class RegistryOptions {
-        @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
-            description = "Kafka cluster holding the registry.")
-        String bootstrapServers;
-
-        @Option(names = "--topics-prefix", defaultValue = "freshet.", paramLabel = "PREFIX",
-            description = "The loop's topics prefix (default: ${DEFAULT-VALUE}).")
-        String topicsPrefix;
+        @Mixin
+        ClusterOptions cluster;
 
         @Option(names = "--timeout", defaultValue = "30s", converter = DemoCommand.DurationConverter.class,
             paramLabel = "DURATION", description = "Give up reaching the registry after this long (default: "
             + "${DEFAULT-VALUE}).")
         Duration timeout;
 
+        /** The registry topic's name, for messages. */
+        String topic() {
+            return cluster.topics().name(Topic.FEATURE_VIEWS);
+        }
+
         List<FeatureViewRecord> list() {
             try {
-                return FeatureViewRegistry.list(bootstrapServers, topicsPrefix, timeout);
+                return FeatureViewRegistry.list(cluster.config(), timeout);
             } catch (FeatureStoreException e) {
                 throw new LauncherException(e.getMessage(), e);
             }
@@ -94,8 +95,8 @@ public final class FeaturesCommand {
             try {
                 // Locally first: a refused file never needs the cluster.
                 FeatureViewRegistry.validate(yaml, file.toString());
-                response = FeatureViewRegistry.apply(registry.bootstrapServers, registry.topicsPrefix, yaml,
-                    file.toString(), who, dryRun, registry.timeout);
+                response = FeatureViewRegistry.apply(registry.cluster.config(), yaml, file.toString(), who, dryRun,
+                    registry.timeout);
             } catch (InvalidFeatureViewException e) {
                 throw new LauncherException(refusal(file, e.problems()), e);
             } catch (FeatureStoreException e) {
@@ -123,9 +124,8 @@ public final class FeaturesCommand {
                 };
                 out.printf(Locale.ROOT, "  %-24s v%-4d %s%n", view.getName(), view.getVersion(), change);
             }
-            out.printf(Locale.ROOT, "%s %s to %s%s: %d created, %d updated, %d unchanged.%n",
-                dryRun ? "Checked" : "Applied", file, registry.topicsPrefix, "feature-views", created, updated,
-                unchanged);
+            out.printf(Locale.ROOT, "%s %s to %s: %d created, %d updated, %d unchanged.%n",
+                dryRun ? "Checked" : "Applied", file, registry.topic(), created, updated, unchanged);
             return 0;
         }
 
@@ -148,7 +148,7 @@ public final class FeaturesCommand {
             List<FeatureViewRecord> views = registry.list();
             PrintStream out = System.out;
             if (views.isEmpty()) {
-                out.println("No feature view is registered in " + registry.topicsPrefix + "feature-views; register "
+                out.println("No feature view is registered in " + registry.topic() + "; register "
                     + "one with freshet features apply FILE.");
                 return 0;
             }
@@ -182,7 +182,7 @@ public final class FeaturesCommand {
             List<FeatureViewRecord> views = registry.list();
             FeatureViewRecord record = views.stream().filter(v -> v.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new LauncherException("No feature view '" + name + "' is registered in "
-                    + registry.topicsPrefix + "feature-views; registered: "
+                    + registry.topic() + "; registered: "
                     + views.stream().map(FeatureViewRecord::getName).toList() + "."));
             PrintStream out = System.out;
             out.printf(Locale.ROOT, "view %s v%d (%s), applied %s by %s from %s%n", record.getName(),

@@ -2,7 +2,6 @@ package dev.freshet.launcher.internal;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.registry.v1.CommandAck;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,6 +28,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -47,13 +50,8 @@ public final class ModelControlCommand {
             description = "Why, for people: recorded with the command (and as the note of a retrained version).")
         String reason;
 
-        @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
-            description = "Kafka cluster of the loop.")
-        String bootstrapServers;
-
-        @Option(names = "--topics-prefix", defaultValue = "freshet.", paramLabel = "PREFIX",
-            description = "The loop's topics prefix (default: ${DEFAULT-VALUE}).")
-        String topicsPrefix;
+        @Mixin
+        ClusterOptions cluster;
 
         @Option(names = "--timeout", defaultValue = "30s", converter = DemoCommand.DurationConverter.class,
             paramLabel = "DURATION",
@@ -79,30 +77,30 @@ public final class ModelControlCommand {
                 .setIssuedBy(issuedBy != null ? issuedBy : "operator:" + System.getProperty("user.name", "unknown"))
                 .setIssuedAtMs(System.currentTimeMillis())
                 .build();
-            String acksTopic = topicsPrefix + "command-acks";
-            try (KafkaConsumer<String, byte[]> acks = acksReader(acksTopic)) {
-                send(command);
+            KafkaClients clients = cluster.clients();
+            TopicLayout topics = cluster.topics();
+            String acksTopic = topics.name(Topic.COMMAND_ACKS);
+            String commandsTopic = topics.name(Topic.COMMANDS);
+            try (KafkaConsumer<String, byte[]> acks = acksReader(clients, acksTopic)) {
+                send(clients, commandsTopic, command);
                 out.printf("Sent %s for model '%s' (command %s); waiting up to %s for the trainer.%n", type(), model,
                     commandId, timeout);
                 CommandAck ack = await(acks, commandId).orElseThrow(() -> new LauncherException("No acknowledgement "
                     + "of command " + commandId + " on " + acksTopic + " within " + timeout + ": is a trainer for "
-                    + "model '" + model + "' running with topics.prefix '" + topicsPrefix + "'? The command stays on "
-                    + topicsPrefix + "commands; a trainer that starts later carries it out."));
+                    + "model '" + model + "' running with topics.prefix '" + topics.prefix() + "'? The command stays "
+                    + "on " + commandsTopic + "; a trainer that starts later carries it out."));
                 out.printf("%s %s: %s%s%n", type(), ack.getOutcome(), ack.getDetail(),
                     ack.getModelVersion() > 0 ? " (v" + ack.getModelVersion() + ")" : "");
                 return ack.getOutcome() == CommandAck.Outcome.OK ? 0 : 1;
             } catch (KafkaException e) {
-                throw new LauncherException("Could not reach Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
+                throw new LauncherException("Could not reach Kafka at " + clients.bootstrapServers() + ": "
+                    + e.getMessage(), e);
             }
         }
 
         /** Positioned at the end of the acks topic before the command is sent, so its acknowledgement is not missed. */
-        private KafkaConsumer<String, byte[]> acksReader(String topic) {
-            Map<String, Object> props = new HashMap<>();
-            props.put("bootstrap.servers", bootstrapServers);
-            props.put("enable.auto.commit", false);
-            props.put("isolation.level", "read_committed");
-            KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+        private KafkaConsumer<String, byte[]> acksReader(KafkaClients clients, String topic) {
+            KafkaConsumer<String, byte[]> consumer = clients.committedReader(null, Map.of(), new StringDeserializer(),
                 new ByteArrayDeserializer());
             try {
                 List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
@@ -122,20 +120,17 @@ public final class ModelControlCommand {
             }
         }
 
-        private void send(Command command) {
-            Map<String, Object> props = new HashMap<>();
-            props.put("bootstrap.servers", bootstrapServers);
-            props.put("acks", "all");
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-                     new ByteArraySerializer())) {
-                producer.send(new ProducerRecord<>(topicsPrefix + "commands", model, command.toByteArray()))
+        private void send(KafkaClients clients, String commandsTopic, Command command) {
+            try (KafkaProducer<String, byte[]> producer = clients.idempotentProducer(null, Map.of(),
+                     new StringSerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(commandsTopic, model, command.toByteArray()))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new LauncherException("Interrupted while sending the command", e);
             } catch (ExecutionException | TimeoutException e) {
-                throw new LauncherException("Could not send the command to " + topicsPrefix + "commands at "
-                    + bootstrapServers + ": " + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+                throw new LauncherException("Could not send the command to " + commandsTopic + " at "
+                    + clients.bootstrapServers() + ": " + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
             }
         }
 

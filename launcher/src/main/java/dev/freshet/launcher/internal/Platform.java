@@ -1,16 +1,27 @@
 package dev.freshet.launcher.internal;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import dev.freshet.contracts.CommonConfig;
 import dev.freshet.featurestore.FeatureStore;
+import dev.freshet.featurestore.FeatureStoreConfig;
+import dev.freshet.featurestore.FeatureViewRegistry;
+import dev.freshet.featurestore.InvalidFeatureViewException;
 import dev.freshet.monitor.Monitor;
+import dev.freshet.monitor.MonitorConfig;
 import dev.freshet.serving.ScoringServer;
+import dev.freshet.serving.ServingConfig;
 import dev.freshet.trainer.Trainer;
+import dev.freshet.trainer.TrainerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +58,44 @@ public final class Platform implements AutoCloseable {
     private Monitor monitor;
 
     private Platform() {
+    }
+
+    /**
+     * Checks the configuration of the given components as their start would, without connecting to anything: every
+     * key's value, the view file, the model spec. A cluster that is not known yet (an embedded broker still to be
+     * started) does not fail the check.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException naming the key, the value and what is accepted
+     * @throws InvalidFeatureViewException when the view file is refused, with every problem
+     * @throws RuntimeException of the component (e.g. an invalid model spec) naming what to fix
+     */
+    public static void validate(Map<String, ?> props, Set<Component> components) {
+        Map<String, Object> checked = new HashMap<>(props);
+        Object bootstrap = checked.get(CommonConfig.BOOTSTRAP_SERVERS_CONFIG);
+        if (bootstrap == null || bootstrap.toString().isBlank()) {
+            checked.put(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, "embedded-broker-to-be-started:0");
+        }
+        if (components.contains(Component.FEATURE_STORE)) {
+            FeatureStoreConfig config = new FeatureStoreConfig(checked);
+            String viewFile = config.getString(FeatureStoreConfig.VIEW_FILE_CONFIG);
+            if (!viewFile.isBlank()) {
+                try {
+                    FeatureViewRegistry.validate(Files.readString(Path.of(viewFile)), viewFile);
+                } catch (IOException e) {
+                    throw new LauncherException("Cannot read " + FeatureStoreConfig.VIEW_FILE_CONFIG + " " + viewFile
+                        + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        if (components.contains(Component.TRAINER)) {
+            new TrainerConfig(checked);
+        }
+        if (components.contains(Component.SERVING)) {
+            new ServingConfig(checked);
+        }
+        if (components.contains(Component.MONITOR)) {
+            new MonitorConfig(checked);
+        }
     }
 
     /**

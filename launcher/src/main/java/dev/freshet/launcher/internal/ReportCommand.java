@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
         "distributions reference against current, drift ranked, calibration) and the same content as JSON."})
 public final class ReportCommand implements Callable<Integer> {
     @Mixin
-    ClusterOptions cluster = new ClusterOptions();
+    ReportOptions cluster = new ReportOptions();
 
     @Option(names = "--html", defaultValue = "freshet-report.html", paramLabel = "PATH",
         description = "Where to write the HTML page (default: ${DEFAULT-VALUE}).")
@@ -66,15 +66,10 @@ public final class ReportCommand implements Callable<Integer> {
         Files.writeString(path, content);
     }
 
-    /** Where to read from; shared by {@code report} and {@code actions}. */
-    static final class ClusterOptions {
-        @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
-            description = "Kafka cluster of the loop to report on.")
-        String bootstrapServers;
-
-        @Option(names = "--topics-prefix", defaultValue = MonitorConfig.TOPICS_PREFIX_DEFAULT, paramLabel = "PREFIX",
-            description = "The loop's topics prefix (default: ${DEFAULT-VALUE}).")
-        String topicsPrefix;
+    /** Where to read from and what to report on; shared by {@code report} and {@code actions}. */
+    static final class ReportOptions {
+        @Mixin
+        ClusterOptions cluster;
 
         @Option(names = "--model", defaultValue = MonitorConfig.MODEL_NAME_DEFAULT, paramLabel = "NAME",
             description = "Model to report on (default: ${DEFAULT-VALUE}).")
@@ -84,20 +79,14 @@ public final class ReportCommand implements Callable<Integer> {
             paramLabel = "DURATION", description = "Give up reading after this long (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
-        @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
-            description = "Set a monitor key (repeatable), e.g. -D monitor.drift.window.examples=2000; see `freshet config docs`.")
-        Map<String, String> overrides = new HashMap<>();
-
         MonitorReport read() {
-            Map<String, Object> props = new HashMap<>(overrides);
-            props.put(MonitorConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            props.put(MonitorConfig.TOPICS_PREFIX_CONFIG, topicsPrefix);
+            Map<String, Object> props = new HashMap<>(cluster.config());
             props.put(MonitorConfig.MODEL_NAME_CONFIG, model);
             try {
                 return Monitor.readOnce(props, timeout);
             } catch (KafkaException e) {
-                throw new LauncherException("Could not read the topics of '" + topicsPrefix + "*' at "
-                    + bootstrapServers + ": " + e.getMessage(), e);
+                throw new LauncherException("Could not read the topics of '" + cluster.topics().prefix() + "*' at "
+                    + props.get(MonitorConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + e.getMessage(), e);
             }
         }
     }

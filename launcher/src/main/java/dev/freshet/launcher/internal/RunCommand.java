@@ -1,25 +1,25 @@
 package dev.freshet.launcher.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,33 +31,19 @@ import picocli.CommandLine.Option;
 public final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
-    static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
     static final String TOPICS_PARTITIONS_CONFIG = "topics.partitions";
     static final String TOPICS_REPLICATION_FACTOR_CONFIG = "topics.replication.factor";
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
-        description = "Kafka cluster to use. Without it, a single-node broker is started in this process and its address printed.")
-    String bootstrapServers;
+    @Mixin
+    ClusterOptions cluster;
 
     @Option(names = "--components", split = ",", paramLabel = "NAME",
         description = "Components to run: feature-store, trainer, serving, monitor (default: all).")
     List<String> components = List.of();
 
-    @Option(names = "--config", paramLabel = "FILE",
-        description = "A properties file with configuration keys (see `freshet config docs`).")
-    Path configFile;
-
-    @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE", description = "Set one configuration key (repeatable); wins over --config.")
-    Map<String, String> overrides = new HashMap<>();
-
     /** The keys the launcher itself reads; each component declares its own. */
     public static ConfigDef configDef() {
-        return new ConfigDef()
-            .define(BOOTSTRAP_SERVERS_CONFIG, ConfigDef.Type.STRING, "", ConfigDef.Importance.HIGH,
-                "Kafka cluster (host:port list). Empty: start a single-node broker in this process.")
-            .define(TOPICS_PREFIX_CONFIG, ConfigDef.Type.STRING, "freshet.", ConfigDef.Importance.MEDIUM,
-                "Prepended to every topic name and to consumer group and application ids; one prefix is one loop.")
+        return CommonConfig.defineShared(new ConfigDef(), false)
             .define(TOPICS_PARTITIONS_CONFIG, ConfigDef.Type.INT, -1, ConfigDef.Range.between(-1, 10_000),
                 ConfigDef.Importance.MEDIUM,
                 "Partitions of each topic Freshet creates; -1 uses the broker's default. More partitions let more instances share the work.")
@@ -68,16 +54,15 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> props = loadConfig();
-        if (bootstrapServers != null) {
-            props.put(BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        }
+        Map<String, Object> props = cluster.withOptions();
         AbstractConfig launcherConfig = new AbstractConfig(configDef(), props, false);
         Set<Platform.Component> selected = selectedComponents();
+        // Everything is checked before anything exists: a refused key or file leaves no broker and no topic behind.
+        Platform.validate(props, selected);
         EmbeddedKafkaBroker broker = null;
-        if (launcherConfig.getString(BOOTSTRAP_SERVERS_CONFIG).isBlank()) {
+        if (launcherConfig.getString(CommonConfig.BOOTSTRAP_SERVERS_CONFIG).isBlank()) {
             broker = EmbeddedKafkaBroker.start();
-            props.put(BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            props.put(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             System.out.println("Started an embedded Kafka broker at " + broker.bootstrapServers()
                 + "; other processes can join with --bootstrap-servers " + broker.bootstrapServers());
         }
@@ -101,24 +86,9 @@ public final class RunCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }, "freshet-shutdown"));
-        log.info("Running {} against {}. Stop with Ctrl-C.", selected, props.get(BOOTSTRAP_SERVERS_CONFIG));
+        log.info("Running {} against {}. Stop with Ctrl-C.", selected, props.get(CommonConfig.BOOTSTRAP_SERVERS_CONFIG));
         stopped.await();
         return 0;
-    }
-
-    private Map<String, Object> loadConfig() {
-        Map<String, Object> props = new HashMap<>();
-        if (configFile != null) {
-            Properties file = new Properties();
-            try (InputStream in = Files.newInputStream(configFile)) {
-                file.load(in);
-            } catch (IOException e) {
-                throw new LauncherException("Cannot read --config " + configFile + ": " + e.getMessage(), e);
-            }
-            file.forEach((k, v) -> props.put(k.toString(), v.toString()));
-        }
-        props.putAll(overrides);
-        return props;
     }
 
     private Set<Platform.Component> selectedComponents() {
@@ -130,11 +100,16 @@ public final class RunCommand implements Callable<Integer> {
         return selected;
     }
 
+    /** Creates the loop's missing topics, with the partitions and replicas the launcher's keys ask for. */
     static void ensureTopics(Map<String, Object> props, AbstractConfig launcherConfig) {
-        TopicLayout layout = new TopicLayout(launcherConfig.getString(TOPICS_PREFIX_CONFIG),
-            launcherConfig.getInt(TOPICS_PARTITIONS_CONFIG), launcherConfig.getInt(TOPICS_REPLICATION_FACTOR_CONFIG));
-        try (Admin admin = Admin.create(Map.of(BOOTSTRAP_SERVERS_CONFIG, props.get(BOOTSTRAP_SERVERS_CONFIG)))) {
-            layout.ensureTopics(admin);
+        int partitions = launcherConfig.getInt(TOPICS_PARTITIONS_CONFIG);
+        int replicas = launcherConfig.getInt(TOPICS_REPLICATION_FACTOR_CONFIG);
+        try (Admin admin = KafkaClients.from(props).admin()) {
+            TopicLayout.of(props).ensureTopics(admin,
+                partitions > 0 ? Optional.of(partitions) : Optional.empty(),
+                replicas > 0 ? Optional.of((short) replicas) : Optional.empty());
+        } catch (KafkaException e) {
+            throw new LauncherException(e.getMessage(), e);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.KafkaClients;
 import dev.freshet.proto.features.v1.DeadLetter;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,13 +39,10 @@ final class TopicTally implements AutoCloseable {
     private final Map<String, Long> deadLettersByReason = new ConcurrentHashMap<>();
     private final Map<Long, Integer> recordsPerVersion = new ConcurrentHashMap<>();
 
-    TopicTally(String bootstrapServers, String modelsTopic, String deadLetterTopic, String modelName) {
+    TopicTally(KafkaClients clients, String modelsTopic, String deadLetterTopic, String modelName) {
         this.modelsTopic = modelsTopic;
         this.deadLetterTopic = deadLetterTopic;
-        this.consumer = new KafkaConsumer<>(Map.of(
-            "bootstrap.servers", bootstrapServers,
-            "isolation.level", "read_committed",
-            "enable.auto.commit", "false"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.consumer = clients.committedReader(null, Map.of(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : List.of(modelsTopic, deadLetterTopic)) {
             for (PartitionInfo info : consumer.partitionsFor(topic)) {

@@ -3,23 +3,23 @@ package dev.freshet.monitor.internal;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.monitor.MonitorConfig;
 import dev.freshet.monitor.MonitorReport;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import dev.freshet.proto.serving.v1.PredictionLogEntry;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -67,32 +67,21 @@ public final class MonitorRuntime implements AutoCloseable {
         MonitorSettings settings = MonitorSettings.from(config, true);
         this.engine = new MonitorEngine(settings, clock);
         this.model = settings.model();
-        this.modelsTopic = config.topic("models");
-        this.commandsTopic = config.topic("commands");
-        this.examplesTopic = config.topic("training-examples");
-        this.predictionsTopic = config.topic("predictions");
-        String bootstrap = config.getString(MonitorConfig.BOOTSTRAP_SERVERS_CONFIG);
-        String prefix = config.getString(MonitorConfig.TOPICS_PREFIX_CONFIG);
-
-        Map<String, Object> registryProps = consumerProps(bootstrap, prefix + "monitor-registry");
-        registryProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        Map<String, Object> dataProps = consumerProps(bootstrap, prefix + "monitor");
-        dataProps.put(ConsumerConfig.GROUP_ID_CONFIG, prefix + "monitor");
-        // Offsets are committed on the next poll, after this thread has processed the records it returned.
-        dataProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
-        Map<String, Object> producerProps = new HashMap<>();
-        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        producerProps.put(ProducerConfig.CLIENT_ID_CONFIG, prefix + "monitor-commands");
-        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        TopicLayout topics = config.topics();
+        this.modelsTopic = topics.name(Topic.MODELS);
+        this.commandsTopic = topics.name(Topic.COMMANDS);
+        this.examplesTopic = topics.name(Topic.TRAINING_EXAMPLES);
+        this.predictionsTopic = topics.name(Topic.PREDICTIONS);
+        KafkaClients clients = KafkaClients.from(config.originals());
         List<AutoCloseable> created = new ArrayList<>();
         try {
-            this.registryConsumer = remember(created,
-                new KafkaConsumer<>(registryProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
-            this.dataConsumer = remember(created,
-                new KafkaConsumer<>(dataProps, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
-            this.producer = remember(created,
-                new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer()));
+            this.registryConsumer = remember(created, clients.committedReader(topics.clientId("monitor-registry"),
+                Map.of(), new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+            // Offsets are committed on the next poll, after this thread has processed the records it returned.
+            this.dataConsumer = remember(created, clients.groupReader(topics.clientId("monitor"), true, Map.of(),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+            this.producer = remember(created, clients.idempotentProducer(topics.clientId("monitor-commands"),
+                Map.of(), new StringSerializer(), new ByteArraySerializer()));
         } catch (RuntimeException e) {
             for (AutoCloseable c : created) {
                 try {
@@ -167,15 +156,6 @@ public final class MonitorRuntime implements AutoCloseable {
         } else {
             log.info("Stopped monitoring model '{}'.", model);
         }
-    }
-
-    private static Map<String, Object> consumerProps(String bootstrap, String clientId) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        return props;
     }
 
     private void run() {

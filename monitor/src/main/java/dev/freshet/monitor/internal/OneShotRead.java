@@ -4,11 +4,13 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.monitor.MonitorConfig;
 import dev.freshet.monitor.MonitorReport;
 import dev.freshet.proto.features.v1.TrainingExample;
@@ -49,18 +51,14 @@ public final class OneShotRead {
         MonitorSettings settings = MonitorSettings.from(config, false);
         MonitorEngine engine = new MonitorEngine(settings, InstantSource.system());
         PinnedReferenceLoader.pinIfConfigured(config, engine, settings.model());
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(MonitorConfig.BOOTSTRAP_SERVERS_CONFIG));
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.getString(MonitorConfig.TOPICS_PREFIX_CONFIG) + "report");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
-        String models = config.topic("models");
-        String commands = config.topic("commands");
-        String examples = config.topic("training-examples");
-        String predictions = config.topic("predictions");
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                 new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        TopicLayout topics = config.topics();
+        String models = topics.name(Topic.MODELS);
+        String commands = topics.name(Topic.COMMANDS);
+        String examples = topics.name(Topic.TRAINING_EXAMPLES);
+        String predictions = topics.name(Topic.PREDICTIONS);
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.from(config.originals()).committedReader(
+                topics.clientId("report"), Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             ArrayDeque<ConsumerRecord<byte[], byte[]>> pendingCommands = new ArrayDeque<>();
             long[] earliest = {Long.MAX_VALUE};
             readToEnd(consumer, List.of(models, commands), deadline, timeout, r -> {

@@ -8,9 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
 import dev.freshet.monitor.MonitorConfig;
 import dev.freshet.proto.features.v1.TrainingExample;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -47,9 +48,8 @@ final class PinnedReferenceLoader {
         if (range.isEmpty()) {
             return;
         }
-        String topic = config.topic("training-examples");
-        List<TrainingExample> examples =
-            load(config.getString(MonitorConfig.BOOTSTRAP_SERVERS_CONFIG), topic, model, range.get());
+        String topic = config.topics().name(Topic.TRAINING_EXAMPLES);
+        List<TrainingExample> examples = load(KafkaClients.from(config.originals()), topic, model, range.get());
         if (examples.size() < MIN_EXAMPLES) {
             throw new ConfigException(MonitorConfig.DRIFT_REFERENCE_PINNED_CONFIG, value, String.format(
                 "only %d training examples of model '%s' predicted in that range are still on topic '%s'; "
@@ -60,14 +60,10 @@ final class PinnedReferenceLoader {
             examples.size(), range.get());
     }
 
-    static List<TrainingExample> load(String bootstrapServers, String topic, String model, PinnedRange range) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    static List<TrainingExample> load(KafkaClients clients, String topic, String model, PinnedRange range) {
         List<TrainingExample> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                 new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.committedReader(null, Map.of(),
+                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (PartitionInfo info : consumer.partitionsFor(topic)) {
                 partitions.add(new TopicPartition(topic, info.partition()));

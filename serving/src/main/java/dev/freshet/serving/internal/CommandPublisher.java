@@ -1,12 +1,12 @@
 package dev.freshet.serving.internal;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.freshet.contracts.KafkaClients;
 import dev.freshet.proto.registry.v1.Command;
 import io.grpc.Status;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -22,15 +22,10 @@ final class CommandPublisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
 
-    CommandPublisher(String bootstrapServers, String topic, String clientId) {
+    CommandPublisher(KafkaClients clients, String topic, String clientId) {
         this.topic = topic;
-        Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, SEND_TIMEOUT_MS);
-        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        this.producer = clients.idempotentProducer(clientId, Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, SEND_TIMEOUT_MS),
+            new StringSerializer(), new ByteArraySerializer());
     }
 
     /**

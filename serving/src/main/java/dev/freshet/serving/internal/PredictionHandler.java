@@ -246,7 +246,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
         HashMap<String, Double> stored = features.lookup(entityId, request.getFieldsCount());
         boolean known = stored != null;
         // Owned by this request and never modified once merged, so the log's writer thread may read it later.
-        Map<String, Double> merged = FeatureEncoding.mergeInto(known ? stored : new HashMap<>(),
+        Map<String, Double> merged = RequestFeatures.mergeInto(known ? stored : new HashMap<>(),
             request.getFieldsMap());
         ModelWatcher.Serving serving = models.serving();
         if (serving.champion() == null) {

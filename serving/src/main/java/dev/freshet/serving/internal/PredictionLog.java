@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.freshet.contracts.KafkaClients;
 import dev.freshet.serving.ServingException;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -49,23 +50,20 @@ final class PredictionLog implements AutoCloseable {
     /**
      * @throws ServingException if the topic does not exist or the cluster cannot be reached
      */
-    PredictionLog(String bootstrapServers, String topic, String clientId, int lingerMs, Counters counters) {
+    PredictionLog(KafkaClients clients, String topic, String clientId, int lingerMs, Counters counters) {
         this.topic = topic;
         this.counters = counters;
         this.idleParkNanos = Math.max(100_000, Math.min(MAX_IDLE_PARK_NANOS, lingerMs * 1_000_000L));
-        Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        Map<String, Object> tuning = new HashMap<>();
         // Fewer, larger produce requests: much of a request's cost to the broker does not depend on its size (for
         // the embedded broker on 2 cores, about a millisecond of CPU each), so at thousands of predictions a second
         // lingering saves far more work than the delay costs the label join, whose labels arrive seconds later.
-        props.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
+        tuning.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+        tuning.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
         // Only the writer thread waits here; give up after a while and count the loss rather than stall the log.
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1000);
-        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        awaitTopicMetadata(bootstrapServers);
+        tuning.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1000);
+        this.producer = clients.idempotentProducer(clientId, tuning, new StringSerializer(), new ByteArraySerializer());
+        awaitTopicMetadata(clients.bootstrapServers());
         this.writer = new Thread(this::run, clientId + "-writer");
         writer.setDaemon(true);
         writer.start();

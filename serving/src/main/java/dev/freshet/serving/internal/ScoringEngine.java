@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
 import dev.freshet.serving.ServingConfig;
 import dev.freshet.serving.ServingException;
@@ -97,29 +100,31 @@ public final class ScoringEngine implements AutoCloseable {
     }
 
     private void open(ServingConfig config, ServerBuilder<?> serverBuilder) {
-        String bootstrap = config.getString(ServingConfig.BOOTSTRAP_SERVERS_CONFIG);
-        String prefix = config.getString(ServingConfig.TOPICS_PREFIX_CONFIG);
+        KafkaClients clients = KafkaClients.from(config.originals());
+        String bootstrap = clients.bootstrapServers();
+        TopicLayout topics = config.topics();
         Path stateDir = stateDir(config.getString(ServingConfig.STATE_DIR_CONFIG));
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
         health.setStatus(PredictionServiceGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
 
         RocksStore featureStore = remember(new RocksStore(stateDir.resolve("features")));
         RocksStore versionStore = remember(new RocksStore(stateDir.resolve("models")));
-        String featuresTopic = config.topic("features");
+        String featuresTopic = topics.name(Topic.FEATURES);
         FeatureReplica features = remember(new FeatureReplica(featureStore, bootstrap, featuresTopic,
-            prefix + "serving-features", counters, () -> featuresCaughtUp(featuresTopic)));
+            topics.clientId("serving-features"), counters, () -> featuresCaughtUp(featuresTopic)));
         Rollout.Mode mode = Rollout.Mode.parse(config.getString(ServingConfig.ROLLOUT_MODE_CONFIG));
-        models = remember(new ModelWatcher(modelName, mode, versionStore, bootstrap, config.topic("models"),
-            config.topic("commands"), prefix + "serving-models", counters, this::modelLoaded));
-        predictionLog = remember(new PredictionLog(bootstrap, config.topic("predictions"),
-            prefix + "serving-predictions", config.getInt(ServingConfig.PREDICTION_LOG_LINGER_MS_CONFIG), counters));
+        models = remember(new ModelWatcher(modelName, mode, versionStore, bootstrap, topics.name(Topic.MODELS),
+            topics.name(Topic.COMMANDS), topics.clientId("serving-models"), counters, this::modelLoaded));
+        predictionLog = remember(new PredictionLog(clients, topics.name(Topic.PREDICTIONS),
+            topics.clientId("serving-predictions"), config.getInt(ServingConfig.PREDICTION_LOG_LINGER_MS_CONFIG), counters));
 
         AdminTokens tokens = AdminTokens.from(config);
         TlsSettings tls = TlsSettings.from(config);
         // Without tokens or allowed certificate subjects every admin call is refused before it reaches the
         // handler, so no producer is needed.
         CommandPublisher commands = AdminAuthInterceptor.enabled(tokens, tls)
-            ? remember(new CommandPublisher(bootstrap, config.topic("commands"), prefix + "serving-admin"))
+            ? remember(new CommandPublisher(clients, topics.name(Topic.COMMANDS),
+                topics.clientId("serving-admin")))
             : null;
         AdminHandler admin = new AdminHandler(models, commands, modelName,
             config.getDouble(ServingConfig.CHALLENGER_SHARE_CONFIG), InstantSource.system());
@@ -128,7 +133,7 @@ public final class ScoringEngine implements AutoCloseable {
             models::serving));
         predictions = new PredictionHandler(models, features, predictionLog, counters, metrics,
             new RolloutPolicy(mode, config.getDouble(ServingConfig.CHALLENGER_SHARE_CONFIG)), modelName,
-            config.topic("models"), config.getInt(ServingConfig.BATCH_MAX_SIZE_CONFIG), shuttingDown::get,
+            topics.name(Topic.MODELS), config.getInt(ServingConfig.BATCH_MAX_SIZE_CONFIG), shuttingDown::get,
             InstantSource.system());
         server = serverBuilder
             // Raw messages move request parsing into the interceptor's reach, so malformed bytes become
@@ -150,7 +155,7 @@ public final class ScoringEngine implements AutoCloseable {
         log.info("Scoring server for model '{}' is listening on port {} ({}); replicating features from '{}' and "
             + "following '{}' and '{}'. It reports NOT_SERVING until a model version has loaded and the feature "
             + "replica has caught up.", modelName, port(), describe(tls),
-            config.topic("features"), config.topic("models"), config.topic("commands"));
+            featuresTopic, topics.name(Topic.MODELS), topics.name(Topic.COMMANDS));
     }
 
     private static String describe(TlsSettings tls) {

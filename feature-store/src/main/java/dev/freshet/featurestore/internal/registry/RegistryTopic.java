@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -12,11 +11,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureStoreException;
 import dev.freshet.proto.features.v1.FeatureViewRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -38,16 +38,16 @@ import org.slf4j.LoggerFactory;
  * together or not at all; reads are {@code read_committed}. Stateless; each call opens and closes its clients.
  */
 public final class RegistryTopic {
-    /** The registry topic's suffix after {@code topics.prefix}. */
-    public static final String SUFFIX = "feature-views";
     private static final Logger log = LoggerFactory.getLogger(RegistryTopic.class);
 
+    private final KafkaClients clients;
     private final String bootstrapServers;
     private final String topic;
 
-    public RegistryTopic(String bootstrapServers, String topicsPrefix) {
-        this.bootstrapServers = bootstrapServers;
-        this.topic = topicsPrefix + SUFFIX;
+    public RegistryTopic(KafkaClients clients, TopicLayout layout) {
+        this.clients = clients;
+        this.bootstrapServers = clients.bootstrapServers();
+        this.topic = layout.name(Topic.FEATURE_VIEWS);
     }
 
     public String name() {
@@ -56,7 +56,7 @@ public final class RegistryTopic {
 
     /** Whether the registry topic exists (the launcher creates it; a test may not). */
     public boolean exists(Duration timeout) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = clients.admin()) {
             return admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS).contains(topic);
         } catch (ExecutionException | TimeoutException e) {
             throw new FeatureStoreException("Cannot list the topics at " + bootstrapServers + " (" + e
@@ -125,14 +125,11 @@ public final class RegistryTopic {
         if (records.isEmpty()) {
             return;
         }
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         // A fresh id per apply: applies never overlap in one writer, and fencing a concurrent apply would only
         // turn a race between two people into an error for one of them.
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topic + "-apply-" + UUID.randomUUID());
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-                new ByteArraySerializer())) {
+        String transactionalId = topic + "-apply-" + UUID.randomUUID();
+        try (KafkaProducer<String, byte[]> producer = clients.transactionalProducer(transactionalId,
+                Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000), new StringSerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             try {
@@ -151,11 +148,8 @@ public final class RegistryTopic {
     }
 
     KafkaConsumer<String, byte[]> consumer() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        return clients.committedReader(null, Map.of(), new StringDeserializer(),
+            new ByteArrayDeserializer());
     }
 
     List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, Duration timeout) {

@@ -10,7 +10,6 @@ import java.util.concurrent.TimeoutException;
 
 import dev.freshet.featurestore.FeatureStoreException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -22,8 +21,9 @@ final class Offsets implements AutoCloseable {
     private final Admin admin;
     private final String topic;
 
-    Offsets(String bootstrapServers, String topic) {
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    /** @param admin owned from now on: closed with this */
+    Offsets(Admin admin, String topic) {
+        this.admin = admin;
         this.topic = topic;
     }
 

@@ -13,11 +13,13 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureStoreStats;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.streams.Counters;
 import dev.freshet.featurestore.internal.streams.FeatureStoreTopology;
-import dev.freshet.featurestore.internal.streams.Topics;
 import dev.freshet.featurestore.internal.view.EntityState;
 import dev.freshet.featurestore.internal.view.EntityStateCodec;
 import dev.freshet.featurestore.internal.view.FeatureComputer;
@@ -39,7 +41,7 @@ public final class ViewSet implements AutoCloseable {
     private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(15);
 
     private final Properties baseProps;
-    private final Topics topics;
+    private final TopicLayout topics;
     private final long labelWaitMs;
     private final int entityPartitions;
     private final Duration closeTimeout;
@@ -67,27 +69,28 @@ public final class ViewSet implements AutoCloseable {
     /**
      * Starts the label join; views start with {@link #run}.
      *
+     * @param clients   opens the admin client that reads the events topic's offsets
      * @param baseProps Kafka Streams settings shared by every application (bootstrap, state dir, guarantees)
      * @param entityPartitions partitions of the events topic
      */
-    public ViewSet(Properties baseProps, Topics topics, long labelWaitMs, int entityPartitions,
-            Duration closeTimeout) {
+    public ViewSet(KafkaClients clients, Properties baseProps, TopicLayout topics, long labelWaitMs,
+            int entityPartitions, Duration closeTimeout) {
         this.baseProps = baseProps;
         this.topics = topics;
         this.labelWaitMs = labelWaitMs;
         this.entityPartitions = entityPartitions;
         this.closeTimeout = closeTimeout;
-        this.offsets = new Offsets(String.valueOf(baseProps.get("bootstrap.servers")), topics.events());
+        this.offsets = new Offsets(clients.admin(), topics.name(Topic.EVENTS));
         Counters counters = new Counters();
-        this.labelJoin = new StreamsApp(topics.applicationId(),
+        this.labelJoin = new StreamsApp(topics.clientId("feature-store"),
             FeatureStoreTopology.buildLabelJoin(topics, labelWaitMs, counters, entityPartitions,
                 FeatureStoreTopology.historyMs(baseProps)), baseProps, counters);
         labelJoin.start();
     }
 
     /** The application id of a view version. */
-    public static String applicationId(Topics topics, FeatureView view) {
-        return topics.applicationId() + "." + view.name() + ".v" + view.version();
+    public static String applicationId(TopicLayout topics, FeatureView view) {
+        return topics.clientId("feature-store") + "." + view.name() + ".v" + view.version();
     }
 
     /**

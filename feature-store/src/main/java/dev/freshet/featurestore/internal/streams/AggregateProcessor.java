@@ -1,5 +1,8 @@
 package dev.freshet.featurestore.internal.streams;
 
+import dev.freshet.contracts.RecordKeys;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.view.EntityState;
 import dev.freshet.featurestore.internal.view.EntityStateCodec;
@@ -25,13 +28,13 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
 
     private final FeatureView view;
     private final FeatureComputer computer;
-    private final Topics topics;
+    private final TopicLayout topics;
     private final Counters counters;
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<String, byte[]> states;
     private EntityExpiry expiry;
 
-    AggregateProcessor(FeatureView view, Topics topics, Counters counters) {
+    AggregateProcessor(FeatureView view, TopicLayout topics, Counters counters) {
         this.view = view;
         this.computer = new FeatureComputer(view);
         this.topics = topics;
@@ -61,11 +64,11 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
         Rejection late = computer.apply(state, event);
         if (late != null) {
             counters.deadLettered(late.reason().name());
-            log.debug("Dead-lettered the event at {} partition {} offset {} as {}: {}.", topics.events(),
+            log.debug("Dead-lettered the event at {} partition {} offset {} as {}: {}.", topics.name(Topic.EVENTS),
                 envelope.sourcePartition(), envelope.sourceOffset(), late.reason(), late.detail());
             context.forward(new Record<>(envelope.originalKey(), DeadLetters.of(topics,
                 DeadLetter.Reason.valueOf(late.reason().name()), late.detail(), late.field(), view.name(),
-                topics.events(), envelope.sourcePartition(), envelope.sourceOffset(), envelope.raw(),
+                topics.name(Topic.EVENTS), envelope.sourcePartition(), envelope.sourceOffset(), envelope.raw(),
                 context.currentSystemTimeMs()), record.timestamp()));
             return;
         }
@@ -78,8 +81,8 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
                 log.debug("Entity '{}' of view '{}' expired: no event for {} ms of event time.", expired,
                     view.name(), expiry.ttlMs());
                 // A tombstone, so that compaction removes the entity from every replica of the features topic.
-                context.forward(new Record<>(Topics.featureKey(view.name(), expired),
-                    new Routed(topics.features(), null), record.timestamp()));
+                context.forward(new Record<>(RecordKeys.featureKey(view.name(), expired),
+                    new Routed(topics.name(Topic.FEATURES), null), record.timestamp()));
             }
         }
     }
@@ -109,7 +112,7 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
             .putAllValues(computer.features(state))
             .build();
         counters.featureVectorsOut.increment();
-        context.forward(new Record<>(Topics.featureKey(view.name(), entityId),
-            new Routed(topics.features(), vector.toByteArray()), record.timestamp()));
+        context.forward(new Record<>(RecordKeys.featureKey(view.name(), entityId),
+            new Routed(topics.name(Topic.FEATURES), vector.toByteArray()), record.timestamp()));
     }
 }

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.proto.features.v1.DeadLetter;
 import dev.freshet.proto.features.v1.FeatureVector;
 import dev.freshet.proto.features.v1.TrainingExample;
@@ -34,13 +36,13 @@ import org.slf4j.LoggerFactory;
 final class FeatureHistoryJoinProcessor implements Processor<String, HistoryInput, String, Routed> {
     private static final Logger log = LoggerFactory.getLogger(FeatureHistoryJoinProcessor.class);
 
-    private final Topics topics;
+    private final TopicLayout topics;
     private final Counters counters;
     private final long historyMs;
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<Bytes, byte[]> history;
 
-    FeatureHistoryJoinProcessor(Topics topics, Counters counters, long historyMs) {
+    FeatureHistoryJoinProcessor(TopicLayout topics, Counters counters, long historyMs) {
         this.topics = topics;
         this.counters = counters;
         this.historyMs = historyMs;
@@ -77,7 +79,7 @@ final class FeatureHistoryJoinProcessor implements Processor<String, HistoryInpu
             eventTimeMs = FeatureVector.parseFrom(feature.vector()).getEventTimeMs();
         } catch (InvalidProtocolBufferException e) {
             log.warn("Ignored a record of {} under view '{}' and entity '{}' that is not a FeatureVector.",
-                topics.features(), feature.view(), entityId);
+                topics.name(Topic.FEATURES), feature.view(), entityId);
             return;
         }
         history.put(key(entityId, feature.view(), eventTimeMs), feature.vector());
@@ -136,7 +138,7 @@ final class FeatureHistoryJoinProcessor implements Processor<String, HistoryInpu
         }
         counters.trainingExamplesOut.increment();
         context.forward(new Record<>(label.entityId(),
-            new Routed(topics.trainingExamples(), example.build().toByteArray()), timestamp));
+            new Routed(topics.name(Topic.TRAINING_EXAMPLES), example.build().toByteArray()), timestamp));
     }
 
     private void unmatched(EntityLabel label, String why) {
@@ -145,7 +147,7 @@ final class FeatureHistoryJoinProcessor implements Processor<String, HistoryInpu
             label.eventTimeMs(), why);
         long now = context.currentSystemTimeMs();
         context.forward(new Record<>(label.entityId(), DeadLetters.of(topics, DeadLetter.Reason.UNMATCHED_LABEL,
-            why, "event_time", "", topics.labels(), label.sourcePartition(), label.sourceOffset(), label.raw(), now),
+            why, "event_time", "", topics.name(Topic.LABELS), label.sourcePartition(), label.sourceOffset(), label.raw(), now),
             now));
     }
 

@@ -3,6 +3,8 @@ package dev.freshet.featurestore.internal.streams;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.featurestore.FeatureView;
 import org.apache.kafka.common.serialization.Serdes;
@@ -46,7 +48,7 @@ public final class FeatureStoreTopology {
      * @param labelWaitMs how long the label join keeps an unmatched prediction or label
      * @param counters where processors count what they do; shared with the caller
      */
-    public static Topology build(FeatureView view, Topics topics, long labelWaitMs, Counters counters) {
+    public static Topology build(FeatureView view, TopicLayout topics, long labelWaitMs, Counters counters) {
         return build(view, topics, labelWaitMs, counters, 0);
     }
 
@@ -55,7 +57,7 @@ public final class FeatureStoreTopology {
      *     positive when the view has a label feature, so that an entity's labels and events meet in the same task
      *     (zero: Kafka Streams decides, and every event goes through the repartition topic)
      */
-    public static Topology build(FeatureView view, Topics topics, long labelWaitMs, Counters counters,
+    public static Topology build(FeatureView view, TopicLayout topics, long labelWaitMs, Counters counters,
             int entityPartitions) {
         if (view.label() != null && entityPartitions <= 0) {
             throw new IllegalArgumentException("A view with a label feature needs the entity partition count");
@@ -67,7 +69,7 @@ public final class FeatureStoreTopology {
     }
 
     /** @param emitting whether outputs (feature vectors, dead letters) are written now; false drops them */
-    private static void addIngestion(StreamsBuilder builder, FeatureView view, Topics topics, Counters counters,
+    private static void addIngestion(StreamsBuilder builder, FeatureView view, TopicLayout topics, Counters counters,
             KStream<String, LabelUpdate> labelUpdates, int entityPartitions, BooleanSupplier emitting) {
         // Caching folds an entity's many updates within a commit interval into one changelog write.
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -77,7 +79,7 @@ public final class FeatureStoreTopology {
             Stores.persistentKeyValueStore(ENTITY_LAST_SEEN_STORE), Serdes.Bytes(), Serdes.ByteArray())
             .withCachingEnabled());
         Map<String, KStream<String, IngestOutput>> parsed = builder
-            .stream(topics.events(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("events"))
+            .stream(topics.name(Topic.EVENTS), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("events"))
             .process(() -> new ParseEventsProcessor(view, topics, counters, entityPartitions),
                 Named.as("parse-events"))
             .split(Named.as("events-"))
@@ -119,7 +121,7 @@ public final class FeatureStoreTopology {
      * @param emitting read per record: while false, the view's feature vectors and dead letters are dropped (its
      *     state is still updated), so that a new version can backfill from history before it takes over
      */
-    public static Topology buildIngestion(FeatureView view, Topics topics, long labelWaitMs, Counters counters,
+    public static Topology buildIngestion(FeatureView view, TopicLayout topics, long labelWaitMs, Counters counters,
             int entityPartitions, BooleanSupplier emitting) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, LabelUpdate> labelUpdates = view.label() == null ? null
@@ -129,7 +131,7 @@ public final class FeatureStoreTopology {
     }
 
     /** Hook for the same runtime: the label join alone, writing training examples and the labels' dead letters. */
-    public static Topology buildLabelJoin(Topics topics, long labelWaitMs, Counters counters) {
+    public static Topology buildLabelJoin(TopicLayout topics, long labelWaitMs, Counters counters) {
         StreamsBuilder builder = new StreamsBuilder();
         addLabelJoin(builder, LABEL_JOIN_VIEW, topics, labelWaitMs, counters, true);
         return builder.build();
@@ -144,7 +146,7 @@ public final class FeatureStoreTopology {
      * @param historyMs how far back in event time a label by entity may reach; 0 keeps no history, and such labels
      *     are dead-lettered
      */
-    public static Topology buildLabelJoin(Topics topics, long labelWaitMs, Counters counters, int entityPartitions,
+    public static Topology buildLabelJoin(TopicLayout topics, long labelWaitMs, Counters counters, int entityPartitions,
             long historyMs) {
         if (historyMs <= 0) {
             return buildLabelJoin(topics, labelWaitMs, counters);
@@ -159,9 +161,9 @@ public final class FeatureStoreTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(FEATURE_HISTORY_STORE), Serdes.Bytes(), Serdes.ByteArray())
             .withCachingEnabled());
-        KStream<String, byte[]> predictions = builder.stream(topics.predictions(),
+        KStream<String, byte[]> predictions = builder.stream(topics.name(Topic.PREDICTIONS),
             Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("predictions"));
-        KStream<String, byte[]> labels = builder.stream(topics.labels(),
+        KStream<String, byte[]> labels = builder.stream(topics.name(Topic.LABELS),
             Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("labels"));
         Map<String, KStream<String, JoinOutput>> joined = predictions.merge(labels, Named.as("predictions-and-labels"))
             .process(() -> new LabelJoinProcessor(LABEL_JOIN_VIEW, topics, counters, labelWaitMs, true),
@@ -177,7 +179,7 @@ public final class FeatureStoreTopology {
                 .withNumberOfPartitions(entityPartitions))
             .mapValues(value -> (HistoryInput) value, Named.as("entity-labels-to-history"));
         // Features are keyed <view>/<entity id>; the history is kept by entity, so that one label sees every view.
-        KStream<String, HistoryInput> features = builder.stream(topics.features(),
+        KStream<String, HistoryInput> features = builder.stream(topics.name(Topic.FEATURES),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("features"))
             .filter((key, value) -> key != null && key.indexOf('/') > 0, Named.as("features-keyed-by-view"))
             .map((key, value) -> KeyValue.pair(key.substring(key.indexOf('/') + 1),
@@ -202,7 +204,7 @@ public final class FeatureStoreTopology {
         java.time.Duration.ZERO, java.util.List.of(), java.util.List.of());
 
     /** @param writeOutputs whether training examples and dead letters are written, not only label updates */
-    private static KStream<String, LabelUpdate> addLabelJoin(StreamsBuilder builder, FeatureView view, Topics topics,
+    private static KStream<String, LabelUpdate> addLabelJoin(StreamsBuilder builder, FeatureView view, TopicLayout topics,
             long labelWaitMs, Counters counters, boolean writeOutputs) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(PENDING_PREDICTIONS_STORE), Serdes.String(), Serdes.ByteArray()));
@@ -210,9 +212,9 @@ public final class FeatureStoreTopology {
             Stores.persistentKeyValueStore(PENDING_LABELS_STORE), Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(LABEL_EXPIRY_STORE), Serdes.Bytes(), Serdes.ByteArray()));
-        KStream<String, byte[]> predictions = builder.stream(topics.predictions(),
+        KStream<String, byte[]> predictions = builder.stream(topics.name(Topic.PREDICTIONS),
             Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("predictions"));
-        KStream<String, byte[]> labels = builder.stream(topics.labels(),
+        KStream<String, byte[]> labels = builder.stream(topics.name(Topic.LABELS),
             Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("labels"));
         KStream<String, JoinOutput> joined = predictions.merge(labels, Named.as("predictions-and-labels"))
             .process(() -> new LabelJoinProcessor(view, topics, counters, labelWaitMs), Named.as("label-join"),

@@ -8,6 +8,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.streams.PendingEntries.PendingLabel;
 import dev.freshet.featurestore.internal.streams.PendingEntries.PendingPrediction;
@@ -37,7 +39,7 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
     private static final int EXPIRY_BATCH = 10_000;
 
     private final FeatureView view;
-    private final Topics topics;
+    private final TopicLayout topics;
     private final Counters counters;
     private final long labelWaitMs;
     private final boolean entityLabels;
@@ -46,7 +48,7 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
     private KeyValueStore<String, byte[]> labels;
     private KeyValueStore<Bytes, byte[]> expiry;
 
-    LabelJoinProcessor(FeatureView view, Topics topics, Counters counters, long labelWaitMs) {
+    LabelJoinProcessor(FeatureView view, TopicLayout topics, Counters counters, long labelWaitMs) {
         this(view, topics, counters, labelWaitMs, false);
     }
 
@@ -54,7 +56,7 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
      * @param entityLabels whether labels naming an entity and an event time (no request id) go on as
      *     {@link EntityLabel}s to the feature history; when false they are dead-lettered, since no history is kept
      */
-    LabelJoinProcessor(FeatureView view, Topics topics, Counters counters, long labelWaitMs, boolean entityLabels) {
+    LabelJoinProcessor(FeatureView view, TopicLayout topics, Counters counters, long labelWaitMs, boolean entityLabels) {
         this.view = view;
         this.topics = topics;
         this.counters = counters;
@@ -76,7 +78,7 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
     @Override
     public void process(Record<String, byte[]> record) {
         RecordMetadata source = context.recordMetadata().orElseThrow();
-        if (source.topic().equals(topics.predictions())) {
+        if (source.topic().equals(topics.name(Topic.PREDICTIONS))) {
             onPrediction(record, source);
         } else {
             counters.labelsIn.increment();
@@ -216,7 +218,7 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
             .build();
         counters.trainingExamplesOut.increment();
         context.forward(new Record<>(prediction.getEntityId(),
-            new Routed(topics.trainingExamples(), example.toByteArray()), timestamp));
+            new Routed(topics.name(Topic.TRAINING_EXAMPLES), example.toByteArray()), timestamp));
         if (view.label() != null && !prediction.getEntityId().isEmpty()) {
             context.forward(new Record<>(prediction.getEntityId(),
                 new LabelUpdate(prediction.getEntityId(), prediction.getRequestId(), label), timestamp));
@@ -258,7 +260,7 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
         context.forward(new Record<>(requestId, DeadLetters.of(topics, DeadLetter.Reason.UNMATCHED_LABEL,
             "no prediction with request_id '" + requestId + "' arrived within " + labelWaitMs
                 + " ms (featurestore.label.wait.ms); check that serving logs predictions with this request id",
-            "request_id", view.name(), topics.labels(), label.sourcePartition(), label.sourceOffset(), label.raw(),
+            "request_id", view.name(), topics.name(Topic.LABELS), label.sourcePartition(), label.sourceOffset(), label.raw(),
             now), now));
     }
 

@@ -1,5 +1,6 @@
 package dev.freshet.featurestore.internal.streams;
 
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.view.Event;
 import dev.freshet.featurestore.internal.view.EventParser;
@@ -24,7 +25,7 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
 
     private final FeatureView view;
     private final EventParser parser;
-    private final Topics topics;
+    private final TopicLayout topics;
     private final Counters counters;
     private final int entityPartitions;
     private ProcessorContext<String, IngestOutput> context;
@@ -33,7 +34,7 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
      * @param entityPartitions partitions of the events topic and of the by-entity repartition topic; zero or less
      *     when unknown, which sends every event through the repartition topic
      */
-    ParseEventsProcessor(FeatureView view, Topics topics, Counters counters, int entityPartitions) {
+    ParseEventsProcessor(FeatureView view, TopicLayout topics, Counters counters, int entityPartitions) {
         this.view = view;
         this.parser = new EventParser(view);
         this.topics = topics;

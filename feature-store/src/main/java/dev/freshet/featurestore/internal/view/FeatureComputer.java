@@ -9,11 +9,13 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
-import dev.freshet.featurestore.FeatureView;
+import dev.freshet.contracts.FeatureEncoding;
 import dev.freshet.featurestore.FeatureView.Aggregation;
+import dev.freshet.featurestore.FeatureView.Field;
 import dev.freshet.featurestore.FeatureView.Function;
 import dev.freshet.featurestore.FeatureView.Transform;
 import dev.freshet.featurestore.FeatureView.WindowType;
+import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.view.Rejection.Reason;
 
 /**
@@ -203,10 +205,20 @@ public final class FeatureComputer {
         return !Objects.equals(before, visibleLabel(state));
     }
 
+    /** Adds the view's pass-through fields present in {@code values} (by field name) in the one encoding. */
+    void encodeFields(Map<String, Object> values, Map<String, Double> out) {
+        for (Field field : view.fields()) {
+            Object value = values.get(field.name());
+            if (value != null) {
+                FeatureEncoding.encode(field.name(), value, out);
+            }
+        }
+    }
+
     /** The entity's features: pass-through values and transforms of its newest event, aggregations, label. */
     public Map<String, Double> features(EntityState state) {
         Map<String, Double> out = new HashMap<>();
-        FeatureEncoder.encode(view, state.latestValues(), out);
+        encodeFields(state.latestValues(), out);
         for (Transform transform : view.transforms()) {
             Transforms.apply(transform, state.latestValues().get(transform.field()), out);
         }
@@ -218,7 +230,7 @@ public final class FeatureComputer {
         }
         String label = visibleLabel(state);
         if (label != null) {
-            out.put(view.label().name() + "=" + label, 1.0);
+            out.put(FeatureEncoding.oneHotName(view.label().name(), label), 1.0);
         }
         return out;
     }

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import dev.freshet.contracts.FeatureEncoding;
 import dev.freshet.featurestore.FeatureView.Transform;
 
 /** The arithmetic of the transforms; see {@link Transform} for what each computes. Stateless and thread-safe. */
@@ -47,17 +48,17 @@ public final class Transforms {
                 while (bucket < transform.boundaries().size() && transform.boundaries().get(bucket) <= x) {
                     bucket++;
                 }
-                out.put(name + "=" + bucket, 1.0);
+                out.put(FeatureEncoding.oneHotName(name, Integer.toString(bucket)), 1.0);
             }
             case ONE_HOT -> {
                 String text = (String) value;
-                out.put(name + "=" + (transform.vocabulary().contains(text) ? text : OTHER), 1.0);
+                out.put(FeatureEncoding.oneHotName(name, transform.vocabulary().contains(text) ? text : OTHER), 1.0);
             }
-            case HASH -> out.put(name + "=#" + bucket((String) value, transform.buckets()), 1.0);
+            case HASH -> out.put(FeatureEncoding.oneHotName(name, "#" + bucket((String) value, transform.buckets())), 1.0);
             case TOKENS -> {
                 for (String token : NON_WORD.split(((String) value).toLowerCase(Locale.ROOT))) {
                     if (!token.isEmpty()) {
-                        out.merge(name + "=#" + bucket(token, transform.buckets()), 1.0, Double::sum);
+                        out.merge(FeatureEncoding.oneHotName(name, "#" + bucket(token, transform.buckets())), 1.0, Double::sum);
                     }
                 }
             }

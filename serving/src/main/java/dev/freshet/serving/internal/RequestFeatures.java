@@ -1,16 +1,18 @@
 package dev.freshet.serving.internal;
 
-import java.util.Map;
 import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
 
+import dev.freshet.contracts.FeatureEncoding;
 import dev.freshet.proto.serving.v1.FieldValue;
 
 /**
- * The shared feature encoding: number → value, boolean → 1.0/0.0, string field {@code f} with value {@code v}
- * → feature {@code f=v} with value 1.0. Request fields win over stored values on a name clash.
+ * A request's fields in the platform's one encoding ({@link dev.freshet.contracts.FeatureEncoding}), merged over the
+ * entity's stored features: request fields win on a name clash.
  */
-final class FeatureEncoding {
-    private FeatureEncoding() {
+final class RequestFeatures {
+    private RequestFeatures() {
     }
 
     /**
@@ -22,7 +24,8 @@ final class FeatureEncoding {
      */
     static Map<String, Double> mergeInto(HashMap<String, Double> features, Map<String, FieldValue> fields) {
         if (!features.isEmpty() && !fields.isEmpty()) {
-            features.keySet().removeIf(name -> replacedByField(name, fields));
+            Predicate<String> isRequestField = fields::containsKey;
+            features.keySet().removeIf(name -> FeatureEncoding.encodesAnyOf(name, isRequestField));
         }
         for (Map.Entry<String, FieldValue> field : fields.entrySet()) {
             String name = field.getKey();
@@ -36,29 +39,12 @@ final class FeatureEncoding {
                     }
                     features.put(name, number);
                 }
-                case BOOL_VALUE -> features.put(name, value.getBoolValue() ? 1.0 : 0.0);
-                case STRING_VALUE -> features.put(name + "=" + value.getStringValue(), 1.0);
+                case BOOL_VALUE -> features.put(name, FeatureEncoding.encode(value.getBoolValue()));
+                case STRING_VALUE -> features.put(FeatureEncoding.oneHotName(name, value.getStringValue()), 1.0);
                 default -> throw new InvalidRequestException(String.format(
                     "field '%s' has no value; set number_value, string_value or bool_value.", name));
             }
         }
         return features;
-    }
-
-    /**
-     * Whether a request field replaces this stored feature: the field of the same name, or the field {@code f} of a
-     * one-hot feature {@code f=v}, so that a request's channel=web is not scored together with a stored
-     * channel=app.
-     */
-    private static boolean replacedByField(String feature, Map<String, FieldValue> fields) {
-        if (fields.containsKey(feature)) {
-            return true;
-        }
-        for (int eq = feature.indexOf('='); eq > 0; eq = feature.indexOf('=', eq + 1)) {
-            if (fields.containsKey(feature.substring(0, eq))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

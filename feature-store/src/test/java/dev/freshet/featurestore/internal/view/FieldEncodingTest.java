@@ -7,14 +7,15 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-class FeatureEncoderTest {
+/** The view's pass-through fields in the platform's one encoding (the contract itself is tested in contracts). */
+class FieldEncodingTest {
+    private final FeatureComputer computer = new FeatureComputer(Views.transactions());
 
     @Test
     void encodesNumbersBooleansAndOneHotStrings() {
         Map<String, Double> out = new HashMap<>();
 
-        FeatureEncoder.encode(Views.transactions(),
-            Map.of("amount", 12.5, "velocity", 0.3, "channel", "web", "is_new_device", true), out);
+        computer.encodeFields(Map.of("amount", 12.5, "velocity", 0.3, "channel", "web", "is_new_device", true), out);
 
         assertThat(out).containsExactlyInAnyOrderEntriesOf(
             Map.of("amount", 12.5, "velocity", 0.3, "channel=web", 1.0, "is_new_device", 1.0));
@@ -24,7 +25,7 @@ class FeatureEncoderTest {
     void encodesFalseAsZero() {
         Map<String, Double> out = new HashMap<>();
 
-        FeatureEncoder.encode("is_new_device", false, out);
+        computer.encodeFields(Map.of("is_new_device", false), out);
 
         assertThat(out).containsExactly(Map.entry("is_new_device", 0.0));
     }
@@ -33,7 +34,7 @@ class FeatureEncoderTest {
     void leavesOutAbsentValues() {
         Map<String, Double> out = new HashMap<>();
 
-        FeatureEncoder.encode(Views.transactions(), Map.of("amount", 3.0), out);
+        computer.encodeFields(Map.of("amount", 3.0), out);
 
         assertThat(out).containsExactly(Map.entry("amount", 3.0));
     }

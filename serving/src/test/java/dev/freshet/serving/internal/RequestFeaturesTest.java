@@ -9,11 +9,11 @@ import java.util.Map;
 import dev.freshet.proto.serving.v1.FieldValue;
 import org.junit.jupiter.api.Test;
 
-class FeatureEncodingTest {
+class RequestFeaturesTest {
 
     @Test
     void encodesNumbersBooleansAndStringsOneHot() {
-        Map<String, Double> merged = FeatureEncoding.mergeInto(new HashMap<>(), Map.of(
+        Map<String, Double> merged = RequestFeatures.mergeInto(new HashMap<>(), Map.of(
             "amount", FieldValue.newBuilder().setNumberValue(12.5).build(),
             "is_new_device", FieldValue.newBuilder().setBoolValue(false).build(),
             "channel", FieldValue.newBuilder().setStringValue("web").build()));
@@ -23,7 +23,7 @@ class FeatureEncodingTest {
 
     @Test
     void requestFieldsWinOverStoredValues() {
-        Map<String, Double> merged = FeatureEncoding.mergeInto(
+        Map<String, Double> merged = RequestFeatures.mergeInto(
             new HashMap<>(Map.of("amount", 1.0, "velocity", 0.3, "channel=app", 1.0)),
             Map.of("amount", FieldValue.newBuilder().setNumberValue(2.0).build(),
                 "channel", FieldValue.newBuilder().setStringValue("web").build()));
@@ -33,7 +33,7 @@ class FeatureEncodingTest {
 
     @Test
     void aFieldReplacesOnlyItsOwnOneHots() {
-        Map<String, Double> merged = FeatureEncoding.mergeInto(
+        Map<String, Double> merged = RequestFeatures.mergeInto(
             new HashMap<>(Map.of("path=/a=b", 1.0, "pathway=x", 1.0, "path_length", 3.0)),
             Map.of("path", FieldValue.newBuilder().setStringValue("/c").build()));
 
@@ -42,7 +42,7 @@ class FeatureEncodingTest {
 
     @Test
     void rejectsAFieldWithoutAValue() {
-        assertThatThrownBy(() -> FeatureEncoding.mergeInto(new HashMap<>(),
+        assertThatThrownBy(() -> RequestFeatures.mergeInto(new HashMap<>(),
                 Map.of("amount", FieldValue.getDefaultInstance())))
             .isInstanceOf(InvalidRequestException.class)
             .hasMessage("field 'amount' has no value; set number_value, string_value or bool_value.");
@@ -50,7 +50,7 @@ class FeatureEncodingTest {
 
     @Test
     void rejectsANonFiniteNumber() {
-        assertThatThrownBy(() -> FeatureEncoding.mergeInto(new HashMap<>(),
+        assertThatThrownBy(() -> RequestFeatures.mergeInto(new HashMap<>(),
                 Map.of("amount", FieldValue.newBuilder().setNumberValue(Double.NaN).build())))
             .isInstanceOf(InvalidRequestException.class)
             .hasMessageContaining("send a finite number");
