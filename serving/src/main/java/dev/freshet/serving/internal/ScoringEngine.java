@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
+import dev.freshet.contracts.RolloutMode;
 import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
 import dev.freshet.serving.ServingConfig;
 import dev.freshet.serving.ServingException;
@@ -108,7 +109,7 @@ public final class ScoringEngine implements AutoCloseable {
         String featuresTopic = config.topic("features");
         FeatureReplica features = remember(new FeatureReplica(featureStore, bootstrap, featuresTopic,
             prefix + "serving-features", counters, () -> featuresCaughtUp(featuresTopic)));
-        Rollout.Mode mode = Rollout.Mode.parse(config.getString(ServingConfig.ROLLOUT_MODE_CONFIG));
+        RolloutMode mode = RolloutMode.parse(config.getString(ServingConfig.ROLLOUT_MODE_CONFIG));
         models = remember(new ModelWatcher(modelName, mode, versionStore, bootstrap, config.topic("models"),
             config.topic("commands"), prefix + "serving-models", counters, this::modelLoaded));
         predictionLog = remember(new PredictionLog(bootstrap, config.topic("predictions"),
