@@ -123,11 +123,6 @@ public final class ServingRule {
         this.lastChange = lastChange;
     }
 
-    /** The model this rule decides for. */
-    public String model() {
-        return model;
-    }
-
     /**
      * Records a version read from the models topic.
      *

@@ -252,6 +252,16 @@ class ServingRuleTest {
     }
 
     @Test
+    void theChampionIfAVersionWereBarredPassesOverItsDescendantsWithoutBarringAnything() {
+        ServingRule rule = chain(4);
+        rule.addVersion(5, 2, 5_000L);
+
+        assertThat(rule.championIfBarred(5, RolloutMode.NONE, v -> true)).isEqualTo(4);
+        assertThat(rule.championIfBarred(2, RolloutMode.NONE, v -> true)).isEqualTo(1);
+        assertThat(rule.barredVersions()).isEmpty();
+    }
+
+    @Test
     void aBarredVersionCarriesTheReasonOfTheRollbackOfItsNearestBarredAncestor() {
         ServingRule rule = chain(4);
         apply(rule, command(Command.Type.ROLLBACK, 2, "monitor", "accuracy fell to 0.6"));
