@@ -115,11 +115,6 @@ public final class Lineage {
         return first(versions, usable);
     }
 
-    /** The version {@link #newest} would give if {@code target} and its descendants were barred now. */
-    public OptionalLong newestIfBarred(long target, LongPredicate usable) {
-        return newest(v -> usable.test(v) && !descendsFrom(v, target));
-    }
-
     /** Every known version that a rollback has barred, oldest first. */
     public List<Long> barredVersions() {
         return versions.stream().filter(this::isBarred).toList();

@@ -1,6 +1,7 @@
 package dev.freshet.contracts;
 
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The key formats of the loop's keyed topics, built and parsed here only. A name part (view, model) never
@@ -39,6 +40,28 @@ public final class RecordKeys {
     /** The key of a model version in the models topic: {@code <model>/<version>}. */
     public static String versionKey(String model, long version) {
         return model + SEPARATOR + version;
+    }
+
+    /**
+     * The version a models-topic key names when it is {@code <model>/<version>} of the given model; empty for
+     * another model's key or a key that is not a version's.
+     */
+    public static OptionalLong versionOf(String key, String model) {
+        if (key == null || key.length() <= model.length() + 1 || !key.startsWith(model)
+            || key.charAt(model.length()) != SEPARATOR) {
+            return OptionalLong.empty();
+        }
+        String digits = key.substring(model.length() + 1);
+        for (int i = 0; i < digits.length(); i++) {
+            if (!Character.isDigit(digits.charAt(i))) {
+                return OptionalLong.empty();
+            }
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(digits));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /** The key of a model schema in the model-schemas topic: {@code <model>/<schema id>}. */

@@ -60,15 +60,6 @@ class LineageTest {
     }
 
     @Test
-    void newestIfBarredAnswersWhatARollbackWouldRestoreWithoutBarringAnything() {
-        Lineage lineage = chain();
-
-        assertThat(lineage.newestIfBarred(5, v -> true)).hasValue(4);
-        assertThat(lineage.newestIfBarred(2, v -> true)).hasValue(1);
-        assertThat(lineage.barredVersions()).isEmpty();
-    }
-
-    @Test
     void newestUnbarredAncestorClimbsPastBarredVersions() {
         Lineage lineage = chain();
         lineage.bar(3);

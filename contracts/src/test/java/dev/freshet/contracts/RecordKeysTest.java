@@ -29,4 +29,14 @@ class RecordKeysTest {
         assertThat(RecordKeys.isValidName("fr/aud")).isFalse();
         assertThat(RecordKeys.isValidName("")).isFalse();
     }
+
+    @Test
+    void aVersionKeyParsesBackOnlyForItsOwnModel() {
+        assertThat(RecordKeys.versionOf(RecordKeys.versionKey("fraud", 42), "fraud")).hasValue(42);
+        assertThat(RecordKeys.versionOf("fraud/42", "fra")).isEmpty();
+        assertThat(RecordKeys.versionOf("fraudster/42", "fraud")).isEmpty();
+        assertThat(RecordKeys.versionOf("fraud/v42", "fraud")).isEmpty();
+        assertThat(RecordKeys.versionOf("fraud/", "fraud")).isEmpty();
+        assertThat(RecordKeys.versionOf(null, "fraud")).isEmpty();
+    }
 }

@@ -2,6 +2,9 @@ package dev.freshet.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,6 +66,52 @@ class ModelsCommandIT {
             .containsPattern("prequential_accuracy_since_parent +0\\.\\d{4} +0\\.\\d{4} +[+-]0\\.\\d{4}")
             .contains("channel=web (new)")
             .containsPattern("amount +[01] ");
+    }
+
+    @Test
+    void showNamesTheVersionsPartInServingByTheRolloutModeGiven() {
+        CliRun none = show("v2");
+        CliRun champion = show("v1", "--rollout-mode", "challenger");
+        CliRun challenger = show("v2", "--rollout-mode", "CHALLENGER");
+
+        assertThat(none.out()).contains("Model 'default' v2 (ONLINE) - SERVING (the newest not barred; rollout mode "
+            + "none)");
+        assertThat(champion.out()).contains("Model 'default' v1 (ONLINE) - SERVING (the oldest not barred, as nothing "
+            + "has been promoted; rollout mode challenger)");
+        assertThat(challenger.out()).as("v3, newer, is barred").contains("Model 'default' v2 (ONLINE) - CHALLENGER "
+            + "of v1 (rollout mode challenger)");
+    }
+
+    @Test
+    void listSaysWhichRolloutModeItAssumedAndTheLastChange() {
+        CliRun r = CliRun.of("models", "list", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix",
+            PREFIX, "--rollout-mode", "shadow");
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("serving picks v1 (the oldest not barred, as nothing has been promoted), with v2 "
+                + "in its shadow.")
+            .contains("rollout mode: shadow")
+            .contains("last change:  ROLLBACK v3 (restore v2) by unknown: test")
+            .containsPattern("v2 +v1 +ONLINE .*shadow");
+    }
+
+    @Test
+    void anUnknownRolloutModeIsAUsageErrorNamingTheModesThereAre() {
+        CliRun r = CliRun.of("models", "list", "--bootstrap-servers", broker.bootstrapServers(), "--rollout-mode",
+            "canary");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--rollout-mode").contains("'canary' is not a rollout mode; use one of none, "
+            + "challenger, shadow");
+    }
+
+    private CliRun show(String version, String... more) {
+        List<String> args = new ArrayList<>(List.of("models", "show", version,
+            "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", PREFIX));
+        args.addAll(List.of(more));
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        return run;
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -22,7 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A registry for the {@code freshet models} tests: a real trainer publishes three versions of model "default" (a
- * channel feature appears half-way), then v3 is rolled back to v2.
+ * channel feature appears half-way), then (unless only the versions are asked for) v3 is rolled back to v2.
  */
 final class ThreeVersionRegistry {
     private ThreeVersionRegistry() {
@@ -30,6 +29,18 @@ final class ThreeVersionRegistry {
 
     /** @param extraTopics topics besides training-examples, models and commands (e.g. model-schemas) */
     static void publish(EmbeddedKafkaBroker broker, String prefix, String... extraTopics) throws Exception {
+        publishVersions(broker, prefix, extraTopics);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                 Map.of("bootstrap.servers", broker.bootstrapServers()), new StringSerializer(),
+                 new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(prefix + "commands", "default", Command.newBuilder()
+                .setCommandId("c-1").setType(Command.Type.ROLLBACK).setModel("default").setTargetVersion(3)
+                .setRestoreVersion(2).setReason("test").build().toByteArray())).get();
+        }
+    }
+
+    /** The three versions only, none rolled back. */
+    static void publishVersions(EmbeddedKafkaBroker broker, String prefix, String... extraTopics) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
             admin.createTopics(Stream.concat(Stream.of("training-examples", "models", "commands"),
                     Stream.of(extraTopics))
@@ -61,9 +72,6 @@ final class ThreeVersionRegistry {
                 assertThat(System.nanoTime()).as("three versions published within 60 s").isLessThan(deadline);
                 Thread.sleep(20);
             }
-            producer.send(new ProducerRecord<>(prefix + "commands", "default", Command.newBuilder()
-                .setCommandId("c-1").setType(Command.Type.ROLLBACK).setModel("default").setTargetVersion(3)
-                .setRestoreVersion(2).setReason("test").build().toByteArray())).get();
         }
     }
 }

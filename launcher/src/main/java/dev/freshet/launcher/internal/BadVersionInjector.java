@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
 import com.google.protobuf.ByteString;
+import dev.freshet.contracts.RecordKeys;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -60,7 +61,8 @@ final class BadVersionInjector {
             .setNote(NOTE)
             .build();
         try {
-            producer.send(new ProducerRecord<>(modelsTopic, modelName + "/" + version, record.toByteArray())).get();
+            producer.send(new ProducerRecord<>(modelsTopic, RecordKeys.versionKey(modelName, version), record.toByteArray()))
+                .get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LauncherException("Interrupted while publishing the injected bad version", e);

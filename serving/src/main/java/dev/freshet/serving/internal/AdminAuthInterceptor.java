@@ -1,7 +1,6 @@
 package dev.freshet.serving.internal;
 
 import java.util.Optional;
-
 import javax.security.auth.x500.X500Principal;
 
 import io.grpc.Context;

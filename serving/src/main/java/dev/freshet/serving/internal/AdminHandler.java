@@ -1,9 +1,9 @@
 package dev.freshet.serving.internal;
 
 import java.time.InstantSource;
-import java.util.OptionalLong;
 import java.util.UUID;
 
+import dev.freshet.contracts.RolloutMode;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.serving.v1.AdminServiceGrpc;
 import dev.freshet.proto.serving.v1.ChangeResponse;
@@ -53,7 +53,7 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
             .setNewestVersion(view.lineage().newest())
             .addAllBarredVersions(view.lineage().barredVersions())
             .setRolloutMode(view.mode().configName())
-            .setChallengerShare(view.mode() == Rollout.Mode.CHALLENGER ? challengerShare : 0)
+            .setChallengerShare(view.mode() == RolloutMode.CHALLENGER ? challengerShare : 0)
             .setLastChange(view.lastChange())
             .build());
         responses.onCompleted();
@@ -104,16 +104,17 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
                 throw Status.FAILED_PRECONDITION.withDescription(String.format("model '%s' v%d is already barred "
                     + "by a rollback.", modelName, target)).asRuntimeException();
             }
-            OptionalLong restore = view.lineage().newestServableIfBarred(target);
-            if (restore.isEmpty()) {
+            // The same rule as every instance applies once the command is read, so the summary says what will serve.
+            long restore = view.lineage().championIfBarred(target, view.mode());
+            if (restore == 0) {
                 throw Status.FAILED_PRECONDITION.withDescription(String.format("rolling back model '%s' v%d would "
                     + "leave no version to serve (every other version descends from it or is barred); publish a "
                     + "good version first.", modelName, target)).asRuntimeException();
             }
             return issue(Command.newBuilder().setType(Command.Type.ROLLBACK).setTargetVersion(target)
-                    .setRestoreVersion(restore.getAsLong()), request.getReason(),
+                    .setRestoreVersion(restore), request.getReason(),
                 String.format("model '%s' v%d and its descendants will be barred; v%d will serve", modelName, target,
-                    restore.getAsLong()));
+                    restore));
         });
     }
 
@@ -122,7 +123,7 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
         answer(responses, () -> {
             requireReason(request.getReason());
             ModelWatcher.RegistryView view = models.view();
-            if (view.mode() == Rollout.Mode.NONE) {
+            if (view.mode() == RolloutMode.NONE) {
                 throw Status.FAILED_PRECONDITION.withDescription(String.format("serving.rollout.mode is none, so "
                     + "the newest version of model '%s' is always the champion and there is nothing to promote; "
                     + "use pin to serve a chosen version.", modelName)).asRuntimeException();

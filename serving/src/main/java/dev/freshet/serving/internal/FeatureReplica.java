@@ -5,9 +5,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.RecordKeys;
 import dev.freshet.proto.features.v1.FeatureVector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -38,13 +41,13 @@ final class FeatureReplica implements AutoCloseable {
      * @param onCaughtUp called once, on the follower's thread, when the replica holds everything the topic held
      *                   when it started
      */
-    FeatureReplica(RocksStore store, String bootstrapServers, String topic, String clientId, Counters counters,
+    FeatureReplica(RocksStore store, KafkaClients clients, String topic, String clientId, Counters counters,
                    Runnable onCaughtUp) {
         this.store = store;
         this.counters = counters;
         this.topic = topic;
         this.onCaughtUp = onCaughtUp;
-        this.follower = new TopicFollower(clientId, bootstrapServers, List.of(topic), this::apply);
+        this.follower = new TopicFollower(clientId, clients, List.of(topic), this::apply);
     }
 
     /**
@@ -80,14 +83,16 @@ final class FeatureReplica implements AutoCloseable {
 
     private void apply(ConsumerRecord<String, byte[]> record) {
         String key = record.key();
-        int slash = key == null ? -1 : key.indexOf('/');
-        String view = slash < 0 ? EntityViews.LEGACY_VIEW : key.substring(0, slash);
-        String entityId = slash < 0 ? key : key.substring(slash + 1);
-        if (entityId == null || entityId.isEmpty() || (slash == 0)) {
+        Optional<RecordKeys.FeatureKey> parsed = RecordKeys.parseFeatureKey(key);
+        // A key without a '/' is the format before views were named in keys: the bare entity id, an unnamed view.
+        boolean legacy = key != null && !key.isEmpty() && key.indexOf('/') < 0;
+        if (parsed.isEmpty() && !legacy) {
             log.warn("Skipped a feature vector with key '{}' at {}-{} offset {}: the key must be "
                 + "'<view>/<entity id>'.", key, record.topic(), record.partition(), record.offset());
             return;
         }
+        String view = legacy ? EntityViews.LEGACY_VIEW : parsed.get().view();
+        String entityId = legacy ? key : parsed.get().entityId();
         FeatureVector vector = null;
         if (record.value() != null) {
             try {

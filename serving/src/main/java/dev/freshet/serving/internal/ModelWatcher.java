@@ -10,7 +10,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Lineage;
+import dev.freshet.contracts.RecordKeys;
+import dev.freshet.contracts.RolloutMode;
+import dev.freshet.contracts.ServingRule;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.registry.v1.ModelSchema;
 import dev.freshet.proto.registry.v1.ModelVersion;
@@ -27,9 +33,10 @@ import org.tribuo.impl.ArrayExample;
 import org.tribuo.protos.core.ModelProto;
 
 /**
- * Follows the models and commands topics and keeps the versions {@link Rollout} chooses loaded: the champion
- * (by default the newest non-barred version; an operator's PIN freezes it, a PROMOTE names it) and, in
- * challenger and shadow modes, the challenger.
+ * Follows the models and commands topics and keeps the versions the shared {@link ServingRule} chooses loaded:
+ * the champion (by default the newest non-barred version; an operator's PIN freezes it, a PROMOTE names it) and,
+ * in challenger and shadow modes, the challenger. What it adds to the rule is serving's own: versions it could not
+ * load are passed over.
  *
  * <p>Loading (deserialising and warming with one prediction) happens on the follower's thread, off the request
  * path; the loaded model then replaces the current one in an {@link AtomicReference}, so in-flight Predict
@@ -50,15 +57,11 @@ final class ModelWatcher implements AutoCloseable {
     private final RocksStore versions;
     private final Counters counters;
     private final Consumer<ServedModel> onLoaded;
-    private final Rollout.Mode mode;
+    private final RolloutMode mode;
     private final AtomicReference<Serving> serving = new AtomicReference<>(Serving.NONE);
-    private final ServingLineage lineage = new ServingLineage();
-    private final Map<Long, String> rollbackReasons = new HashMap<>();
+    private final ServingLineage lineage;
     private final TopicFollower follower;
     private volatile RegistryView view;
-    private long pinned;
-    private long promoted;
-    private String lastChange = "";
     private boolean dirty = true;
 
     /** The loaded versions, replaced as a whole so a request sees a consistent pair. */
@@ -71,39 +74,38 @@ final class ModelWatcher implements AutoCloseable {
      *
      * @param lineage a copy, never modified
      */
-    record RegistryView(ServingLineage lineage, Rollout.Mode mode, long champion, long challenger, long pinned,
+    record RegistryView(ServingLineage lineage, RolloutMode mode, long champion, long challenger, long pinned,
                         long promoted, String lastChange) {
     }
 
     /**
      * @param onLoaded called on the follower's thread after each new model is in place
      */
-    ModelWatcher(String modelName, Rollout.Mode mode, RocksStore versions, String bootstrapServers,
-                 String modelsTopic, String commandsTopic, String clientId, Counters counters,
-                 Consumer<ServedModel> onLoaded) {
+    ModelWatcher(String modelName, RolloutMode mode, RocksStore versions, KafkaClients clients, TopicLayout topics,
+                 Counters counters, Consumer<ServedModel> onLoaded) {
+        String modelsTopic = topics.name(Topic.MODELS);
+        String commandsTopic = topics.name(Topic.COMMANDS);
+        String clientId = topics.clientId("serving-models");
         this.modelName = modelName;
         this.mode = mode;
-        this.view = new RegistryView(new ServingLineage(), mode, 0, 0, 0, 0, "");
+        this.lineage = new ServingLineage(modelName);
+        this.view = new RegistryView(lineage.copy(), mode, 0, 0, 0, 0, "");
         this.modelsTopic = modelsTopic;
-        // The trainer writes each schema of a packed version to <prefix>model-schemas, beside <prefix>models.
-        this.schemasTopic = modelsTopic.endsWith("models")
-            ? modelsTopic.substring(0, modelsTopic.length() - "models".length()) + "model-schemas" : "";
+        this.schemasTopic = topics.name(Topic.MODEL_SCHEMAS);
         this.versions = versions;
         this.counters = counters;
         this.onLoaded = onLoaded;
         TopicFollower withSchemas = null;
-        if (!schemasTopic.isEmpty()) {
-            try {
-                withSchemas = new TopicFollower(clientId, bootstrapServers,
-                    List.of(modelsTopic, commandsTopic, schemasTopic), this::apply);
-            } catch (ServingException e) {
-                log.info("Not following '{}' ({}): serving loads only versions that carry a whole Tribuo model.",
-                    schemasTopic, e.getMessage());
-            }
+        try {
+            withSchemas = new TopicFollower(clientId, clients, List.of(modelsTopic, commandsTopic, schemasTopic),
+                this::apply);
+        } catch (ServingException e) {
+            log.info("Not following '{}' ({}): serving loads only versions that carry a whole Tribuo model.",
+                schemasTopic, e.getMessage());
         }
         this.followsSchemas = withSchemas != null;
         this.follower = withSchemas != null ? withSchemas
-            : new TopicFollower(clientId, bootstrapServers, List.of(modelsTopic, commandsTopic), this::apply);
+            : new TopicFollower(clientId, clients, List.of(modelsTopic, commandsTopic), this::apply);
     }
 
     /** The champion, or null while none has loaded. Thread-safe. */
@@ -136,9 +138,6 @@ final class ModelWatcher implements AutoCloseable {
         if (caughtUp && dirty) {
             dirty = false;
             reconcile();
-            Serving now = serving.get();
-            view = new RegistryView(lineage.copy(), mode, versionOf(now.champion()), versionOf(now.challenger()),
-                pinned, promoted, lastChange);
         }
         counters.newestPublishedVersion.set(lineage.newest());
     }
@@ -149,7 +148,7 @@ final class ModelWatcher implements AutoCloseable {
             return;
         }
         if (record.value() == null) {
-            parseVersion(key.substring(modelName.length() + 1)).ifPresent(version -> {
+            RecordKeys.versionOf(key, modelName).ifPresent(version -> {
                 awaitingSchema.values().forEach(waiting -> waiting.remove(version));
                 lineage.remove(version);
                 dirty = true;
@@ -227,56 +226,31 @@ final class ModelWatcher implements AutoCloseable {
                 record.topic(), record.partition(), record.offset());
             return;
         }
-        String model = command.getModel().isEmpty() ? record.key() : command.getModel();
-        if (!modelName.equals(model)) {
+        if (!lineage.concerns(record.key(), command)) {
             return;
         }
-        int type = command.getTypeValue();
-        if (type == Command.Type.ROLLBACK_VALUE) {
-            onRollback(command, record);
-        } else if (type == Command.Type.PIN_VALUE && command.getTargetVersion() > 0) {
-            pinned = command.getTargetVersion();
-            changed(command, "PIN v" + pinned);
-        } else if (type == Command.Type.UNPIN_VALUE) {
-            pinned = 0;
-            changed(command, "UNPIN");
-        } else if (type == Command.Type.PROMOTE_VALUE && command.getTargetVersion() > 0) {
-            // A promotion names the new champion explicitly, so an earlier pin no longer applies.
-            promoted = command.getTargetVersion();
-            pinned = 0;
-            changed(command, "PROMOTE v" + promoted);
-        }
-    }
-
-    private void onRollback(Command command, ConsumerRecord<String, byte[]> record) {
-        if (command.getTargetVersion() <= 0) {
+        Optional<ServingRule.Change> change = lineage.apply(record.key(), command);
+        if (change.isPresent()) {
+            log.info("Received {} of model '{}' from '{}': {}", change.get().action(), modelName,
+                command.getIssuedBy(), command.getReason());
+            dirty = true;
+        } else if (command.getType() == Command.Type.ROLLBACK) {
             log.warn("Ignored rollback command '{}' for model '{}' at {}-{} offset {}: it names no target version.",
                 command.getCommandId(), modelName, record.topic(), record.partition(), record.offset());
-            return;
         }
-        lineage.bar(command.getTargetVersion());
-        rollbackReasons.put(command.getTargetVersion(), command.getReason());
-        changed(command, String.format("ROLLBACK v%d (restore v%d)", command.getTargetVersion(),
-            command.getRestoreVersion()));
     }
 
-    private void changed(Command command, String what) {
-        lastChange = String.format("%s by %s: %s", what, command.getIssuedBy().isEmpty() ? "unknown"
-            : command.getIssuedBy(), command.getReason());
-        log.info("Received {} of model '{}' from '{}': {}", what, modelName, command.getIssuedBy(),
-            command.getReason());
-        dirty = true;
-    }
-
+    /** Loads and swaps in what the rule decides, passing over versions that cannot be loaded. */
     private void reconcile() {
         while (true) {
             Serving before = serving.get();
-            Rollout.Choice choice = Rollout.choose(lineage, mode, pinned, promoted);
+            ServingRule.Decision choice = lineage.decide(mode);
             if (choice.champion() == 0) {
                 if (before.champion() != null && lineage.isBarred(before.champion().version())) {
                     log.warn("Model '{}' v{} is barred by a rollback but no other version can be served; "
                         + "still serving it until one is published.", modelName, before.champion().version());
                 }
+                publishView(before, choice);
                 return;
             }
             Optional<ServedModel> champion = loaded(choice.champion(), before);
@@ -290,9 +264,17 @@ final class ModelWatcher implements AutoCloseable {
                 lineage.markUnloadable(choice.challenger());
                 continue;
             }
-            swap(before, new Serving(champion.get(), challenger.orElse(null)));
+            Serving after = new Serving(champion.get(), challenger.orElse(null));
+            // The view first: once a request is answered by a version, status names it too.
+            publishView(after, choice);
+            swap(before, after);
             return;
         }
+    }
+
+    private void publishView(Serving served, ServingRule.Decision decision) {
+        view = new RegistryView(lineage.copy(), mode, versionOf(served.champion()), versionOf(served.challenger()),
+            decision.pinned(), decision.promoted(), decision.lastChange());
     }
 
     /** The version from what is loaded already, or freshly loaded and warmed. */
@@ -343,25 +325,8 @@ final class ModelWatcher implements AutoCloseable {
     }
 
     private String rollbackReasonFor(long version) {
-        // The reason of the rollback that barred this version or its nearest barred ancestor.
-        long cursor = version;
-        for (int steps = 0; steps < 10_000 && cursor > 0; steps++) {
-            String reason = rollbackReasons.get(cursor);
-            if (reason != null) {
-                String trimmed = reason.strip().replaceAll("[.]+$", "");
-                return trimmed.isEmpty() ? "no reason given" : trimmed;
-            }
-            byte[] bytes = versions.get(versionKey(cursor));
-            if (bytes == null) {
-                break;
-            }
-            try {
-                cursor = ModelVersion.parseFrom(bytes).getParentVersion();
-            } catch (InvalidProtocolBufferException e) {
-                break;
-            }
-        }
-        return "no reason given";
+        String reason = lineage.rollbackReason(version).orElse("").strip().replaceAll("[.]+$", "");
+        return reason.isEmpty() ? "no reason given" : reason;
     }
 
     /** Deserialises and warms a version; empty (and logged) when it cannot be served. */
@@ -419,14 +384,6 @@ final class ModelWatcher implements AutoCloseable {
     /** Never 8 bytes long, so never a version's key. */
     private static byte[] schemaKey(String schemaId) {
         return ("schema/" + schemaId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    private static Optional<Long> parseVersion(String text) {
-        try {
-            return Optional.of(Long.parseLong(text));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
     }
 
     @Override

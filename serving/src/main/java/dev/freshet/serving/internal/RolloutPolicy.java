@@ -2,20 +2,26 @@ package dev.freshet.serving.internal;
 
 import java.nio.charset.StandardCharsets;
 
+import dev.freshet.contracts.RolloutMode;
+
 /**
  * Per request: which loaded version answers, and whether the challenger also scores in the shadow. The split
  * depends only on the entity id, so an entity sees the same version on every instance and every call (until the
  * versions change). Immutable; thread-safe.
+ *
+ * <p>Which versions are champion and challenger is the shared {@link dev.freshet.contracts.ServingRule}; this split
+ * stays here because only serving computes it: every answer and every prediction-log entry carries the version and
+ * role that produced it, so no other module needs to work out which entity went where.
  */
-record RolloutPolicy(Rollout.Mode mode, double challengerShare) {
+record RolloutPolicy(RolloutMode mode, double challengerShare) {
 
     /** Whether {@code entityId}'s requests go to the challenger in challenger mode. */
     boolean routesToChallenger(String entityId) {
-        return mode == Rollout.Mode.CHALLENGER && bucket(entityId) < challengerShare;
+        return mode == RolloutMode.CHALLENGER && bucket(entityId) < challengerShare;
     }
 
     boolean shadows() {
-        return mode == Rollout.Mode.SHADOW;
+        return mode == RolloutMode.SHADOW;
     }
 
     /** A stable, well-mixed position in [0, 1) for an entity id (SplitMix64's finaliser over FNV-1a). */

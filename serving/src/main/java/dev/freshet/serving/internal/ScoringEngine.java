@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.RolloutMode;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
@@ -101,7 +102,6 @@ public final class ScoringEngine implements AutoCloseable {
 
     private void open(ServingConfig config, ServerBuilder<?> serverBuilder) {
         KafkaClients clients = KafkaClients.from(config.originals());
-        String bootstrap = clients.bootstrapServers();
         TopicLayout topics = config.topics();
         Path stateDir = stateDir(config.getString(ServingConfig.STATE_DIR_CONFIG));
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
@@ -110,11 +110,11 @@ public final class ScoringEngine implements AutoCloseable {
         RocksStore featureStore = remember(new RocksStore(stateDir.resolve("features")));
         RocksStore versionStore = remember(new RocksStore(stateDir.resolve("models")));
         String featuresTopic = topics.name(Topic.FEATURES);
-        FeatureReplica features = remember(new FeatureReplica(featureStore, bootstrap, featuresTopic,
+        FeatureReplica features = remember(new FeatureReplica(featureStore, clients, featuresTopic,
             topics.clientId("serving-features"), counters, () -> featuresCaughtUp(featuresTopic)));
-        Rollout.Mode mode = Rollout.Mode.parse(config.getString(ServingConfig.ROLLOUT_MODE_CONFIG));
-        models = remember(new ModelWatcher(modelName, mode, versionStore, bootstrap, topics.name(Topic.MODELS),
-            topics.name(Topic.COMMANDS), topics.clientId("serving-models"), counters, this::modelLoaded));
+        RolloutMode mode = RolloutMode.parse(config.getString(ServingConfig.ROLLOUT_MODE_CONFIG));
+        models = remember(new ModelWatcher(modelName, mode, versionStore, clients, topics, counters,
+            this::modelLoaded));
         predictionLog = remember(new PredictionLog(clients, topics.name(Topic.PREDICTIONS),
             topics.clientId("serving-predictions"), config.getInt(ServingConfig.PREDICTION_LOG_LINGER_MS_CONFIG), counters));
 

@@ -2,41 +2,50 @@ package dev.freshet.serving.internal;
 
 import java.util.HashSet;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.Set;
 
 import dev.freshet.contracts.Lineage;
+import dev.freshet.contracts.RolloutMode;
+import dev.freshet.contracts.ServingRule;
+import dev.freshet.proto.registry.v1.Command;
 
 /**
- * The versions of one model as serving sees them: the shared lineage rule (a ROLLBACK of T bars T and every
- * descendant of T), plus the versions serving itself could not load. Not thread-safe: owned by the registry
- * follower's thread; readers on other threads get a {@link #copy()}.
+ * One model as this serving instance sees it: the shared {@link ServingRule} (which versions serve, from the
+ * registry's versions and the serving commands), plus the one thing only this instance knows, the versions it could
+ * not load. Not thread-safe: owned by the registry follower's thread; readers on other threads get a
+ * {@link #copy()}.
  */
 final class ServingLineage {
-    private final Lineage lineage;
+    private final ServingRule rule;
     private final Set<Long> unloadable;
 
-    ServingLineage() {
-        this(new Lineage(), new HashSet<>());
+    ServingLineage(String modelName) {
+        this(new ServingRule(modelName), new HashSet<>());
     }
 
-    private ServingLineage(Lineage lineage, Set<Long> unloadable) {
-        this.lineage = lineage;
+    private ServingLineage(ServingRule rule, Set<Long> unloadable) {
+        this.rule = rule;
         this.unloadable = unloadable;
     }
 
     /** Records a published version; says whether another publication had already claimed its number. */
     Lineage.Claim add(long version, long parentVersion, long publishedAtMs) {
-        return lineage.add(version, parentVersion, publishedAtMs);
+        return rule.addVersion(version, parentVersion, publishedAtMs);
     }
 
     void remove(long version) {
-        lineage.remove(version);
+        rule.removeVersion(version);
     }
 
-    /** Bars {@code target} and all its descendants. */
-    void bar(long target) {
-        lineage.bar(target);
+    /** Whether a record of the commands topic is about this model. */
+    boolean concerns(String recordKey, Command command) {
+        return rule.concerns(recordKey, command);
+    }
+
+    /** Applies a command of the commands topic; empty when it changes nothing serving decides. */
+    Optional<ServingRule.Change> apply(String recordKey, Command command) {
+        return rule.apply(recordKey, command);
     }
 
     /** Excludes a version whose model cannot be loaded. */
@@ -45,51 +54,46 @@ final class ServingLineage {
     }
 
     boolean isBarred(long version) {
-        return lineage.isBarred(version);
+        return rule.isBarred(version);
     }
 
     boolean contains(long version) {
-        return lineage.contains(version);
+        return rule.contains(version);
     }
 
     /** Known, not barred and not unloadable. */
     boolean servable(long version) {
-        return lineage.contains(version) && !unloadable.contains(version) && !lineage.isBarred(version);
+        return rule.servable(version, this::loadable);
     }
 
-    /** The newest version that is neither barred nor unloadable. */
-    OptionalLong newestServable() {
-        return lineage.newest(this::loadable);
+    /** The versions to serve, by the shared rule, leaving out those this instance could not load. */
+    ServingRule.Decision decide(RolloutMode mode) {
+        return rule.decide(mode, this::loadable);
     }
 
-    /** The newest servable version not newer than {@code max}. */
-    OptionalLong newestServableAtMost(long max) {
-        return lineage.newestAtMost(max, this::loadable);
-    }
-
-    /** The oldest servable version. */
-    OptionalLong oldestServable() {
-        return lineage.oldest(this::loadable);
-    }
-
-    /** The version serving would return to if {@code target} and its descendants were barred now. */
-    OptionalLong newestServableIfBarred(long target) {
-        return lineage.newestIfBarred(target, this::loadable);
+    /** The champion if {@code target} and its descendants were barred now; 0 when none would be left. */
+    long championIfBarred(long target, RolloutMode mode) {
+        return rule.championIfBarred(target, mode, this::loadable);
     }
 
     /** Every known version that a rollback has barred, oldest first. */
     List<Long> barredVersions() {
-        return lineage.barredVersions();
+        return rule.barredVersions();
     }
 
     /** The newest version known, servable or not; 0 when none. */
     long newest() {
-        return lineage.highest();
+        return rule.newest();
+    }
+
+    /** The reason of the rollback that barred this version or its nearest barred ancestor. */
+    Optional<String> rollbackReason(long version) {
+        return rule.rollbackReason(version);
     }
 
     /** A copy, for readers on other threads (the copy is not modified after it is made). */
     ServingLineage copy() {
-        return new ServingLineage(lineage.copy(), new HashSet<>(unloadable));
+        return new ServingLineage(rule.copy(), new HashSet<>(unloadable));
     }
 
     private boolean loadable(long version) {

@@ -15,7 +15,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import javax.security.auth.x500.X500Principal;
 
 import dev.freshet.serving.ServingConfig;

@@ -2,10 +2,10 @@ package dev.freshet.serving.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.freshet.contracts.KafkaClients;
 import dev.freshet.serving.ServingException;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -52,19 +52,13 @@ final class TopicFollower implements AutoCloseable {
      *
      * @throws ServingException if a topic does not exist or the cluster cannot be reached
      */
-    TopicFollower(String threadName, String bootstrapServers, List<String> topics, BatchHandler handler) {
+    TopicFollower(String threadName, KafkaClients clients, List<String> topics, BatchHandler handler) {
         this.handler = handler;
         this.description = String.join(", ", topics);
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, threadName);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // close() waits for the fetch the broker is holding open; a short hold keeps shutdown quick, and new
         // records are still returned as soon as they arrive.
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
-        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumer = clients.committedReader(threadName, Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100),
+            new StringDeserializer(), new ByteArrayDeserializer());
         try {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
@@ -81,7 +75,7 @@ final class TopicFollower implements AutoCloseable {
         } catch (KafkaException e) {
             consumer.close(CloseOptions.timeout(Duration.ZERO));
             throw new ServingException(String.format("Could not read topics %s from %s: %s",
-                description, bootstrapServers, e.getMessage()), e);
+                description, clients.bootstrapServers(), e.getMessage()), e);
         } catch (RuntimeException e) {
             consumer.close(CloseOptions.timeout(Duration.ZERO));
             throw e;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.stream.IntStream;
 
+import dev.freshet.contracts.RolloutMode;
 import org.junit.jupiter.api.Test;
 
 class RolloutPolicyTest {
@@ -17,8 +18,8 @@ class RolloutPolicyTest {
 
     @Test
     void onlyChallengerModeRoutesToTheChallenger() {
-        assertThat(new RolloutPolicy(Rollout.Mode.SHADOW, 1.0).routesToChallenger("u-1")).isFalse();
-        assertThat(new RolloutPolicy(Rollout.Mode.CHALLENGER, 1.0).routesToChallenger("u-1")).isTrue();
-        assertThat(new RolloutPolicy(Rollout.Mode.CHALLENGER, 0.0).routesToChallenger("u-1")).isFalse();
+        assertThat(new RolloutPolicy(RolloutMode.SHADOW, 1.0).routesToChallenger("u-1")).isFalse();
+        assertThat(new RolloutPolicy(RolloutMode.CHALLENGER, 1.0).routesToChallenger("u-1")).isTrue();
+        assertThat(new RolloutPolicy(RolloutMode.CHALLENGER, 0.0).routesToChallenger("u-1")).isFalse();
     }
 }
