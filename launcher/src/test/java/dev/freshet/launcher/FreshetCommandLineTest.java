@@ -34,4 +34,16 @@ class FreshetCommandLineTest {
         assertThat(result.out()).contains("featurestore.view.file", "trainer.publish.interval.ms", "serving.port",
             "monitor.rollback.margin", "topics.prefix");
     }
+
+    @Test
+    void demoRefusesAMisspeltKeyBeforeStartingABroker() {
+        CliRun result = CliRun.of("demo", "-D", "monitor.rollbak.margin=0.2");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("did you mean 'monitor.rollback.margin'?").doesNotContain("broker at");
+    }
+
+    @Test
+    void configDocsDocumentsThePassThroughPrefix() {
+        assertThat(CliRun.of("config", "docs").out()).contains("kafka.<setting>", "kafka.security.protocol");
+    }
 }
