@@ -16,7 +16,7 @@ public final class Durations {
     public static final Duration MAX = Duration.ofDays(3650);
 
     /** The accepted forms, for messages: "use a whole number and a unit ...". */
-    public static final String FORMS = "use a whole number and a unit: ms, s, m, h or d (e.g. 500ms, 30s, 10m, 1h, 1d)";
+    public static final String FORMS = "use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d";
 
     // At most 18 digits, so that the amount always fits a long before it is checked against MAX.
     private static final Pattern DURATION = Pattern.compile("(\\d{1,18})(ms|s|m|h|d)");

@@ -45,10 +45,10 @@ class DefinitionReaderTest {
         }
 
         assertThat(problems.list()).containsExactly(
-            "views[0].features[2].window: '10x' is not a duration; use a whole number and a unit: ms, s, m, h or d "
-                + "(e.g. 500ms, 30s, 10m, 1h, 1d)",
-            "views[1].features[0].window: a list is not a duration; use a whole number and a unit: ms, s, m, h or "
-                + "d (e.g. 500ms, 30s, 10m, 1h, 1d)");
+            "views[0].features[2].window: '10x' is not a duration; use a whole number and a unit, e.g. 500ms, "
+                + "30s, 10m, 1h, 1d",
+            "views[1].features[0].window: a list is not a duration; use a whole number and a unit, e.g. 500ms, "
+                + "30s, 10m, 1h, 1d");
     }
 
     @Test
@@ -117,8 +117,7 @@ class DefinitionReaderTest {
         assertThat(reader.durationOrMillis(node.get("d"), "d")).isNull();
 
         assertThat(problems.list()).containsExactly(
-            "c: '1500' is not a duration; use a whole number and a unit: ms, s, m, h or d (e.g. 500ms, 30s, 10m, "
-                + "1h, 1d)",
+            "c: '1500' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d",
             "d: 400000000000 ms is longer than 315360000000 (ten years), the longest duration accepted");
     }
 

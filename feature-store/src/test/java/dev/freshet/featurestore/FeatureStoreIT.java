@@ -209,7 +209,7 @@ class FeatureStoreIT {
         assertThatThrownBy(() -> FeatureStore.start(Map.of("bootstrap.servers", cluster.bootstrapServers(),
                 FeatureStoreConfig.VIEW_FILE_CONFIG, view.toString())))
             .isInstanceOf(InvalidFeatureViewException.class)
-            .hasMessageEndingWith("aggregations[0].window: '10x' is not a duration; use e.g. 30s, 10m, 1h");
+            .hasMessageEndingWith("aggregations[0].window: '10x' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d");
     }
 
     private FeatureStore start(Map<String, Object> extra) throws IOException {

@@ -130,7 +130,7 @@ class FeatureStoreRegistryIT {
             .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                 assertThat(e.getStatus().getDescription()).isEqualTo("Feature view bad.yaml is invalid: "
-                    + "views[0].aggregations[0].window: 'soon' is not a duration; use e.g. 30s, 10m, 1h");
+                    + "views[0].aggregations[0].window: 'soon' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d");
             });
         DescribeFeatureViewResponse cards = stub.describeFeatureView(
             DescribeFeatureViewRequest.newBuilder().setName("cards").build());

@@ -82,8 +82,8 @@ class FeaturesCommandIT {
             "  views[0].fields[0].type: 'float' is not one of number, string, boolean",
             "  views[0].aggregations[0].field: 'amount' is not a declared field; declare it under fields with type "
                 + "number",
-            "  views[0].aggregations[0].window: '1x' is not a duration; use e.g. 30s, 10m, 1h",
-            "  views[1].aggregations[0].window: '1x' is not a duration; use e.g. 30s, 10m, 1h");
+            "  views[0].aggregations[0].window: '1x' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d",
+            "  views[1].aggregations[0].window: '1x' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d");
         assertThat(features("list", "--topics-prefix", "b.").out()).startsWith("No feature view is registered");
     }
 

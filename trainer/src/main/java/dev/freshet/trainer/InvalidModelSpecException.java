@@ -2,31 +2,24 @@ package dev.freshet.trainer;
 
 import java.util.List;
 
+import dev.freshet.contracts.InvalidDefinitionException;
+
 /**
  * The model spec ({@code trainer.spec.file}) was refused at start. Each problem names the offending field path and
- * the reason, e.g. {@code optimiser.learning_rate: -0.1 is out of range; expected a number from 1.0E-9 to 100.0}.
+ * the reason, e.g. {@code optimiser.learning_rate: -0.1 is not accepted; expected unset, or [1.0E-9,...,100.0]}.
+ *
+ * <p>It is the platform's {@link InvalidDefinitionException} (a definition refused, with every problem), under the
+ * trainer's name: every entry point refuses it alike, with the problems and exit code 2, while callers of the
+ * trainer catch it by this name.
  */
-public final class InvalidModelSpecException extends TrainerException {
-    private final List<String> problems;
+public final class InvalidModelSpecException extends InvalidDefinitionException {
+    private static final long serialVersionUID = 1L;
 
     /**
      * @param source where the spec came from (a file path)
      * @param problems one entry per problem, each {@code "<path>: <reason>"}; at least one
      */
     public InvalidModelSpecException(String source, List<String> problems) {
-        super(message(source, problems));
-        this.problems = List.copyOf(problems);
-    }
-
-    /** Every problem found, each {@code "<path>: <reason>"}, in document order. Never empty. */
-    public List<String> problems() {
-        return problems;
-    }
-
-    private static String message(String source, List<String> problems) {
-        String body = problems.size() == 1
-            ? problems.get(0)
-            : problems.size() + " problems: " + String.join("; ", problems);
-        return "Model spec " + source + " is invalid: " + body;
+        super("Model spec", source, problems);
     }
 }

@@ -129,7 +129,7 @@ class FeatureKindsParserTest {
     @Test
     void refusesZeroHashBuckets() {
         assertThat(problemOf("transforms: [{name: t, function: hash, field: channel, buckets: 0}]"))
-            .isEqualTo("transforms[0].buckets: '0' is not a whole number from 1 to 1048576");
+            .isEqualTo("transforms[0].buckets: 0 is not a whole number from 1 to 1048576");
     }
 
     @Test
@@ -193,14 +193,14 @@ class FeatureKindsParserTest {
     @Test
     void refusesAWindowWithoutASize() {
         assertThat(problemOf("aggregations: [{name: a, function: count, window: {type: tumbling}}]"))
-            .isEqualTo("aggregations[0].window.size: missing; use e.g. 30s, 10m, 1h");
+            .isEqualTo("aggregations[0].window.size: missing; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d");
     }
 
     @Test
     void refusesABadWindowGrace() {
         assertThat(problemOf(
             "aggregations: [{name: a, function: count, window: {type: tumbling, size: 1h, grace: later}}]"))
-            .isEqualTo("aggregations[0].window.grace: 'later' is not a duration; use e.g. 30s, 10m, 1h");
+            .isEqualTo("aggregations[0].window.grace: 'later' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d");
     }
 
     @Test

@@ -66,24 +66,86 @@ class FeatureViewParserTest {
             aggregations:
               - {name: a, function: sum, field: amount, window: 10m}
               - {name: b, function: sum, field: amount, window: 10x}
-            """)).isEqualTo("aggregations[1].window: '10x' is not a duration; use e.g. 30s, 10m, 1h");
+            """)).isEqualTo("aggregations[1].window: '10x' is not a duration; use a whole number and a unit, e.g. "
+                + "500ms, 30s, 10m, 1h, 1d");
     }
 
     @Test
     void refusesABadGrace() {
         assertThat(problemOf(VALID_HEAD + "grace: soon\n"))
-            .isEqualTo("grace: 'soon' is not a duration; use e.g. 30s, 10m, 1h");
+            .isEqualTo("grace: 'soon' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, "
+                + "1d");
     }
 
     @Test
     void refusesAnUnknownKey() {
         assertThat(problemOf(VALID_HEAD + "fields: [{name: amount, type: number, nullable: true}]\n"))
-            .startsWith("fields[0].nullable: unknown key; expected one of [name, optional, path, type]");
+            .startsWith("fields[0].nullable: unknown field; expected one of [name, optional, path, type]");
+    }
+
+    @Test
+    void refusesAnUnknownFieldNamingTheNearestOne() {
+        assertThat(problemOf(VALID_HEAD + """
+            fields: [{name: amount, type: number}]
+            aggregations: [{name: a, function: sum, field: amount, window: 10m, fucntion: sum}]
+            """))
+            .isEqualTo("aggregations[0].fucntion: unknown field; expected one of [field, function, name, window]; "
+                + "did you mean 'function'?");
+    }
+
+    @Test
+    void acceptsDaysInEveryDuration() {
+        FeatureView view = FeatureViewParser.parse(VALID_HEAD + """
+            grace: 1d
+            fields: [{name: amount, type: number}]
+            aggregations:
+              - {name: a, function: sum, field: amount, window: 1d}
+              - {name: b, function: sum, field: amount, window: {type: hopping, size: 7d, advance: 1d, grace: 1d}}
+              - {name: c, function: count, window: {type: session, gap: 1d}}
+            """, null);
+
+        assertThat(view.grace()).isEqualTo(Duration.ofDays(1));
+        assertThat(view.aggregations()).extracting(Aggregation::window)
+            .containsExactly(Duration.ofDays(1), Duration.ofDays(7), Duration.ofDays(1));
+        assertThat(view.aggregations().get(1).advance()).isEqualTo(Duration.ofDays(1));
+    }
+
+    @Test
+    void refusesADurationLongerThanTenYears() {
+        assertThat(problemOf(VALID_HEAD + "aggregations: [{name: a, function: count, window: 4000d}]\n"))
+            .isEqualTo("aggregations[0].window: '4000d' is longer than 3650d (ten years), the longest duration "
+                + "accepted");
+    }
+
+    @Test
+    void listsEveryProblemOfEverySectionAtOnce() {
+        assertThatThrownBy(() -> FeatureViewParser.parse(VALID_HEAD + """
+                grace: soon
+                colour: red
+                fields: [{name: amount, type: float}]
+                aggregations: [{name: a, function: sum, field: amount, window: 10x}]
+                transforms: [{name: t, function: log, field: amount, bukets: 3}]
+                label: {nmae: last}
+                """, "v.yaml"))
+            .isInstanceOfSatisfying(InvalidFeatureViewException.class, e -> assertThat(e.problems()).containsExactly(
+                "colour: unknown field; expected one of [aggregations, description, entity, event_time, fields, "
+                    + "grace, label, name, request_id, transforms, version]",
+                "grace: 'soon' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d",
+                "fields[0].type: 'float' is not one of number, string, boolean",
+                "aggregations[0].field: 'amount' is not a declared field; declare it under fields with type number",
+                "aggregations[0].window: '10x' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, "
+                    + "10m, 1h, 1d",
+                "transforms[0].bukets: unknown field; expected one of [boundaries, buckets, field, function, max, "
+                    + "min, name, offset, vocabulary]; did you mean 'buckets'?",
+                "transforms[0].field: 'amount' is not a declared field; declare it under fields with type number",
+                "label.nmae: unknown field; expected one of [name]; did you mean 'name'?",
+                "label.name: missing; every entry needs a name"))
+            .hasMessageStartingWith("Feature view v.yaml is invalid: 9 problems: colour: unknown field");
     }
 
     @Test
     void refusesAnUnknownTopLevelKey() {
-        assertThat(problemOf(VALID_HEAD + "windows: []\n")).startsWith("windows: unknown key");
+        assertThat(problemOf(VALID_HEAD + "windows: []\n")).startsWith("windows: unknown field");
     }
 
     @Test

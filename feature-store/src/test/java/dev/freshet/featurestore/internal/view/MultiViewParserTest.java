@@ -56,7 +56,7 @@ class MultiViewParserTest {
     @Test
     void refusesAProblemInOneViewWithItsPathAndReturnsNoView() {
         assertThat(problemsOf("views:\n" + CARDS + MERCHANTS.replace("window: 1h", "window: 1x")))
-            .containsExactly("views[1].aggregations[0].window: '1x' is not a duration; use e.g. 30s, 10m, 1h");
+            .containsExactly("views[1].aggregations[0].window: '1x' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d");
     }
 
     @Test
