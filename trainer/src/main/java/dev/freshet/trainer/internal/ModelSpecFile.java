@@ -1,33 +1,31 @@
 package dev.freshet.trainer.internal;
 
+import static dev.freshet.contracts.DefinitionReader.describe;
+import static dev.freshet.contracts.DefinitionReader.kind;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.freshet.contracts.DefinitionProblems;
+import dev.freshet.contracts.DefinitionReader;
 import dev.freshet.proto.registry.v1.SpecLineage;
 import dev.freshet.trainer.InvalidModelSpecException;
 import dev.freshet.trainer.TrainerConfig;
 import dev.freshet.trainer.TrainerException;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Reads a model spec (YAML) and turns it into the {@code trainer.*} keys it sets, after validating every field and
@@ -35,17 +33,14 @@ import org.apache.kafka.common.config.ConfigException;
  * text and digest) becomes the {@link SpecLineage} that each published version carries. Stateless, thread-safe.
  */
 public final class ModelSpecFile {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
-    private static final Set<String> TOP_KEYS = new LinkedHashSet<>(List.of("name", "version", "description",
-        "feature_view", "label", "task", "labels", "objective", "huber_delta", "optimiser", "l2", "publish",
-        "retrain"));
-    private static final Set<String> FEATURE_VIEW_KEYS = Set.of("name", "version");
-    private static final Set<String> LABEL_KEYS = Set.of("field");
-    private static final Set<String> OPTIMISER_KEYS = new LinkedHashSet<>(List.of("type", "learning_rate",
-        "schedule", "beta1", "beta2", "epsilon"));
-    private static final Set<String> PUBLISH_KEYS = new LinkedHashSet<>(List.of("every_examples", "interval"));
-    private static final Set<String> RETRAIN_KEYS = new LinkedHashSet<>(List.of("window_examples", "epochs"));
+    private static final List<String> TOP_KEYS = List.of("name", "version", "description", "feature_view", "label",
+        "task", "labels", "objective", "huber_delta", "optimiser", "l2", "publish", "retrain");
+    private static final List<String> FEATURE_VIEW_KEYS = List.of("name", "version");
+    private static final List<String> LABEL_KEYS = List.of("field");
+    private static final List<String> OPTIMISER_KEYS = List.of("type", "learning_rate", "schedule", "beta1", "beta2",
+        "epsilon");
+    private static final List<String> PUBLISH_KEYS = List.of("every_examples", "interval");
+    private static final List<String> RETRAIN_KEYS = List.of("window_examples", "epochs");
     private static final List<String> TASKS = List.of("binary", "multiclass", "regression");
     private static final List<String> CLASSIFICATION_OBJECTIVES = List.of("logistic", "hinge");
     private static final List<String> REGRESSION_OBJECTIVES = List.of("squared", "huber");
@@ -56,7 +51,8 @@ public final class ModelSpecFile {
 
     private final String source;
     private final Map<String, ConfigDef.ConfigKey> definitions = TrainerConfig.configDef().configKeys();
-    private final List<String> problems = new ArrayList<>();
+    private final DefinitionProblems problems = new DefinitionProblems();
+    private final DefinitionReader reader = new DefinitionReader(problems);
     private final Map<String, Object> keys = new LinkedHashMap<>();
 
     private ModelSpecFile(String source) {
@@ -91,20 +87,14 @@ public final class ModelSpecFile {
     }
 
     private Loaded read(String text) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(text);
-        } catch (JsonProcessingException e) {
-            String message = e.getOriginalMessage();
-            throw new InvalidModelSpecException(source, List.of("(document): not valid YAML ("
-                + (message == null ? "unreadable" : message.lines().findFirst().orElse("")) + ")"
-                + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr())));
+        JsonNode root = reader.document(text);
+        if (root == null || !reader.isMapping(root, "", "a mapping with name, feature_view, task, ...")) {
+            if (root == null && problems.isEmpty()) {
+                problems.add("", "expected a mapping with name, feature_view, task, ...; got nothing");
+            }
+            throw new InvalidModelSpecException(source, problems.list());
         }
-        if (root == null || !root.isObject()) {
-            throw new InvalidModelSpecException(source, List.of("(document): expected a mapping with name, "
-                + "feature_view, task, ...; got " + (root == null ? "nothing" : kind(root))));
-        }
-        unknownKeys(root, "", TOP_KEYS);
+        reader.allowOnly(root, "", TOP_KEYS);
         String name = requiredText(root, "name");
         if (name != null) {
             put(TrainerConfig.MODEL_NAME_CONFIG, "name", name);
@@ -114,28 +104,22 @@ public final class ModelSpecFile {
         String viewName = null;
         int viewVersion = 0;
         if (view == null || view.isNull()) {
-            problems.add("feature_view: missing; name the feature view the model learns from, e.g. "
+            problems.add("feature_view", "missing; name the feature view the model learns from, e.g. "
                 + "{name: transactions, version: 1}");
-        } else if (!view.isObject()) {
-            problems.add("feature_view: expected a mapping {name, version}, got " + kind(view));
-        } else {
-            unknownKeys(view, "feature_view.", FEATURE_VIEW_KEYS);
+        } else if (reader.isMapping(view, "feature_view", "a mapping {name, version}")) {
+            reader.allowOnly(view, "feature_view", FEATURE_VIEW_KEYS);
             viewName = requiredText(view, "feature_view.name");
             viewVersion = positiveInt(view, "feature_view.version", 0);
             if (viewVersion == 0 && view.get("version") == null) {
-                problems.add("feature_view.version: missing; give the version of the view (its 'version' field)");
+                problems.add("feature_view.version", "missing; give the version of the view (its 'version' field)");
             }
         }
         String labelField = "label";
         JsonNode label = root.get("label");
-        if (label != null && !label.isNull()) {
-            if (!label.isObject()) {
-                problems.add("label: expected a mapping {field: ...}, got " + kind(label));
-            } else {
-                unknownKeys(label, "label.", LABEL_KEYS);
-                String field = requiredText(label, "label.field");
-                labelField = field == null ? labelField : field;
-            }
+        if (label != null && !label.isNull() && reader.isMapping(label, "label", "a mapping {field: ...}")) {
+            reader.allowOnly(label, "label", LABEL_KEYS);
+            String field = requiredText(label, "label.field");
+            labelField = field == null ? labelField : field;
         }
         String task = task(root);
         labels(root, task);
@@ -145,7 +129,7 @@ public final class ModelSpecFile {
         publish(root.get("publish"));
         retrain(root.get("retrain"));
         if (!problems.isEmpty()) {
-            throw new InvalidModelSpecException(source, problems);
+            throw new InvalidModelSpecException(source, problems.list());
         }
         SpecLineage lineage = SpecLineage.newBuilder()
             .setName(name)
@@ -164,11 +148,11 @@ public final class ModelSpecFile {
     private String task(JsonNode root) {
         JsonNode node = root.get("task");
         if (node == null || node.isNull()) {
-            problems.add("task: missing; expected one of " + TASKS);
+            problems.add("task", "missing; expected one of " + TASKS);
             return "";
         }
         if (!node.isTextual() || !TASKS.contains(node.textValue())) {
-            problems.add("task: " + describe(node) + " is not a task; expected one of " + TASKS);
+            problems.add("task", describe(node) + " is not a task; expected one of " + TASKS);
             return "";
         }
         String task = node.textValue();
@@ -180,38 +164,39 @@ public final class ModelSpecFile {
         JsonNode node = root.get("labels");
         if ("regression".equals(task)) {
             if (node != null && !node.isNull()) {
-                problems.add("labels: a regression model predicts a number, not labels; remove labels or use "
+                problems.add("labels", "a regression model predicts a number, not labels; remove labels or use "
                     + "task: binary or multiclass");
             }
             return;
         }
         if (node == null || node.isNull()) {
             if (!task.isEmpty()) {
-                problems.add("labels: missing; list the class labels in id order, e.g. [\"0\", \"1\"]");
+                problems.add("labels", "missing; list the class labels in id order, e.g. [\"0\", \"1\"]");
             }
             return;
         }
         if (!node.isArray()) {
-            problems.add("labels: expected a list of labels, e.g. [\"0\", \"1\"], got " + kind(node));
+            problems.add("labels", "expected a list of labels, e.g. [\"0\", \"1\"], got " + kind(node));
             return;
         }
         List<String> labels = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < node.size(); i++) {
             JsonNode item = node.get(i);
+            String at = DefinitionReader.element("labels", i);
             if (!item.isValueNode() || item.isNull() || item.asText().isBlank()) {
-                problems.add("labels[" + i + "]: expected a non-empty label, got " + describe(item));
+                problems.add(at, "expected a non-empty label, got " + describe(item));
             } else if (!seen.add(item.asText())) {
-                problems.add("labels[" + i + "]: '" + item.asText() + "' is listed twice");
+                problems.add(at, "'" + item.asText() + "' is listed twice");
             } else {
                 labels.add(item.asText());
             }
         }
         if ("binary".equals(task) && node.size() != 2) {
-            problems.add("labels: task binary needs exactly two labels, got " + node.size()
+            problems.add("labels", "task binary needs exactly two labels, got " + node.size()
                 + (node.size() > 2 ? "; use task: multiclass" : ""));
         } else if ("multiclass".equals(task) && node.size() < 3) {
-            problems.add("labels: task multiclass needs at least three labels, got " + node.size()
+            problems.add("labels", "task multiclass needs at least three labels, got " + node.size()
                 + (node.size() == 2 ? "; use task: binary" : ""));
         }
         keys.put(TrainerConfig.LABELS_CONFIG, labels);
@@ -224,7 +209,7 @@ public final class ModelSpecFile {
         String objective = null;
         if (node != null && !node.isNull()) {
             if (!node.isTextual() || !accepted.contains(node.textValue())) {
-                problems.add("objective: " + describe(node) + " is not an objective for task "
+                problems.add("objective", describe(node) + " is not an objective for task "
                     + (task.isEmpty() ? "?" : task) + "; expected one of " + accepted);
             } else {
                 objective = node.textValue();
@@ -238,7 +223,7 @@ public final class ModelSpecFile {
         JsonNode delta = root.get("huber_delta");
         if (delta != null && !delta.isNull()) {
             if (!"huber".equals(objective)) {
-                problems.add("huber_delta: applies only with objective: huber");
+                problems.add("huber_delta", "applies only with objective: huber");
             } else {
                 number(delta, "huber_delta", TrainerConfig.HUBER_DELTA_CONFIG);
             }
@@ -247,14 +232,11 @@ public final class ModelSpecFile {
 
     private void optimiser(JsonNode root) {
         JsonNode node = root.get("optimiser");
-        if (node == null || node.isNull()) {
+        if (node == null || node.isNull() || !reader.isMapping(node, "optimiser", "a mapping {type, learning_rate, "
+                + "...}")) {
             return;
         }
-        if (!node.isObject()) {
-            problems.add("optimiser: expected a mapping {type, learning_rate, ...}, got " + kind(node));
-            return;
-        }
-        unknownKeys(node, "optimiser.", OPTIMISER_KEYS);
+        reader.allowOnly(node, "optimiser", OPTIMISER_KEYS);
         String type = "adagrad";
         JsonNode typeNode = node.get("type");
         if (typeNode != null && !typeNode.isNull()) {
@@ -271,14 +253,14 @@ public final class ModelSpecFile {
         onlyWith(node, "epsilon", "adam", type, TrainerConfig.ADAM_EPSILON_CONFIG);
     }
 
-    private void onlyWith(JsonNode optimiser, String field, String reader, String type, String key) {
+    private void onlyWith(JsonNode optimiser, String field, String optimiserType, String type, String key) {
         JsonNode node = optimiser.get(field);
         if (node == null || node.isNull()) {
             return;
         }
         String path = "optimiser." + field;
-        if (type != null && !reader.equals(type)) {
-            problems.add(path + ": applies only with optimiser.type " + reader + " (it is " + type
+        if (type != null && !optimiserType.equals(type)) {
+            problems.add(path, "applies only with optimiser.type " + optimiserType + " (it is " + type
                 + "); remove it or change the type");
             return;
         }
@@ -290,58 +272,29 @@ public final class ModelSpecFile {
     }
 
     private void publish(JsonNode node) {
-        if (node == null || node.isNull()) {
+        if (node == null || node.isNull() || !reader.isMapping(node, "publish", "a mapping {every_examples, "
+                + "interval}")) {
             return;
         }
-        if (!node.isObject()) {
-            problems.add("publish: expected a mapping {every_examples, interval}, got " + kind(node));
-            return;
-        }
-        unknownKeys(node, "publish.", PUBLISH_KEYS);
+        reader.allowOnly(node, "publish", PUBLISH_KEYS);
         number(node.get("every_examples"), "publish.every_examples", TrainerConfig.PUBLISH_EVERY_EXAMPLES_CONFIG);
         JsonNode interval = node.get("interval");
         if (interval != null && !interval.isNull()) {
-            Long ms = durationMs(interval);
-            if (ms == null) {
-                problems.add("publish.interval: " + describe(interval) + " is not a duration; use e.g. 500ms, 1s, "
-                    + "2m");
-            } else {
-                put(TrainerConfig.PUBLISH_INTERVAL_MS_CONFIG, "publish.interval", ms);
+            Duration every = reader.durationOrMillis(interval, "publish.interval");
+            if (every != null) {
+                put(TrainerConfig.PUBLISH_INTERVAL_MS_CONFIG, "publish.interval", every.toMillis(), describe(interval));
             }
         }
     }
 
     private void retrain(JsonNode node) {
-        if (node == null || node.isNull()) {
+        if (node == null || node.isNull() || !reader.isMapping(node, "retrain", "a mapping {window_examples, "
+                + "epochs}")) {
             return;
         }
-        if (!node.isObject()) {
-            problems.add("retrain: expected a mapping {window_examples, epochs}, got " + kind(node));
-            return;
-        }
-        unknownKeys(node, "retrain.", RETRAIN_KEYS);
+        reader.allowOnly(node, "retrain", RETRAIN_KEYS);
         number(node.get("window_examples"), "retrain.window_examples", TrainerConfig.RETRAIN_WINDOW_EXAMPLES_CONFIG);
         number(node.get("epochs"), "retrain.epochs", TrainerConfig.RETRAIN_EPOCHS_CONFIG);
-    }
-
-    private static Long durationMs(JsonNode node) {
-        if (node.isIntegralNumber() && node.longValue() > 0) {
-            return node.longValue();
-        }
-        if (!node.isTextual()) {
-            return null;
-        }
-        Matcher m = DURATION.matcher(node.textValue().trim());
-        if (!m.matches()) {
-            return null;
-        }
-        long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> amount;
-            case "s" -> amount * 1000;
-            case "m" -> amount * 60_000;
-            default -> amount * 3_600_000;
-        };
     }
 
     /** A number field, checked by the key's own type and validator so that the spec accepts what the key does. */
@@ -349,40 +302,34 @@ public final class ModelSpecFile {
         if (node == null || node.isNull()) {
             return;
         }
-        if (!node.isNumber()) {
-            problems.add(path + ": " + describe(node) + " is not a number");
-            return;
+        Object value = reader.configValue(node, path, definitions, key);
+        if (value != null) {
+            keys.put(key, value);
         }
-        put(key, path, node.numberValue().toString());
     }
 
     /** Parses and validates a value as the key would; records a problem under the spec path if it fails. */
     private boolean put(String key, String path, Object value) {
-        ConfigDef.ConfigKey definition = definitions.get(key);
-        try {
-            Object parsed = ConfigDef.parseType(key, value, definition.type);
-            if (definition.validator != null) {
-                definition.validator.ensureValid(key, parsed);
-            }
+        return put(key, path, value, String.valueOf(value));
+    }
+
+    private boolean put(String key, String path, Object value, String shown) {
+        Object parsed = reader.configValue(value, shown, path, definitions, key);
+        if (parsed != null) {
             keys.put(key, parsed);
-            return true;
-        } catch (ConfigException e) {
-            problems.add(path + ": " + value + " is not accepted; expected "
-                + (definition.validator != null ? definition.validator.toString() : definition.type.name()
-                .toLowerCase(java.util.Locale.ROOT)));
-            return false;
         }
+        return parsed != null;
     }
 
     private String requiredText(JsonNode parent, String path) {
         String field = path.substring(path.lastIndexOf('.') + 1);
         JsonNode node = parent.get(field);
         if (node == null || node.isNull()) {
-            problems.add(path + ": missing");
+            problems.add(path, "missing");
             return null;
         }
         if (!node.isValueNode() || node.asText().isBlank()) {
-            problems.add(path + ": expected a non-empty name, got " + describe(node));
+            problems.add(path, "expected a non-empty name, got " + describe(node));
             return null;
         }
         return node.asText();
@@ -395,34 +342,10 @@ public final class ModelSpecFile {
             return absent;
         }
         if (!node.canConvertToInt() || !node.isIntegralNumber() || node.intValue() < 1) {
-            problems.add(path + ": " + describe(node) + " is not a version; expected a whole number from 1");
+            problems.add(path, describe(node) + " is not a version; expected a whole number from 1");
             return absent;
         }
         return node.intValue();
-    }
-
-    private void unknownKeys(JsonNode node, String prefix, Set<String> accepted) {
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!accepted.contains(name)) {
-                problems.add(prefix + name + ": unknown field; expected one of " + accepted);
-            }
-        }
-    }
-
-    private static String describe(JsonNode node) {
-        String text = node.isTextual() ? "'" + node.textValue() + "'" : node.toString();
-        return text.length() > 60 ? text.substring(0, 57) + "..." : text;
-    }
-
-    private static String kind(JsonNode node) {
-        return switch (node.getNodeType()) {
-            case ARRAY -> "a list";
-            case OBJECT -> "a mapping";
-            case STRING -> "a string (" + describe(node) + ")";
-            default -> "a " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + " (" + describe(node)
-                + ")";
-        };
     }
 
     private static String sha256(String text) {

@@ -92,7 +92,8 @@ class ModelSpecFileTest {
                 "optimiser.learning_rate: -0.1 is not accepted; expected unset, or [1.0E-9,...,100.0]",
                 "optimiser.schedule: applies only with optimiser.type sgd (it is adagrad); remove it or change the "
                     + "type",
-                "publish.interval: 'soon' is not a duration; use e.g. 500ms, 1s, 2m"))
+                "publish.interval: 'soon' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, "
+                    + "1h, 1d"))
             .hasMessageStartingWith("Model spec bad.yaml is invalid: 7 problems: ");
     }
 
@@ -105,8 +106,37 @@ class ModelSpecFileTest {
                 """))
             .isInstanceOfSatisfying(InvalidModelSpecException.class, e -> assertThat(e.problems()).containsExactly(
                 "optimizer: unknown field; expected one of [name, version, description, feature_view, label, task, "
-                    + "labels, objective, huber_delta, optimiser, l2, publish, retrain]",
+                    + "labels, objective, huber_delta, optimiser, l2, publish, retrain]; did you mean 'optimiser'?",
                 "task: missing; expected one of [binary, multiclass, regression]"));
+    }
+
+    @Test
+    void acceptsTheDurationGrammarWithDaysAndPlainMillisecondsInTheInterval() {
+        String head = "name: fraud\nfeature_view: {name: transactions, version: 1}\ntask: binary\nlabels: [\"0\", \"1\"]\n";
+
+        assertThat(ModelSpecFile.parse("a.yaml", head + "publish: {interval: 1d}\n").keys())
+            .containsEntry("trainer.publish.interval.ms", 86_400_000L);
+        assertThat(ModelSpecFile.parse("b.yaml", head + "publish: {interval: 1500}\n").keys())
+            .containsEntry("trainer.publish.interval.ms", 1500L);
+    }
+
+    @Test
+    void refusesAnIntervalTheKeyRefusesAndOneLongerThanTenYears() {
+        String head = "name: fraud\nfeature_view: {name: transactions, version: 1}\ntask: binary\nlabels: [\"0\", \"1\"]\n";
+
+        assertThatThrownBy(() -> ModelSpecFile.parse("bad.yaml", head + "publish: {interval: 0s}\n"))
+            .isInstanceOfSatisfying(InvalidModelSpecException.class, e -> assertThat(e.problems()).containsExactly(
+                "publish.interval: '0s' is not accepted; expected [1,...]"));
+        assertThatThrownBy(() -> ModelSpecFile.parse("bad.yaml", head + "publish: {interval: 4000d}\n"))
+            .isInstanceOfSatisfying(InvalidModelSpecException.class, e -> assertThat(e.problems()).containsExactly(
+                "publish.interval: '4000d' is longer than 3650d (ten years), the longest duration accepted"));
+    }
+
+    @Test
+    void refusesTextThatIsNotYamlWithItsLine() {
+        assertThatThrownBy(() -> ModelSpecFile.parse("bad.yaml", "name: fraud\ntask: [binary\n"))
+            .isInstanceOfSatisfying(InvalidModelSpecException.class, e -> assertThat(e.problems()).singleElement()
+                .asString().startsWith("(document): not valid YAML at line "));
     }
 
     @Test
