@@ -27,6 +27,13 @@ class ModelSpecFileTest {
         retrain: {window_examples: 300, epochs: 2}
         """;
 
+    private static final String BINARY = """
+        name: fraud
+        feature_view: {name: transactions, version: 1}
+        task: binary
+        labels: ["0", "1"]
+        """;
+
     @Test
     void mapsEveryFieldToItsTrainerKey() {
         ModelSpecFile.Loaded loaded = ModelSpecFile.parse("fraud.yaml", VALID);
@@ -112,22 +119,18 @@ class ModelSpecFileTest {
 
     @Test
     void acceptsTheDurationGrammarWithDaysAndPlainMillisecondsInTheInterval() {
-        String head = "name: fraud\nfeature_view: {name: transactions, version: 1}\ntask: binary\nlabels: [\"0\", \"1\"]\n";
-
-        assertThat(ModelSpecFile.parse("a.yaml", head + "publish: {interval: 1d}\n").keys())
+        assertThat(ModelSpecFile.parse("a.yaml", BINARY + "publish: {interval: 1d}\n").keys())
             .containsEntry("trainer.publish.interval.ms", 86_400_000L);
-        assertThat(ModelSpecFile.parse("b.yaml", head + "publish: {interval: 1500}\n").keys())
+        assertThat(ModelSpecFile.parse("b.yaml", BINARY + "publish: {interval: 1500}\n").keys())
             .containsEntry("trainer.publish.interval.ms", 1500L);
     }
 
     @Test
     void refusesAnIntervalTheKeyRefusesAndOneLongerThanTenYears() {
-        String head = "name: fraud\nfeature_view: {name: transactions, version: 1}\ntask: binary\nlabels: [\"0\", \"1\"]\n";
-
-        assertThatThrownBy(() -> ModelSpecFile.parse("bad.yaml", head + "publish: {interval: 0s}\n"))
+        assertThatThrownBy(() -> ModelSpecFile.parse("bad.yaml", BINARY + "publish: {interval: 0s}\n"))
             .isInstanceOfSatisfying(InvalidModelSpecException.class, e -> assertThat(e.problems()).containsExactly(
                 "publish.interval: '0s' is not accepted; expected [1,...]"));
-        assertThatThrownBy(() -> ModelSpecFile.parse("bad.yaml", head + "publish: {interval: 4000d}\n"))
+        assertThatThrownBy(() -> ModelSpecFile.parse("bad.yaml", BINARY + "publish: {interval: 4000d}\n"))
             .isInstanceOfSatisfying(InvalidModelSpecException.class, e -> assertThat(e.problems()).containsExactly(
                 "publish.interval: '4000d' is longer than 3650d (ten years), the longest duration accepted"));
     }
