@@ -4,28 +4,31 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.freshet.contracts.DefinitionProblems;
+import dev.freshet.contracts.DefinitionReader;
+import dev.freshet.contracts.InvalidDefinitionException;
 import dev.freshet.monitor.MonitorConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The monitor's policies declared in YAML ({@code monitor.policy.file}); what the file sets wins over the config
- * keys, what it leaves out keeps theirs. Every problem is reported with the key's path and what is accepted:
+ * keys, what it leaves out keeps theirs. A value that sets a {@code monitor.*} key is checked by that key's own
+ * type and validator, so the file accepts exactly what the key does; every problem is reported at once, each with
+ * its path and what is accepted:
  *
  * <pre>
  * retrain:
- *   cooldown: 30s                 # at most one RETRAIN per this long (ms, or 500ms / 30s / 5m / 1h)
+ *   cooldown: 30s                 # at most one RETRAIN per this long (ms, or 500ms / 30s / 5m / 1h / 1d)
  *   accuracy_below: 0.7           # also retrain when the rolling accuracy (full window) falls below; 0: off
  *   drift:                        # feature drift: PSI of a numeric feature, current window against reference
  *     psi_threshold: 0.25
@@ -46,91 +49,113 @@ import org.apache.kafka.common.config.ConfigException;
  * </pre>
  */
 final class PolicyFile {
-    private static final Map<String, Set<String>> KEYS = Map.of(
-        "", Set.of("retrain", "rollback"),
-        "retrain", Set.of("cooldown", "drift", "error_change", "accuracy_below"),
-        "retrain.drift", Set.of("psi_threshold", "reference_examples", "window_examples", "check_every_examples"),
-        "retrain.error_change", Set.of("detector", "delta", "lambda", "min_examples", "settle_examples"),
-        "rollback", Set.of("min_samples", "margin", "z", "input_shift_guard"));
+    private static final Map<String, List<String>> FIELDS = Map.of(
+        "", List.of("retrain", "rollback"),
+        "retrain", List.of("accuracy_below", "cooldown", "drift", "error_change"),
+        "retrain.drift", List.of("check_every_examples", "psi_threshold", "reference_examples", "window_examples"),
+        "retrain.error_change", List.of("delta", "detector", "lambda", "min_examples", "settle_examples"),
+        "rollback", List.of("input_shift_guard", "margin", "min_samples", "z"));
+    private static final Map<String, ConfigDef.ConfigKey> KEYS = MonitorConfig.configDef().configKeys();
+    // The detector's own settings have no monitor.* key: they are tuned in this file only, and bounded here.
+    // ADWIN's delta is a confidence, Page-Hinkley's a magnitude.
+    private static final String ADWIN_DELTA = "adwin.delta";
+    private static final String PAGE_HINKLEY_DELTA = "page-hinkley.delta";
+    private static final Map<String, ConfigDef.ConfigKey> DETECTOR_KEYS = new ConfigDef()
+        .define(ADWIN_DELTA, Type.DOUBLE, 0.002, Range.between(1e-12, 1.0), Importance.LOW, "ADWIN's confidence.")
+        .define(PAGE_HINKLEY_DELTA, Type.DOUBLE, 0.005, Range.between(1e-12, 1e6), Importance.LOW,
+            "Page-Hinkley's rise tolerated as noise.")
+        .define("lambda", Type.DOUBLE, 50.0, Range.between(1e-9, 1e9), Importance.LOW,
+            "Page-Hinkley's evidence needed for an alarm.")
+        .define("min_examples", Type.INT, 30, Range.atLeast(1), Importance.LOW, "Values before the first alarm.")
+        .define("settle_examples", Type.INT, 100, Range.atLeast(0), Importance.LOW,
+            "Labelled predictions the rollback policy gets first after an alarm.")
+        .configKeys();
 
-    private final Path file;
     private final JsonNode root;
+    private final DefinitionReader reader;
 
-    private PolicyFile(Path file, JsonNode root) {
-        this.file = file;
+    private PolicyFile(JsonNode root, DefinitionReader reader) {
         this.root = root;
+        this.reader = reader;
     }
 
-    /** The settings with what {@code file} declares applied over {@code base}. */
+    /**
+     * The settings with what {@code file} declares applied over {@code base}.
+     *
+     * @throws InvalidDefinitionException listing every problem of the file, each with its path
+     * @throws ConfigException naming {@code monitor.policy.file} when the file cannot be read
+     */
     static MonitorSettings apply(Path file, MonitorSettings base) {
-        JsonNode root;
+        DefinitionProblems problems = new DefinitionProblems();
+        DefinitionReader reader = new DefinitionReader(problems);
+        JsonNode root = reader.document(read(file));
+        if (root == null && problems.isEmpty()) {
+            return base;
+        }
+        MonitorSettings settings = base;
+        if (root != null) {
+            PolicyFile policy = new PolicyFile(root, reader);
+            policy.checkFields("", root);
+            settings = policy.settings(base);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidDefinitionException("Policy file", file + " (" + MonitorConfig.POLICY_FILE_CONFIG + ")",
+                problems.list());
+        }
+        return settings;
+    }
+
+    private static String read(Path file) {
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
+            return Files.readString(file);
         } catch (NoSuchFileException e) {
             throw fail(file, "the file does not exist");
-        } catch (JsonProcessingException e) {
-            throw fail(file, "not valid YAML at line " + e.getLocation().getLineNr() + ", column "
-                + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
         } catch (IOException e) {
             throw fail(file, "it cannot be read: " + e.getMessage());
         }
-        if (root == null || root.isNull() || root.isMissingNode()) {
-            return base;
-        }
-        PolicyFile policy = new PolicyFile(file, root);
-        policy.checkKeys("", root);
-        return policy.settings(base);
     }
 
     private MonitorSettings settings(MonitorSettings b) {
         MonitorSettings.ChangePolicy c = b.change();
-        String detector = text("retrain.error_change.detector", null);
-        if (detector != null) {
-            detector = detector.toLowerCase(Locale.ROOT);
-            if (!List.of(MonitorSettings.ChangePolicy.PAGE_HINKLEY, MonitorSettings.ChangePolicy.ADWIN,
-                    MonitorSettings.ChangePolicy.NONE).contains(detector)) {
-                throw fail(file, "retrain.error_change.detector: '" + detector
-                    + "' is not one of page-hinkley, adwin, none");
-            }
-            if (!detector.equals(c.detector())) {
-                c = MonitorSettings.ChangePolicy.defaults(detector).withAccuracyBelow(c.accuracyBelow());
-            }
+        String detector = detector();
+        if (detector != null && !detector.equals(c.detector())) {
+            c = MonitorSettings.ChangePolicy.defaults(detector).withAccuracyBelow(c.accuracyBelow());
         }
-        // ADWIN's delta is a confidence, Page-Hinkley's a magnitude.
-        double maxDelta = c.detector().equals(MonitorSettings.ChangePolicy.ADWIN) ? 1 : 1e6;
+        String delta = c.detector().equals(MonitorSettings.ChangePolicy.ADWIN) ? ADWIN_DELTA : PAGE_HINKLEY_DELTA;
         c = new MonitorSettings.ChangePolicy(c.detector(),
-            number("retrain.error_change.delta", c.delta(), 1e-12, maxDelta),
-            number("retrain.error_change.lambda", c.lambda(), 1e-9, 1e9),
-            integer("retrain.error_change.min_examples", c.minExamples(), 1),
-            integer("retrain.error_change.settle_examples", c.settleExamples(), 0),
-            number("retrain.accuracy_below", c.accuracyBelow(), 0, 1));
+            value("retrain.error_change.delta", DETECTOR_KEYS, delta, c.delta()),
+            value("retrain.error_change.lambda", DETECTOR_KEYS, "lambda", c.lambda()),
+            value("retrain.error_change.min_examples", DETECTOR_KEYS, "min_examples", c.minExamples()),
+            value("retrain.error_change.settle_examples", DETECTOR_KEYS, "settle_examples", c.settleExamples()),
+            value("retrain.accuracy_below", KEYS, MonitorConfig.RETRAIN_ACCURACY_BELOW_CONFIG, c.accuracyBelow()));
         return new MonitorSettings(b.model(),
-            integer("rollback.min_samples", b.rollbackMinSamples(), 1),
-            number("rollback.margin", b.rollbackMargin(), 0, 1),
-            number("rollback.z", b.rollbackZ(), 0, 1e6),
-            bool("rollback.input_shift_guard", b.rollbackInputShiftGuard()),
-            integer("retrain.drift.reference_examples", b.driftReferenceExamples(), 10),
-            integer("retrain.drift.window_examples", b.driftWindowExamples(), 10),
-            integer("retrain.drift.check_every_examples", b.driftCheckEveryExamples(), 1),
-            number("retrain.drift.psi_threshold", b.driftPsiThreshold(), 0, 1e6),
-            duration("retrain.cooldown", b.retrainCooldownMs()),
+            value("rollback.min_samples", KEYS, MonitorConfig.ROLLBACK_MIN_SAMPLES_CONFIG, b.rollbackMinSamples()),
+            value("rollback.margin", KEYS, MonitorConfig.ROLLBACK_MARGIN_CONFIG, b.rollbackMargin()),
+            value("rollback.z", KEYS, MonitorConfig.ROLLBACK_Z_CONFIG, b.rollbackZ()),
+            value("rollback.input_shift_guard", KEYS, MonitorConfig.ROLLBACK_INPUT_SHIFT_GUARD_CONFIG,
+                b.rollbackInputShiftGuard()),
+            value("retrain.drift.reference_examples", KEYS, MonitorConfig.DRIFT_REFERENCE_EXAMPLES_CONFIG,
+                b.driftReferenceExamples()),
+            value("retrain.drift.window_examples", KEYS, MonitorConfig.DRIFT_WINDOW_EXAMPLES_CONFIG,
+                b.driftWindowExamples()),
+            value("retrain.drift.check_every_examples", KEYS, MonitorConfig.DRIFT_CHECK_EVERY_EXAMPLES_CONFIG,
+                b.driftCheckEveryExamples()),
+            value("retrain.drift.psi_threshold", KEYS, MonitorConfig.DRIFT_PSI_THRESHOLD_CONFIG,
+                b.driftPsiThreshold()),
+            cooldownMs(b.retrainCooldownMs()),
             b.accuracyWindowExamples(), b.positiveLabel(), b.reportWindowMs(), b.acting(), c);
     }
 
-    private void checkKeys(String path, JsonNode node) {
-        if (!node.isObject()) {
-            throw fail(file, (path.isEmpty() ? "the file" : path) + ": expected a mapping of keys, got "
-                + describe(node));
+    /** Every mapping of the file holds only the fields it may, the nearest one named for any other. */
+    private void checkFields(String path, JsonNode node) {
+        if (!reader.isMapping(node, path, "a mapping of " + String.join(", ", FIELDS.get(path)))) {
+            return;
         }
-        Set<String> known = KEYS.get(path);
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            String child = path.isEmpty() ? key : path + "." + key;
-            if (!known.contains(key)) {
-                throw fail(file, child + ": unknown key; expected one of " + new TreeSet<>(known));
-            }
-            if (KEYS.containsKey(child)) {
-                checkKeys(child, node.get(key));
+        reader.allowOnly(node, path, FIELDS.get(path));
+        for (String field : FIELDS.get(path)) {
+            String child = DefinitionReader.child(path, field);
+            if (FIELDS.containsKey(child) && node.hasNonNull(field)) {
+                checkFields(child, node.get(field));
             }
         }
     }
@@ -138,96 +163,40 @@ final class PolicyFile {
     private JsonNode at(String path) {
         JsonNode node = root;
         for (String part : path.split("\\.")) {
-            node = node == null ? null : node.get(part);
+            node = node == null || !node.isObject() ? null : node.get(part);
         }
         return node == null || node.isNull() ? null : node;
     }
 
-    private String text(String path, String fallback) {
-        JsonNode n = at(path);
-        if (n == null) {
-            return fallback;
-        }
-        if (!n.isTextual()) {
-            throw fail(file, path + ": expected text, got " + describe(n));
-        }
-        return n.asText();
+    /** The value at {@code path}, checked by {@code key}'s type and validator; {@code fallback} if absent or bad. */
+    @SuppressWarnings("unchecked")
+    private <T> T value(String path, Map<String, ConfigDef.ConfigKey> keys, String key, T fallback) {
+        JsonNode node = at(path);
+        Object value = node == null ? null : reader.configValue(node, path, keys, key);
+        return value == null ? fallback : (T) value;
     }
 
-    private double number(String path, double fallback, double min, double max) {
-        JsonNode n = at(path);
-        if (n == null) {
-            return fallback;
+    /** The detector, named in any case, checked by {@code monitor.change.detector}'s validator; null if absent. */
+    private String detector() {
+        String path = "retrain.error_change.detector";
+        JsonNode node = at(path);
+        if (node == null) {
+            return null;
         }
-        if (!n.isNumber()) {
-            throw fail(file, path + ": expected a number, got " + describe(n));
-        }
-        double v = n.asDouble();
-        if (v < min || v > max) {
-            throw fail(file, path + ": " + n.asText() + " is out of range; accepted: " + min + " to " + max);
-        }
-        return v;
+        Object value = node.isTextual()
+            ? reader.configValue(node.textValue().toLowerCase(Locale.ROOT), DefinitionReader.describe(node), path,
+                KEYS, MonitorConfig.CHANGE_DETECTOR_CONFIG)
+            : reader.configValue(node, path, KEYS, MonitorConfig.CHANGE_DETECTOR_CONFIG);
+        return (String) value;
     }
 
-    private int integer(String path, int fallback, int min) {
-        JsonNode n = at(path);
-        if (n == null) {
-            return fallback;
-        }
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw fail(file, path + ": expected a whole number, got " + describe(n));
-        }
-        if (n.asInt() < min) {
-            throw fail(file, path + ": " + n.asInt() + " is too small; accepted: at least " + min);
-        }
-        return n.asInt();
-    }
-
-    private boolean bool(String path, boolean fallback) {
-        JsonNode n = at(path);
-        if (n == null) {
-            return fallback;
-        }
-        if (!n.isBoolean()) {
-            throw fail(file, path + ": expected true or false, got " + describe(n));
-        }
-        return n.asBoolean();
-    }
-
-    private long duration(String path, long fallbackMs) {
-        JsonNode n = at(path);
-        if (n == null) {
-            return fallbackMs;
-        }
-        if (n.isIntegralNumber() && n.asLong() >= 0) {
-            return n.asLong();
-        }
-        String v = n.asText().trim().toLowerCase(Locale.ROOT);
-        List<String[]> units = new ArrayList<>(List.of(new String[] {"ms", "1"}, new String[] {"s", "1000"},
-            new String[] {"m", "60000"}, new String[] {"h", "3600000"}));
-        for (String[] unit : units) {
-            if (v.endsWith(unit[0])) {
-                try {
-                    long amount = Long.parseLong(v.substring(0, v.length() - unit[0].length()).trim());
-                    if (amount >= 0) {
-                        return amount * Long.parseLong(unit[1]);
-                    }
-                } catch (NumberFormatException e) {
-                    break;
-                }
-            }
-        }
-        throw fail(file, path + ": '" + n.asText() + "' is not a duration; use milliseconds or e.g. 500ms, 30s, 5m, 1h");
-    }
-
-    private static String describe(JsonNode n) {
-        if (n.isObject()) {
-            return "a mapping";
-        }
-        if (n.isArray()) {
-            return "a list";
-        }
-        return (n.isTextual() ? "'" + n.asText() + "'" : n.asText()) + " (" + n.getNodeType().name().toLowerCase(Locale.ROOT) + ")";
+    private long cooldownMs(long fallbackMs) {
+        String path = "retrain.cooldown";
+        JsonNode node = at(path);
+        Duration cooldown = node == null ? null : reader.durationOrMillis(node, path);
+        Object ms = cooldown == null ? null : reader.configValue(cooldown.toMillis(), DefinitionReader.describe(node),
+            path, KEYS, MonitorConfig.RETRAIN_COOLDOWN_MS_CONFIG);
+        return ms == null ? fallbackMs : (Long) ms;
     }
 
     private static ConfigException fail(Path file, String problem) {

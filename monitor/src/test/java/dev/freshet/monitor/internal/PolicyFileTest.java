@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import dev.freshet.contracts.InvalidDefinitionException;
 import dev.freshet.monitor.MonitorConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -61,25 +62,61 @@ class PolicyFileTest {
         assertThatThrownBy(() -> load("rollback:\n  margn: 0.1\n"))
             .isInstanceOf(ConfigException.class)
             .hasMessageContaining(MonitorConfig.POLICY_FILE_CONFIG)
-            .hasMessageContaining("rollback.margn: unknown key; expected one of [input_shift_guard, margin, min_samples, z]");
+            .hasMessageContaining("rollback.margn: unknown field; expected one of [input_shift_guard, margin, "
+                + "min_samples, z]; did you mean 'margin'?");
     }
 
     @Test
     void rejectsAnUnknownDetector() {
         assertThatThrownBy(() -> load("retrain:\n  error_change:\n    detector: cusum\n"))
-            .hasMessageContaining("retrain.error_change.detector: 'cusum' is not one of page-hinkley, adwin, none");
+            .hasMessageContaining("retrain.error_change.detector: 'cusum' is not accepted; expected [page-hinkley, "
+                + "adwin, none]");
     }
 
     @Test
     void rejectsAWrongTypeOrRange() {
         assertThatThrownBy(() -> load("rollback:\n  z: high\n"))
-            .hasMessageContaining("rollback.z: expected a number, got 'high' (string)");
+            .hasMessageContaining("rollback.z: 'high' is not a number");
         assertThatThrownBy(() -> load("rollback:\n  margin: 1.5\n"))
-            .hasMessageContaining("rollback.margin: 1.5 is out of range; accepted: 0.0 to 1.0");
+            .hasMessageContaining("rollback.margin: 1.5 is not accepted; expected [0.0,...,1.0]");
         assertThatThrownBy(() -> load("rollback:\n  min_samples: 0\n"))
-            .hasMessageContaining("rollback.min_samples: 0 is too small; accepted: at least 1");
+            .hasMessageContaining("rollback.min_samples: 0 is not accepted; expected [1,...]");
         assertThatThrownBy(() -> load("retrain:\n  cooldown: soon\n"))
             .hasMessageContaining("retrain.cooldown: 'soon' is not a duration");
+    }
+
+    @Test
+    void listsEveryProblemOfTheFileAtOnce() {
+        assertThatThrownBy(() -> load("""
+                retrain:
+                  cooldown: soon
+                  drift: {psi_threshold: -1, window_examples: 5}
+                  error_change: {detector: adwin, delta: 2, lamda: 5}
+                rollback:
+                  margin: 1.5
+                  input_shift_guard: maybe
+                """))
+            .isInstanceOfSatisfying(InvalidDefinitionException.class, e -> assertThat(e.problems()).containsExactly(
+                "retrain.error_change.lamda: unknown field; expected one of [delta, detector, lambda, min_examples, "
+                    + "settle_examples]; did you mean 'lambda'?",
+                "retrain.error_change.delta: 2 is not accepted; expected [1.0E-12,...,1.0]",
+                "rollback.margin: 1.5 is not accepted; expected [0.0,...,1.0]",
+                "rollback.input_shift_guard: 'maybe' is not true or false",
+                "retrain.drift.window_examples: 5 is not accepted; expected [10,...]",
+                "retrain.drift.psi_threshold: -1 is not accepted; expected [0.0,...]",
+                "retrain.cooldown: 'soon' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, "
+                    + "1h, 1d"))
+            .hasMessageStartingWith("Policy file " + dir.resolve("policy.yaml") + " (monitor.policy.file) is "
+                + "invalid: 7 problems: ");
+    }
+
+    @Test
+    void acceptsDaysPlainMillisecondsAndWhatTheKeysAccept() throws Exception {
+        assertThat(load("retrain:\n  cooldown: 1d\n").retrainCooldownMs()).isEqualTo(86_400_000L);
+        assertThat(load("retrain:\n  cooldown: 1500\n").retrainCooldownMs()).isEqualTo(1500L);
+        // monitor.rollback.z takes any z from 0; the policy file takes the same values as the key.
+        assertThat(load("rollback:\n  z: 2000000\n").rollbackZ()).isEqualTo(2_000_000.0);
+        assertThat(load("retrain:\n  error_change:\n    detector: ADWIN\n").change().detector()).isEqualTo("adwin");
     }
 
     @Test
