@@ -2,7 +2,11 @@ package dev.freshet.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class FreshetCommandLineTest {
 
@@ -11,6 +15,18 @@ class FreshetCommandLineTest {
         CliRun result = CliRun.of("demo", "--duration", "ten");
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("'ten' is not a duration; use e.g. 90s, 5m or 1h");
+    }
+
+    @Test
+    void refusesAReplayStepOutsideTheDurationGrammarBeforeReachingKafka(@TempDir Path dir) throws Exception {
+        Path rows = Files.writeString(dir.resolve("rows.csv"), "day,load\n1,0.5\n");
+
+        CliRun result = CliRun.of("replay", rows.toString(), "--topic", "t", "--bootstrap-servers", "localhost:1",
+            "--start", "2026-01-01T00:00:00Z", "--step", "10x");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("--step '10x' is not a duration; use a whole number and a unit, e.g. "
+            + "500ms, 30s, 10m, 1h, 1d.");
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.freshet.contracts.Durations;
 import dev.freshet.launcher.internal.ReplaySource.Format;
 import dev.freshet.launcher.internal.ReplaySource.Row;
 import dev.freshet.launcher.internal.ReplaySource.Settings;
@@ -84,7 +85,7 @@ public final class ReplayCommand implements Callable<Integer> {
     Instant start;
 
     @Option(names = "--step", paramLabel = "DURATION", defaultValue = "1s",
-        description = "With --start: the time between rows, e.g. 30m, 1s, 500ms (default: ${DEFAULT-VALUE}).")
+        description = "With --start: the time between rows, e.g. 500ms, 1s, 30m, 1d (default: ${DEFAULT-VALUE}).")
     String step;
 
     @Option(names = {"--key", "--entity"}, paramLabel = "COLUMN",
@@ -173,9 +174,11 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new LauncherException("--time-format '" + timeFormat + "' is not one of auto, epoch_ms, epoch_s, "
                 + "iso.");
         }
-        Duration stepDuration = parseDuration(step);
-        if (stepDuration == null || stepDuration.isNegative()) {
-            throw new LauncherException("--step '" + step + "' is not a duration; use e.g. 30m, 1s or 500ms.");
+        Duration stepDuration;
+        try {
+            stepDuration = Durations.parse(step);
+        } catch (IllegalArgumentException e) {
+            throw new LauncherException("--step " + e.getMessage() + ".", e);
         }
         if (speed < 0 || Double.isNaN(speed) || Double.isInfinite(speed)) {
             throw new LauncherException("--speed " + speed + " is not a factor; use 0 for as fast as possible or a "
@@ -204,22 +207,6 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new LauncherException("Kafka at " + bootstrapServers + " did not answer within 20 s; check "
                 + "--bootstrap-servers.", e);
         }
-    }
-
-    /** A duration such as 30m, 1s or 500ms, or null. */
-    static Duration parseDuration(String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h|d)").matcher(text.trim());
-        if (!m.matches()) {
-            return null;
-        }
-        long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
-        };
     }
 
     /** Where a row goes once it is due. */
