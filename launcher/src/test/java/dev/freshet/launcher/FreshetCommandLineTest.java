@@ -30,6 +30,26 @@ class FreshetCommandLineTest {
     }
 
     @Test
+    void refusesAnInvalidModelSpecWithEveryProblemAndExitCodeTwo(@TempDir Path dir) throws Exception {
+        Path spec = Files.writeString(dir.resolve("model.yaml"), """
+            name: fraud
+            feature_view: {name: transactions, version: 1}
+            task: binary
+            labels: ["0", "1"]
+            publish: {interval: 1d, every_exampels: 10}
+            l2: lots
+            """);
+
+        CliRun result = CliRun.of("run", "--bootstrap-servers", "localhost:1", "--components", "trainer",
+            "-D", "trainer.spec.file=" + spec);
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).contains("Model spec " + spec + " is invalid: 2 problems: l2: 'lots' is not a "
+            + "number; publish.every_exampels: unknown field; expected one of [every_examples, interval]; did you "
+            + "mean 'every_examples'?");
+    }
+
+    @Test
     void rejectsADemoTooShortToTrainAModel() {
         CliRun result = CliRun.of("demo", "--duration", "3s");
         assertThat(result.exitCode()).isEqualTo(2);
