@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.freshet.contracts.Topic;
 import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.FeatureView.Aggregation;
@@ -145,7 +146,7 @@ class AggregateProcessorTest {
             assertThat(deadLetter.getReason()).isEqualTo(DeadLetter.Reason.LATE_EVENT);
             assertThat(deadLetter.getField()).isEqualTo("event_time");
             assertThat(deadLetter.getView()).isEqualTo("payments");
-            assertThat(deadLetter.getSourceTopic()).isEqualTo(DrivenTopology.TOPICS.events());
+            assertThat(deadLetter.getSourceTopic()).isEqualTo(DrivenTopology.TOPICS.name(Topic.EVENTS));
             assertThat(deadLetter.getSourcePartition()).isZero();
             assertThat(deadLetter.getSourceOffset()).isEqualTo(1);
             assertThat(deadLetter.getRawValue().toStringUtf8()).isEqualTo(late);

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Properties;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.proto.features.v1.DeadLetter;
 import dev.freshet.proto.features.v1.FeatureVector;
 import dev.freshet.proto.features.v1.TrainingExample;
@@ -30,7 +32,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
  * label wait) moves only when a test advances it.
  */
 final class DrivenTopology implements AutoCloseable {
-    static final Topics TOPICS = new Topics("test.");
+    static final TopicLayout TOPICS = new TopicLayout("test.");
     /** The driver's wall clock at start; the label join's waits are measured from it. */
     static final Instant WALL_CLOCK_START = Instant.parse("2026-01-05T09:00:00Z");
     private static final long WALL_CLOCK_STEP_MS = 1_000;
@@ -47,18 +49,18 @@ final class DrivenTopology implements AutoCloseable {
     /** @param appConfigs settings the processors read from their application's configs (e.g. the entity TTL) */
     DrivenTopology(Topology topology, Path stateDir, Map<String, Object> appConfigs) {
         Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, TOPICS.applicationId());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "feature-store-under-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "driver.invalid:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.putAll(appConfigs);
         driver = new TopologyTestDriver(topology, props, WALL_CLOCK_START);
-        events = input(TOPICS.events());
-        predictions = input(TOPICS.predictions());
-        labels = input(TOPICS.labels());
-        featuresIn = input(TOPICS.features());
-        features = output(TOPICS.features());
-        trainingExamples = output(TOPICS.trainingExamples());
-        deadLetters = output(TOPICS.deadLetter());
+        events = input(TOPICS.name(Topic.EVENTS));
+        predictions = input(TOPICS.name(Topic.PREDICTIONS));
+        labels = input(TOPICS.name(Topic.LABELS));
+        featuresIn = input(TOPICS.name(Topic.FEATURES));
+        features = output(TOPICS.name(Topic.FEATURES));
+        trainingExamples = output(TOPICS.name(Topic.TRAINING_EXAMPLES));
+        deadLetters = output(TOPICS.name(Topic.DEAD_LETTER));
     }
 
     DrivenTopology(Topology topology, Path stateDir) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.entry;
 import java.nio.file.Path;
 import java.util.List;
 
+import dev.freshet.contracts.Topic;
 import dev.freshet.proto.features.v1.DeadLetter;
 import dev.freshet.proto.features.v1.FeatureVector;
 import dev.freshet.proto.features.v1.TrainingExample;
@@ -96,7 +97,7 @@ class FeatureHistoryJoinProcessorTest {
                 assertThat(deadLetter.getDetail()).isEqualTo("the oldest feature vector of entity 'u1' kept is at "
                     + "event time " + (T0 + 4_000) + ", after the label's event time " + (T0 + 1_000)
                     + "; featurestore.feature.history.ms (10000) bounds how far back labels can reach");
-                assertThat(deadLetter.getSourceTopic()).isEqualTo(DrivenTopology.TOPICS.labels());
+                assertThat(deadLetter.getSourceTopic()).isEqualTo(DrivenTopology.TOPICS.name(Topic.LABELS));
                 assertThat(deadLetter.getSourceOffset()).isEqualTo(1);
                 assertThat(deadLetter.getRawValue().toStringUtf8()).isEqualTo(label("u1", T0 + 1_000, "dropped"));
             });

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import dev.freshet.contracts.Topic;
 import dev.freshet.featurestore.FeatureStoreStats;
 import dev.freshet.proto.features.v1.DeadLetter;
 import dev.freshet.proto.features.v1.TrainingExample;
@@ -151,7 +152,7 @@ class LabelJoinProcessorTest {
             assertThat(deadLetter.getField()).isEqualTo("request_id");
             assertThat(deadLetter.getDetail()).isEqualTo("no prediction with request_id 'r1' arrived within 60000 ms "
                 + "(featurestore.label.wait.ms); check that serving logs predictions with this request id");
-            assertThat(deadLetter.getSourceTopic()).isEqualTo(DrivenTopology.TOPICS.labels());
+            assertThat(deadLetter.getSourceTopic()).isEqualTo(DrivenTopology.TOPICS.name(Topic.LABELS));
             assertThat(deadLetter.getSourceOffset()).isZero();
             assertThat(deadLetter.getRawValue().toStringUtf8()).isEqualTo(raw);
             assertThat(deadLetter.getDeadLetteredAtMs()).isGreaterThanOrEqualTo(
@@ -214,7 +215,7 @@ class LabelJoinProcessorTest {
             assertThat(deadLetter.getField()).isEqualTo(field);
             assertThat(deadLetter.getDetail()).startsWith(what)
                 .contains("expected {\"request_id\": \"<id>\", \"label\": \"<class>\"} keyed by the request id");
-            assertThat(deadLetter.getSourceTopic()).isEqualTo(DrivenTopology.TOPICS.labels());
+            assertThat(deadLetter.getSourceTopic()).isEqualTo(DrivenTopology.TOPICS.name(Topic.LABELS));
             assertThat(deadLetter.getRawValue().toStringUtf8()).isEqualTo(value);
             assertThat(counters.snapshot().labelsIn()).isEqualTo(1);
         }
@@ -234,7 +235,7 @@ class LabelJoinProcessorTest {
                 "the value is not a PredictionLogEntry; expected the serving prediction log's protobuf",
                 "the prediction has no request_id and no key; expected the request id");
             assertThat(deadLetters).extracting(DeadLetter::getSourceTopic)
-                .containsOnly(DrivenTopology.TOPICS.predictions());
+                .containsOnly(DrivenTopology.TOPICS.name(Topic.PREDICTIONS));
         }
     }
 
