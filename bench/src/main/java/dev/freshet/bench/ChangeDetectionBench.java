@@ -13,7 +13,7 @@ import java.util.Random;
 import java.util.function.DoublePredicate;
 import java.util.function.Supplier;
 
-import dev.freshet.monitor.internal.ErrorStreamDetectors;
+import dev.freshet.monitor.testing.ChangeDetectors;
 import moa.classifiers.core.driftdetection.ADWINChangeDetector;
 import moa.classifiers.core.driftdetection.ChangeDetector;
 import moa.classifiers.core.driftdetection.PageHinkleyDM;
@@ -45,9 +45,9 @@ public final class ChangeDetectionBench {
     public static void main(String[] args) throws IOException {
         BenchReport report = new BenchReport("ChangeDetectionBench", args);
         Map<String, Supplier<DoublePredicate>> detectors = new LinkedHashMap<>();
-        detectors.put("Freshet Page-Hinkley", () -> ErrorStreamDetectors.create("page-hinkley"));
+        detectors.put("Freshet Page-Hinkley", () -> ChangeDetectors.create("page-hinkley"));
         detectors.put("MOA PageHinkleyDM", () -> moa(new PageHinkleyDM()));
-        detectors.put("Freshet ADWIN", () -> ErrorStreamDetectors.create("adwin"));
+        detectors.put("Freshet ADWIN", () -> ChangeDetectors.create("adwin"));
         detectors.put("MOA ADWINChangeDetector", () -> moa(new ADWINChangeDetector()));
 
         List<Stream> streams = new ArrayList<>();

@@ -1,9 +1,9 @@
 package dev.freshet.bench;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 import dev.freshet.embedded.EmbeddedKafkaBroker;
-import dev.freshet.launcher.internal.ReplayCommand;
+import dev.freshet.launcher.Freshet;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,7 +23,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import picocli.CommandLine;
 
 /**
  * {@code freshet replay} of the 3-million-row flights file (origin airport as the entity) against a bare producer
@@ -53,18 +52,26 @@ public final class ReplayBench {
             long rawRows = bareProducer(broker, file, "bench.raw");
             double rawSeconds = (System.nanoTime() - startNs) / 1e9;
 
-            StringWriter out = new StringWriter();
-            CommandLine replay = new CommandLine(new ReplayCommand());
-            replay.setOut(new PrintWriter(out));
-            startNs = System.nanoTime();
-            int code = replay.execute(file.toString(), "--topic", "bench.replay", "--bootstrap-servers",
-                broker.bootstrapServers(), "--time-column", "date", "--entity", "origin");
-            double replaySeconds = (System.nanoTime() - startNs) / 1e9;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PrintStream console = System.out;
+            int code;
+            double replaySeconds;
+            // The command prints its progress and summary on standard output, as `freshet replay` does for a user.
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            try {
+                startNs = System.nanoTime();
+                code = Freshet.execute("replay", file.toString(), "--topic", "bench.replay", "--bootstrap-servers",
+                    broker.bootstrapServers(), "--time-column", "date", "--entity", "origin");
+                replaySeconds = (System.nanoTime() - startNs) / 1e9;
+            } finally {
+                System.setOut(console);
+            }
             if (code != 0) {
-                throw new IllegalStateException("freshet replay failed:\n" + out);
+                throw new IllegalStateException("freshet replay failed (exit code " + code + "):\n"
+                    + out.toString(StandardCharsets.UTF_8));
             }
             long written = endOffset(broker, "bench.replay");
-            String[] lines = out.toString().split("\\R");
+            String[] lines = out.toString(StandardCharsets.UTF_8).split("\\R");
             double rawRate = rawRows / rawSeconds;
             double replayRate = written / replaySeconds;
             report.line("`freshet replay %s --time-column date --entity origin` (CSV, gzipped, %,d rows, sorted by "

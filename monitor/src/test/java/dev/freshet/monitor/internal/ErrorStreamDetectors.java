@@ -3,8 +3,9 @@ package dev.freshet.monitor.internal;
 import java.util.function.DoublePredicate;
 
 /**
- * The monitor's error-stream change detectors, for evaluation outside the monitor (the bench module's
- * {@code ChangeDetectionBench}). Not an API: it may change with the monitor.
+ * The monitor's error-stream change detectors with the monitor's defaults, reached from outside the monitor only
+ * through {@link dev.freshet.monitor.testing.ChangeDetectors} in the monitor's test jar. Not an API: it may change
+ * with the monitor.
  */
 public final class ErrorStreamDetectors {
     private ErrorStreamDetectors() {
