@@ -14,7 +14,7 @@ class FreshetCommandLineTest {
     void rejectsAnUnreadableDurationWithAnExample() {
         CliRun result = CliRun.of("demo", "--duration", "ten");
         assertThat(result.exitCode()).isEqualTo(2);
-        assertThat(result.err()).contains("'ten' is not a duration; use e.g. 90s, 5m or 1h");
+        assertThat(result.err()).contains("'ten' is not a duration; use a whole number and a unit, e.g. 500ms, 30s, 10m, 1h, 1d");
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.Durations;
 import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
@@ -311,26 +312,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** Accepts 90s, 5m, 1h or an ISO-8601 duration. */
+    /** Reads a command-line duration in the platform's one grammar ({@link Durations}). */
     static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
             try {
-                if (v.startsWith("p")) {
-                    return Duration.parse(value.trim());
-                }
-                long amount = Long.parseLong(v.substring(0, v.length() - 1));
-                switch (v.charAt(v.length() - 1)) {
-                    case 's': return Duration.ofSeconds(amount);
-                    case 'm': return Duration.ofMinutes(amount);
-                    case 'h': return Duration.ofHours(amount);
-                    default: break;
-                }
-            } catch (RuntimeException e) {
-                // fall through to the message below
+                return Durations.parse(value.trim());
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
             }
-            throw new picocli.CommandLine.TypeConversionException(
-                "'" + value + "' is not a duration; use e.g. 90s, 5m or 1h");
         }
     }
 }

@@ -21,13 +21,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.Durations;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.launcher.internal.ReplaySource.Format;
 import dev.freshet.launcher.internal.ReplaySource.Row;
 import dev.freshet.launcher.internal.ReplaySource.Settings;
 import dev.freshet.launcher.internal.ReplaySource.TimeFormat;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,6 +38,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -53,19 +57,21 @@ import picocli.CommandLine.Spec;
 public final class ReplayCommand implements Callable<Integer> {
     private static final long PROGRESS_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
 
+    /** Where replays go when no cluster is given: a broker on this machine, as `freshet run` prints it. */
+    private static final String DEFAULT_BOOTSTRAP = "localhost:9092";
+
     @Spec
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "The file: .csv, .arff, .jsonl/.ndjson/.json, each optionally .gz.")
     Path file;
 
-    @Option(names = "--topic", required = true, paramLabel = "TOPIC",
-        description = "The topic to write to, by its full name (e.g. freshet.events); it must exist.")
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "The topic to write to, by its full name "
+        + "(e.g. freshet.labels); it must exist. Default: the loop's events topic, <topics.prefix>events.")
     String topic;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", defaultValue = "localhost:9092",
-        description = "Kafka cluster (default: ${DEFAULT-VALUE}).")
-    String bootstrapServers;
+    @Mixin
+    ClusterOptions cluster;
 
     @Option(names = "--format", paramLabel = "FORMAT",
         description = "csv, arff or jsonl (default: from the file name).")
@@ -111,20 +117,25 @@ public final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Settings settings = settings();
         PrintWriter out = spec.commandLine().getOut();
-        checkTopicExists();
-        Map<String, Object> producerProps = new HashMap<>();
-        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        producerProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        Map<String, Object> config = cluster.withOptions();
+        config.merge(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP,
+            (given, fallback) -> given.toString().isBlank() ? fallback : given);
+        KafkaClients clients = KafkaClients.from(config);
+        if (topic == null) {
+            topic = TopicLayout.of(config).name(Topic.EVENTS);
+        }
+        checkTopicExists(clients);
+        Map<String, Object> tuning = new HashMap<>();
+        tuning.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        tuning.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        tuning.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         AtomicReference<Exception> failure = new AtomicReference<>();
         AtomicLong acked = new AtomicLong();
         // Record timestamps stay the producer's clock: historical timestamps would make the broker's time-based
         // retention delete the data at once. The event time travels in the JSON.
         Replay replay = new Replay(out, settings);
         try (ReplaySource source = new ReplaySource(file, settings);
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
+             KafkaProducer<String, byte[]> producer = clients.idempotentProducer(null, tuning, new StringSerializer(),
                  new ByteArraySerializer())) {
             replay.run(source, row -> {
                 Exception earlier = failure.get();
@@ -191,10 +202,9 @@ public final class ReplayCommand implements Callable<Integer> {
             stepDuration.toMillis(), new HashSet<>(stringColumns));
     }
 
-    private void checkTopicExists() throws InterruptedException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                15_000))) {
+    private void checkTopicExists(KafkaClients clients) throws InterruptedException {
+        String bootstrapServers = clients.bootstrapServers();
+        try (Admin admin = clients.admin()) {
             admin.describeTopics(List.of(topic)).allTopicNames().get(20, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
