@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -60,6 +61,7 @@ public final class FeatureStore implements AutoCloseable {
     private static final Duration SUMMARY_INTERVAL = Duration.ofMinutes(1);
     private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration BACKFILL_CHECK_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration READY_CHECK_INTERVAL = Duration.ofMillis(100);
 
     private final ViewSet views;
     private final RegistryTopic registry;
@@ -71,6 +73,7 @@ public final class FeatureStore implements AutoCloseable {
     private final Object registryLock = new Object();
     private volatile RegistryWatcher watcher;
     private FeatureStoreServer server;
+    private volatile ScheduledFuture<?> readyCheck;
     private boolean closed;
 
     private FeatureStore(ViewSet views, RegistryTopic registry, Duration closeTimeout, Path temporaryStateDir) {
@@ -149,7 +152,9 @@ public final class FeatureStore implements AutoCloseable {
             }
             int port = config.getInt(FeatureStoreConfig.GRPC_PORT_CONFIG);
             if (port >= 0) {
-                store.server = FeatureStoreServer.start(port, store.registry, views);
+                store.server = FeatureStoreServer.start(port, store.registry, views, closeTimeout);
+                store.readyCheck = store.summary.scheduleWithFixedDelay(store::reportServingOnceRunning, 0,
+                    READY_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (RuntimeException e) {
             store.close();
@@ -165,6 +170,23 @@ public final class FeatureStore implements AutoCloseable {
             views.views().stream().map(v -> v.name() + " v" + v.version()).toList(), stateDir,
             store.server == null ? "" : ", FeatureStoreService on port " + store.server.port());
         return store;
+    }
+
+    /**
+     * Health turns SERVING once the store can answer: the registry was read (start() ran its views before the
+     * server started) and every application is RUNNING, so lookups no longer fail as not queryable yet.
+     */
+    private void reportServingOnceRunning() {
+        if (server.serving()) {
+            ScheduledFuture<?> check = readyCheck;
+            if (check != null) {
+                check.cancel(false);
+            }
+        } else if (views.running()) {
+            server.markServing();
+            log.info("The feature store reports SERVING on port {}: its views {} and the label join are running.",
+                server.port(), views.views().stream().map(v -> v.name() + " v" + v.version()).toList());
+        }
     }
 
     private static void applyViewFile(RegistryTopic registry, Path file) {
@@ -312,7 +334,7 @@ public final class FeatureStore implements AutoCloseable {
         closed = true;
         summary.shutdownNow();
         if (server != null) {
-            server.close(closeTimeout);
+            server.close();
         }
         if (watcher != null) {
             watcher.close();

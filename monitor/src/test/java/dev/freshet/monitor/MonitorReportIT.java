@@ -109,6 +109,7 @@ class MonitorReportIT {
             String base = "http://localhost:" + monitor.httpPort();
 
             HttpResponse<String> page = get(http, base + "/");
+            HttpResponse<String> index = get(http, base + "/index.html");
             HttpResponse<String> json = get(http, base + "/report.json");
             HttpResponse<String> metrics = get(http, base + "/metrics");
             HttpResponse<String> missing = get(http, base + "/nope");
@@ -116,11 +117,18 @@ class MonitorReportIT {
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("html"));
             assertThat(page.body()).contains("id=\"chart-accuracy\"", "http-equiv=\"refresh\"");
+            assertThat(index.statusCode()).isEqualTo(200);
+            assertThat(index.body()).contains("id=\"chart-accuracy\"");
             assertThat(json.body()).contains("\"examplesSeen\" : 240");
+            assertThat(json.headers().firstValue("Content-Type")).hasValue("application/json");
+            assertThat(metrics.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+            assertThat(metrics.body()).contains("# TYPE freshet_monitor_examples_total counter",
+                "# TYPE freshet_monitor_version_accuracy gauge");
             assertThat(metrics.body()).contains("freshet_monitor_examples_total{model=\"default\"} 240.0",
                 "freshet_monitor_version_accuracy{model=\"default\",version=\"1\"}",
                 "freshet_monitor_actions_total{model=\"default\",type=\"RETRAIN\"} 1.0");
             assertThat(missing.statusCode()).isEqualTo(404);
+            assertThat(missing.body()).isEqualTo("Not found: /nope. Try /, /report.json or /metrics.\n");
         }
     }
 

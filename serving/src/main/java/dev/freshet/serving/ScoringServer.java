@@ -3,8 +3,6 @@ package dev.freshet.serving;
 import java.util.Map;
 
 import dev.freshet.serving.internal.ScoringEngine;
-import dev.freshet.serving.internal.TlsSettings;
-import io.grpc.Grpc;
 import io.grpc.ServerBuilder;
 
 /**
@@ -37,9 +35,7 @@ public final class ScoringServer implements AutoCloseable {
      *                          directory cannot be used
      */
     public static ScoringServer start(Map<String, ?> props) {
-        ServingConfig config = new ServingConfig(props);
-        return new ScoringServer(ScoringEngine.start(config, Grpc.newServerBuilderForPort(
-            config.getInt(ServingConfig.PORT_CONFIG), TlsSettings.from(config).serverCredentials())));
+        return new ScoringServer(ScoringEngine.start(new ServingConfig(props)));
     }
 
     /** Starts a scoring server on a given transport (in-process in tests). */

@@ -3,6 +3,7 @@ package dev.freshet.serving.internal;
 import java.time.InstantSource;
 import java.util.UUID;
 
+import dev.freshet.contracts.CallerAuthInterceptor;
 import dev.freshet.contracts.RolloutMode;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.serving.v1.AdminServiceGrpc;
@@ -158,7 +159,7 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
     }
 
     private ChangeResponse issue(Command.Builder command, String reason, String summary) {
-        String identity = AdminAuthInterceptor.IDENTITY.get();
+        String identity = CallerAuthInterceptor.PRINCIPAL.get();
         Command built = command.setCommandId(UUID.randomUUID().toString()).setModel(modelName)
             .setReason(reason.strip()).setIssuedBy(identity).setIssuedAtMs(clock.millis()).build();
         commands.publish(built);

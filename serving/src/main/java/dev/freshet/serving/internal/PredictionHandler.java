@@ -24,7 +24,7 @@ import org.tribuo.classification.Label;
 
 /**
  * Predict, PredictBatch and PredictStream: stored features plus request fields, scored by the current model,
- * logged, answered. Errors are thrown and turned into statuses by {@link StatusMappingInterceptor} (streams end
+ * logged, answered. Errors are thrown and turned into statuses by {@link ServingStatusMapping} (streams end
  * themselves with the same mapping). Thread-safe.
  */
 final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImplBase {
@@ -213,7 +213,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
             ended = true;
             openStreams.remove(this);
             if (!out.isCancelled()) {
-                out.onError(StatusMappingInterceptor.toStatus(why).asRuntimeException());
+                out.onError(ServingStatusMapping.streamEnd(why).asRuntimeException());
             }
         }
 

@@ -4,33 +4,30 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
+import dev.freshet.contracts.BearerTokens;
+import dev.freshet.contracts.CallerAuthInterceptor;
+import dev.freshet.contracts.GrpcSecurityKeys;
+import dev.freshet.contracts.GrpcServer;
+import dev.freshet.contracts.GrpcTls;
 import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.RolloutMode;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
-import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
 import dev.freshet.serving.ServingConfig;
 import dev.freshet.serving.ServingException;
 import dev.freshet.serving.ServingStats;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ScoringEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScoringEngine.class);
-    private static final long SHUTDOWN_NOW_WAIT_MS = 1000;
     /**
      * Hands each message over as it is, in both directions: a request as the transport's stream, parsed by the
      * service's own marshaller inside the interceptors; a response as the service marshaller's stream, which the
@@ -60,10 +56,12 @@ public final class ScoringEngine implements AutoCloseable {
         }
     };
 
+    /** The keys serving's TLS and admin authentication are set with, which every refusal names. */
+    public static final GrpcSecurityKeys SECURITY_KEYS = GrpcSecurityKeys.of("serving", "serving instance",
+        "freshet serving ...");
+
     private final String modelName;
-    private final long graceMs;
     private final Counters counters = new Counters();
-    private final HealthStatusManager health = new HealthStatusManager();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     // Everything opened so far, closed in reverse on close() or when startup fails half-way.
@@ -73,7 +71,8 @@ public final class ScoringEngine implements AutoCloseable {
     private PredictionLog predictionLog;
     private ServingMetrics metrics;
     private PredictionHandler predictions;
-    private Server server;
+    // Set once the server has started; a model may load (and health be updated) before that.
+    private volatile GrpcServer server;
     private final long startedNanos = System.nanoTime();
     private volatile boolean modelLoaded;
     private volatile boolean featuresCaughtUp;
@@ -81,18 +80,32 @@ public final class ScoringEngine implements AutoCloseable {
 
     private ScoringEngine(ServingConfig config) {
         this.modelName = config.getString(ServingConfig.MODEL_NAME_CONFIG);
-        this.graceMs = config.getLong(ServingConfig.SHUTDOWN_GRACE_MS_CONFIG);
     }
 
     /**
-     * Starts a scoring server on {@code serverBuilder} (Netty in production, in-process in tests).
+     * Starts a scoring server listening on {@code serving.port}, plaintext or TLS as {@code serving.tls.*} say.
+     *
+     * @throws ServingException if a topic is missing, Kafka is unreachable, the port is taken, or the state
+     *                          directory cannot be used
+     */
+    public static ScoringEngine start(ServingConfig config) {
+        return start(config, tls -> GrpcServer.forPort(describeServer(config),
+            config.getInt(ServingConfig.PORT_CONFIG), tls));
+    }
+
+    /**
+     * Starts a scoring server on {@code serverBuilder} (in-process in tests).
      *
      * @throws ServingException if a topic is missing, Kafka is unreachable, or the state directory cannot be used
      */
     public static ScoringEngine start(ServingConfig config, ServerBuilder<?> serverBuilder) {
+        return start(config, tls -> GrpcServer.on(describeServer(config), serverBuilder, tls));
+    }
+
+    private static ScoringEngine start(ServingConfig config, Function<GrpcTls, GrpcServer.Builder> transport) {
         ScoringEngine engine = new ScoringEngine(config);
         try {
-            engine.open(config, serverBuilder);
+            engine.open(config, transport);
             return engine;
         } catch (RuntimeException e) {
             engine.closeOpened();
@@ -100,12 +113,14 @@ public final class ScoringEngine implements AutoCloseable {
         }
     }
 
-    private void open(ServingConfig config, ServerBuilder<?> serverBuilder) {
+    private static String describeServer(ServingConfig config) {
+        return "scoring server for model '" + config.getString(ServingConfig.MODEL_NAME_CONFIG) + "'";
+    }
+
+    private void open(ServingConfig config, Function<GrpcTls, GrpcServer.Builder> transport) {
         KafkaClients clients = KafkaClients.from(config.originals());
         TopicLayout topics = config.topics();
         Path stateDir = stateDir(config.getString(ServingConfig.STATE_DIR_CONFIG));
-        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
-        health.setStatus(PredictionServiceGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
 
         RocksStore featureStore = remember(new RocksStore(stateDir.resolve("features")));
         RocksStore versionStore = remember(new RocksStore(stateDir.resolve("models")));
@@ -118,11 +133,12 @@ public final class ScoringEngine implements AutoCloseable {
         predictionLog = remember(new PredictionLog(clients, topics.name(Topic.PREDICTIONS),
             topics.clientId("serving-predictions"), config.getInt(ServingConfig.PREDICTION_LOG_LINGER_MS_CONFIG), counters));
 
-        AdminTokens tokens = AdminTokens.from(config);
-        TlsSettings tls = TlsSettings.from(config);
+        GrpcTls tls = GrpcTls.from(config, SECURITY_KEYS);
+        CallerAuthInterceptor adminAuth = new CallerAuthInterceptor(BearerTokens.from(config, SECURITY_KEYS), tls,
+            SECURITY_KEYS);
         // Without tokens or allowed certificate subjects every admin call is refused before it reaches the
         // handler, so no producer is needed.
-        CommandPublisher commands = AdminAuthInterceptor.enabled(tokens, tls)
+        CommandPublisher commands = adminAuth.enabled()
             ? remember(new CommandPublisher(clients, topics.name(Topic.COMMANDS),
                 topics.clientId("serving-admin")))
             : null;
@@ -135,56 +151,28 @@ public final class ScoringEngine implements AutoCloseable {
             new RolloutPolicy(mode, config.getDouble(ServingConfig.CHALLENGER_SHARE_CONFIG)), modelName,
             topics.name(Topic.MODELS), config.getInt(ServingConfig.BATCH_MAX_SIZE_CONFIG), shuttingDown::get,
             InstantSource.system());
-        server = serverBuilder
-            // Raw messages move request parsing into the interceptor's reach, so malformed bytes become
+        GrpcServer.Builder builder = transport.apply(tls)
+            // Raw messages move request parsing into the status mapping's reach, so malformed bytes become
             // INVALID_ARGUMENT instead of grpc-java's INTERNAL.
-            .addService(ServerInterceptors.intercept(
-                ServerInterceptors.useMarshalledMessages(predictions.bindService(), RAW_MESSAGES),
-                certificateCheck(tls), new StatusMappingInterceptor(counters, metrics)))
-            .addService(ServerInterceptors.intercept(admin, new AdminAuthInterceptor(tokens, tls), certificateCheck(tls)))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .addService(legacyReflection())
-            .build();
+            .addService(ServerInterceptors.useMarshalledMessages(predictions.bindService(), RAW_MESSAGES),
+                ServingStatusMapping.create(counters, metrics))
+            .addService(admin.bindService(), adminAuth)
+            .grace(Duration.ofMillis(config.getLong(ServingConfig.SHUTDOWN_GRACE_MS_CONFIG)),
+                ServingConfig.SHUTDOWN_GRACE_MS_CONFIG)
+            // Streams never end on their own; end them (after their in-flight message) so callers reconnect.
+            .onShutdown(predictions::endStreams);
         try {
-            server.start();
+            server = builder.start();
         } catch (IOException e) {
             throw new ServingException(String.format("Could not listen on port %d (%s); choose another "
                 + "serving.port, or 0 for any free port.", config.getInt(ServingConfig.PORT_CONFIG), e.getMessage()), e);
         }
         log.info("Scoring server for model '{}' is listening on port {} ({}); replicating features from '{}' and "
             + "following '{}' and '{}'. It reports NOT_SERVING until a model version has loaded and the feature "
-            + "replica has caught up.", modelName, port(), describe(tls),
+            + "replica has caught up.", modelName, port(), tls.describe(),
             featuresTopic, topics.name(Topic.MODELS), topics.name(Topic.COMMANDS));
-    }
-
-    private static String describe(TlsSettings tls) {
-        if (!tls.tls()) {
-            return "plaintext";
-        }
-        return switch (tls.clientAuth()) {
-            case NONE -> "TLS";
-            case OPTIONAL -> "TLS, client certificates accepted";
-            case REQUIRE -> "TLS, client certificates required";
-        };
-    }
-
-    // Listed before the status mapping, so it runs after it (the last interceptor runs first): refusals are counted.
-    private static ServerInterceptor certificateCheck(TlsSettings tls) {
-        return tls.clientAuth() == TlsSettings.ClientAuth.REQUIRE ? ClientCertificates.required()
-            : new ServerInterceptor() {
-                @Override
-                public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                                   ServerCallHandler<Q, R> next) {
-                    return next.startCall(call, headers);
-                }
-            };
-    }
-
-    // grpcurl and older tools still ask for the v1alpha reflection service.
-    @SuppressWarnings("deprecation")
-    private static io.grpc.BindableService legacyReflection() {
-        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+        // A model or the replica may have become ready while the server was being built.
+        updateHealth();
     }
 
     private Path stateDir(String configured) {
@@ -223,12 +211,11 @@ public final class ScoringEngine implements AutoCloseable {
     // SERVING only when answers use a model and every entity's features as the topic held them at start: before
     // the replica catches up, an entity would be scored without its features (or with stale ones) and look unknown.
     private synchronized void updateHealth() {
-        if (shuttingDown.get() || !modelLoaded || !featuresCaughtUp || reportedServing) {
+        if (shuttingDown.get() || !modelLoaded || !featuresCaughtUp || reportedServing || server == null) {
             return;
         }
         reportedServing = true;
-        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-        health.setStatus(PredictionServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        server.markServing();
         log.info("Scoring server for model '{}' reports SERVING, {} ms after start.", modelName, sinceStartMs());
     }
 
@@ -238,7 +225,7 @@ public final class ScoringEngine implements AutoCloseable {
 
     /** The bound port, or -1 for a server without one (in-process). */
     public int port() {
-        return server == null ? -1 : server.getPort();
+        return server == null ? -1 : server.port();
     }
 
     /** The Prometheus endpoint's port, or -1 when {@code serving.metrics.port} is -1. */
@@ -266,22 +253,8 @@ public final class ScoringEngine implements AutoCloseable {
         }
         log.info("Shutting down the scoring server for model '{}'.", modelName);
         shuttingDown.set(true);
-        health.enterTerminalState();
         if (server != null) {
-            server.shutdown();
-            // Streams never end on their own; end them (after their in-flight message) so callers reconnect.
-            predictions.endStreams();
-            try {
-                if (!server.awaitTermination(graceMs, TimeUnit.MILLISECONDS)) {
-                    log.warn("Predict calls still running after serving.shutdown.grace.ms={} are being cancelled.",
-                        graceMs);
-                    server.shutdownNow();
-                    server.awaitTermination(SHUTDOWN_NOW_WAIT_MS, TimeUnit.MILLISECONDS);
-                }
-            } catch (InterruptedException e) {
-                server.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
+            server.close();
         }
         closeOpened();
         log.info("The scoring server for model '{}' has stopped.", modelName);

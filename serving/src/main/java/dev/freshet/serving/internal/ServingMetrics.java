@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Supplier;
 
+import dev.freshet.contracts.MetricsEndpoint;
 import dev.freshet.serving.ServingException;
 import io.grpc.Status;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -14,14 +15,13 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Prometheus metrics of one scoring server, in a registry of its own (several servers may share a JVM), and
- * the HTTP endpoint serving them when {@code serving.metrics.port} is not -1. Recording is lock-free and
+ * the {@link MetricsEndpoint} serving them when {@code serving.metrics.port} is not -1. Recording is lock-free and
  * thread-safe.
  *
  * <p>Series labelled by model version are kept for the {@value #VERSIONS_KEPT} newest versions that answered
@@ -43,7 +43,7 @@ final class ServingMetrics implements AutoCloseable {
     private final Map<SeriesKey, DistributionDataPoint> latencyPoints = new ConcurrentHashMap<>();
     private final Map<SeriesKey, CounterDataPoint> predictionPoints = new ConcurrentHashMap<>();
     private final Supplier<ModelWatcher.Serving> serving;
-    private final HTTPServer http;
+    private final MetricsEndpoint http;
     // A racy cache is fine: a stale read only means one more map lookup.
     private volatile Cached<DistributionDataPoint> lastLatency;
     private volatile Cached<CounterDataPoint> lastPrediction;
@@ -94,10 +94,10 @@ final class ServingMetrics implements AutoCloseable {
         this.http = port < 0 ? null : startHttp(port);
     }
 
-    private HTTPServer startHttp(int port) {
+    private MetricsEndpoint startHttp(int port) {
         try {
-            HTTPServer server = HTTPServer.builder().port(port).registry(registry).buildAndStart();
-            log.info("Serving Prometheus metrics at http://localhost:{}/metrics.", server.getPort());
+            MetricsEndpoint server = MetricsEndpoint.start(port, registry);
+            log.info("Serving Prometheus metrics at http://localhost:{}/metrics.", server.port());
             return server;
         } catch (IOException e) {
             throw new ServingException(String.format("Could not serve metrics on port %d (%s); choose another "
@@ -108,7 +108,7 @@ final class ServingMetrics implements AutoCloseable {
 
     /** The endpoint's port, or -1 when it is off. */
     int port() {
-        return http == null ? -1 : http.getPort();
+        return http == null ? -1 : http.port();
     }
 
     PrometheusRegistry registry() {

@@ -8,11 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import dev.freshet.contracts.BearerTokens;
 import dev.freshet.serving.ServingConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Serving's admin token keys, read by the gRPC kit's {@link BearerTokens}. */
 class AdminTokensTest {
     @TempDir
     Path dir;
@@ -21,7 +23,7 @@ class AdminTokensTest {
     void theConfiguredTokenStandsForAdminAndFileTokensForTheirIdentity() throws IOException {
         Path file = Files.writeString(dir.resolve("tokens"), "# ops\n\ncarol:c-token\n");
 
-        AdminTokens tokens = AdminTokens.from(config(Map.of("serving.admin.token", "s3cret",
+        BearerTokens tokens = tokens(config(Map.of("serving.admin.token", "s3cret",
             "serving.admin.token.file", file.toString())));
 
         assertThat(tokens.identify("s3cret")).hasValue("admin");
@@ -31,16 +33,20 @@ class AdminTokensTest {
 
     @Test
     void noTokensMeansAdminIsDisabled() {
-        assertThat(AdminTokens.from(config(Map.of())).enabled()).isFalse();
+        assertThat(tokens(config(Map.of())).enabled()).isFalse();
     }
 
     @Test
     void aMalformedLineFailsAtStartNamingTheKeyAndLine() throws IOException {
         Path file = Files.writeString(dir.resolve("tokens"), "carol:c\njust-a-token\n");
 
-        assertThatThrownBy(() -> AdminTokens.from(config(Map.of("serving.admin.token.file", file.toString()))))
+        assertThatThrownBy(() -> tokens(config(Map.of("serving.admin.token.file", file.toString()))))
             .isInstanceOf(ConfigException.class)
             .hasMessageContaining("serving.admin.token.file").hasMessageContaining("line 2 is not '<identity>:<token>'");
+    }
+
+    private static BearerTokens tokens(ServingConfig config) {
+        return BearerTokens.from(config, ScoringEngine.SECURITY_KEYS);
     }
 
     private static ServingConfig config(Map<String, String> extra) {

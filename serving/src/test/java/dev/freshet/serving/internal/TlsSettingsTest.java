@@ -7,11 +7,13 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.freshet.contracts.GrpcTls;
 import dev.freshet.serving.ServingConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Serving's TLS keys, read by the gRPC kit's {@link GrpcTls}: every refusal names serving's own keys. */
 class TlsSettingsTest {
     @TempDir
     Path dir;
@@ -71,9 +73,9 @@ class TlsSettingsTest {
             .hasMessageContaining("does not exist or cannot be read");
     }
 
-    private static TlsSettings settings(Map<String, String> extra) {
+    private static GrpcTls settings(Map<String, String> extra) {
         Map<String, Object> props = new HashMap<>(Map.of("bootstrap.servers", "localhost:9092"));
         props.putAll(extra);
-        return TlsSettings.from(new ServingConfig(props));
+        return GrpcTls.from(new ServingConfig(props), ScoringEngine.SECURITY_KEYS);
     }
 }

@@ -2,74 +2,96 @@ package dev.freshet.featurestore.internal.grpc;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
+import dev.freshet.contracts.GrpcServer;
+import dev.freshet.contracts.GrpcTls;
+import dev.freshet.contracts.StatusMapping;
+import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.featurestore.FeatureStoreException;
+import dev.freshet.featurestore.InvalidFeatureViewException;
 import dev.freshet.featurestore.internal.registry.RegistryTopic;
 import dev.freshet.featurestore.internal.runtime.ViewSet;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
-import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.Status;
 
 /**
- * The feature store's gRPC server: the FeatureStoreService, gRPC health checking (SERVING while it runs) and server
- * reflection, so grpcurl needs no .proto.
+ * The feature store's gRPC server, on the gRPC kit every Freshet server uses: the FeatureStoreService behind the
+ * one status mapping, gRPC health checking (NOT_SERVING until {@link #markServing()}, and again from the moment
+ * shutdown begins) and server reflection v1 and v1alpha, so grpcurl needs no .proto. Plaintext without
+ * authentication for now: TLS and the admin interceptor are the kit's {@link GrpcTls} and
+ * {@link dev.freshet.contracts.CallerAuthInterceptor}, once the feature store has keys for them. Thread-safe.
  */
-public final class FeatureStoreServer {
-    private final Server server;
-    private final HealthStatusManager health;
+public final class FeatureStoreServer implements AutoCloseable {
+    private static final String COMPONENT = "feature store's FeatureStoreService";
+    private static final StatusMapping STATUSES = StatusMapping.of(FeatureStoreServer::known,
+        "the feature store failed on this call; see its log");
 
-    private FeatureStoreServer(Server server, HealthStatusManager health) {
+    private final GrpcServer server;
+
+    private FeatureStoreServer(GrpcServer server) {
         this.server = server;
-        this.health = health;
     }
 
     /**
      * Listens on the port (0: any free port) on all interfaces.
      *
      * @param registry the registry, or null when the instance runs without one
+     * @param grace    how long calls in flight may take to finish on close
      * @throws FeatureStoreException when the port cannot be bound
      */
-    public static FeatureStoreServer start(int port, RegistryTopic registry, ViewSet views) {
-        return start(Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()), registry, views);
+    public static FeatureStoreServer start(int port, RegistryTopic registry, ViewSet views, Duration grace) {
+        return start(GrpcServer.forPort(COMPONENT, port, GrpcTls.plaintext()), registry, views, grace);
     }
 
     /** On any transport, e.g. in-process in tests. */
-    public static FeatureStoreServer start(ServerBuilder<?> builder, RegistryTopic registry, ViewSet views) {
-        HealthStatusManager health = new HealthStatusManager();
-        Server server = builder.addService(new FeatureStoreService(registry, views))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .build();
+    public static FeatureStoreServer start(ServerBuilder<?> transport, RegistryTopic registry, ViewSet views,
+                                           Duration grace) {
+        return start(GrpcServer.on(COMPONENT, transport, GrpcTls.plaintext()), registry, views, grace);
+    }
+
+    private static FeatureStoreServer start(GrpcServer.Builder builder, RegistryTopic registry, ViewSet views,
+                                            Duration grace) {
         try {
-            server.start();
+            return new FeatureStoreServer(builder.addService(new FeatureStoreService(registry, views), STATUSES)
+                .grace(grace, FeatureStoreConfig.CLOSE_TIMEOUT_MS_CONFIG)
+                .start());
         } catch (IOException e) {
             throw new FeatureStoreException("Cannot start the FeatureStoreService (" + e.getMessage() + "); set "
-                + "featurestore.grpc.port to a free port, 0 for any, or -1 to turn it off.", e);
+                + FeatureStoreConfig.GRPC_PORT_CONFIG + " to a free port, 0 for any, or -1 to turn it off.", e);
         }
-        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-        return new FeatureStoreServer(server, health);
     }
 
+    /** The status for one of the feature store's own exceptions, null for any other. */
+    static Status known(RuntimeException e) {
+        if (e instanceof InvalidFeatureViewException invalid) {
+            return Status.INVALID_ARGUMENT.withDescription(invalid.getMessage() + (invalid.problems().size() > 1
+                ? "\n" + String.join("\n", invalid.problems()) : ""));
+        }
+        if (e instanceof FeatureStoreException) {
+            // Not queryable yet (starting, restoring, rebalancing) or the registry out of reach: worth a retry.
+            return Status.UNAVAILABLE.withDescription(e.getMessage());
+        }
+        return null;
+    }
+
+    /** Health turns SERVING: the store can answer. Call once every view it runs is queryable. */
+    public void markServing() {
+        server.markServing();
+    }
+
+    /** Whether health reports SERVING. */
+    public boolean serving() {
+        return server.serving();
+    }
+
+    /** The bound port, or -1 in-process. */
     public int port() {
-        return server.getPort();
+        return server.port();
     }
 
-    /** Lets in-flight calls finish for up to {@code grace}, then cancels the rest. */
-    public void close(Duration grace) {
-        health.enterTerminalState();
-        server.shutdown();
-        try {
-            if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                server.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            server.shutdownNow();
-        }
+    /** Health NOT_SERVING, then lets in-flight calls finish for up to the grace period, then cancels the rest. */
+    @Override
+    public void close() {
+        server.close();
     }
 }

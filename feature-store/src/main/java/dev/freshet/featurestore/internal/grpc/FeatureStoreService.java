@@ -7,9 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
-import dev.freshet.featurestore.FeatureStoreException;
 import dev.freshet.featurestore.FeatureStoreStats;
-import dev.freshet.featurestore.InvalidFeatureViewException;
 import dev.freshet.featurestore.internal.registry.Registration;
 import dev.freshet.featurestore.internal.registry.RegistryTopic;
 import dev.freshet.featurestore.internal.runtime.ViewSet;
@@ -33,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gRPC {@code FeatureStoreService}: registration through the same {@link Registration} as the CLI and the view
- * file, and lookups in this instance's views. Every exception becomes a status in {@link #answer}, the one place
- * that maps them. Thread-safe.
+ * file, and lookups in this instance's views. Exceptions are thrown; the server's status mapping turns them into
+ * the statuses callers act on ({@link FeatureStoreServer#known}). Thread-safe.
  */
 final class FeatureStoreService extends FeatureStoreServiceGrpc.FeatureStoreServiceImplBase {
     private static final Logger log = LoggerFactory.getLogger(FeatureStoreService.class);
@@ -141,28 +139,9 @@ final class FeatureStoreService extends FeatureStoreServiceGrpc.FeatureStoreServ
         return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
     }
 
-    /** Runs the call and answers it: the value, or the status the caller can act on. */
+    /** Runs the call and answers with its value; an exception is left to the server's status mapping. */
     private static <T> void answer(StreamObserver<T> observer, Supplier<T> call) {
-        T value;
-        try {
-            value = call.get();
-        } catch (StatusRuntimeException e) {
-            observer.onError(e);
-            return;
-        } catch (InvalidFeatureViewException e) {
-            observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage() + (e.problems().size() > 1
-                ? "\n" + String.join("\n", e.problems()) : "")).asRuntimeException());
-            return;
-        } catch (FeatureStoreException e) {
-            observer.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
-            return;
-        } catch (RuntimeException e) {
-            log.error("A FeatureStoreService call failed unexpectedly.", e);
-            observer.onError(Status.INTERNAL.withDescription("the feature store failed on this call; see its log")
-                .asRuntimeException());
-            return;
-        }
-        observer.onNext(value);
+        observer.onNext(call.get());
         observer.onCompleted();
     }
 }

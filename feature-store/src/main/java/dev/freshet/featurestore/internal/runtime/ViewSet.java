@@ -25,6 +25,7 @@ import dev.freshet.featurestore.internal.view.EntityStateCodec;
 import dev.freshet.featurestore.internal.view.FeatureComputer;
 import dev.freshet.proto.features.v1.FeatureVector;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -199,6 +200,17 @@ public final class ViewSet implements AutoCloseable {
     /** The live views, ordered by name. */
     public List<FeatureView> views() {
         return live.values().stream().map(ViewApp::view).toList();
+    }
+
+    /**
+     * Whether this instance can answer lookups: the label join and every live view's application are RUNNING
+     * (they have joined their groups and restored their state), so each view's store is queryable.
+     */
+    public boolean running() {
+        if (labelJoin.state() != KafkaStreams.State.RUNNING) {
+            return false;
+        }
+        return live.values().stream().allMatch(v -> v.app().state() == KafkaStreams.State.RUNNING);
     }
 
     /** The versions backfilling now, ordered by view name. */

@@ -1,0 +1,170 @@
+package dev.freshet.featurestore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import dev.freshet.proto.features.v1.FeatureStoreServiceGrpc;
+import dev.freshet.proto.features.v1.GetOnlineFeaturesRequest;
+import dev.freshet.testing.EmbeddedKafkaExtension;
+import dev.freshet.testing.KafkaTestCluster;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The FeatureStoreService's health and reflection: NOT_SERVING until the store can answer (the registry read and
+ * every Kafka Streams application RUNNING), SERVING then, NOT_SERVING as soon as it closes; both reflection versions.
+ */
+@ExtendWith(EmbeddedKafkaExtension.class)
+class FeatureStoreHealthIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private KafkaTestCluster cluster;
+    private String prefix;
+    private ManagedChannel channel;
+
+    @BeforeEach
+    void createTopicsAndRegisterAView(KafkaTestCluster cluster) {
+        this.cluster = cluster;
+        this.prefix = KafkaTestCluster.uniquePrefix();
+        cluster.createTopics(prefix + "events", prefix + "labels", prefix + "dead-letter", prefix + "features",
+            prefix + "predictions", prefix + "training-examples", prefix + "feature-views");
+        FeatureViewRegistry.apply(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix),
+            "views:\n" + FeatureViewRegistryIT.CARDS, "test.yaml", "test", false, TIMEOUT);
+    }
+
+    @AfterEach
+    void closeChannel() throws InterruptedException {
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void healthIsNotServingUntilTheViewsRunThenServingUntilCloseBegins() throws Exception {
+        FeatureStore store = start();
+        BlockingQueue<ServingStatus> statuses = watchHealth("");
+
+        // start() returns before its applications have joined their groups: they cannot answer yet.
+        assertThat(statuses.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(ServingStatus.NOT_SERVING);
+        assertThat(statuses.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
+
+        // SERVING means a lookup is answered, not refused as not queryable yet.
+        assertThat(FeatureStoreServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getOnlineFeatures(GetOnlineFeaturesRequest.newBuilder().addEntityIds("nobody").build())
+            .getResults(0).getFound()).isFalse();
+        assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder()
+            .setService(FeatureStoreServiceGrpc.SERVICE_NAME).build()).getStatus()).isEqualTo(ServingStatus.SERVING);
+
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(store::close);
+        assertThat(statuses.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(ServingStatus.NOT_SERVING);
+        channel.shutdownNow(); // the watch is a call in flight; the store would wait its grace period for it
+        closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Test
+    void reflectionListsTheFeatureStoreServiceInBothVersions() throws Exception {
+        try (FeatureStore store = start()) {
+            List<String> v1 = ReflectionClient.listServices(channel, ReflectionClient.Version.V1);
+            List<String> v1alpha = ReflectionClient.listServices(channel, ReflectionClient.Version.V1ALPHA);
+
+            assertThat(v1).contains(FeatureStoreServiceGrpc.SERVICE_NAME, HealthGrpc.SERVICE_NAME);
+            assertThat(v1alpha).containsExactlyInAnyOrderElementsOf(v1);
+        }
+    }
+
+    private FeatureStore start() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(FeatureStoreConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        props.put(FeatureStoreConfig.TOPICS_PREFIX_CONFIG, prefix);
+        props.put(FeatureStoreConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
+        props.put(FeatureStoreConfig.GRPC_PORT_CONFIG, 0);
+        FeatureStore store = FeatureStore.start(props);
+        channel = ManagedChannelBuilder.forAddress("localhost", store.grpcPort()).usePlaintext().build();
+        return store;
+    }
+
+    /** Every status the server reports for {@code service}, as it reports them. */
+    private BlockingQueue<ServingStatus> watchHealth(String service) {
+        BlockingQueue<ServingStatus> statuses = new LinkedBlockingQueue<>();
+        HealthGrpc.newStub(channel).watch(HealthCheckRequest.newBuilder().setService(service).build(),
+            new StreamObserver<>() {
+                @Override
+                public void onNext(HealthCheckResponse response) {
+                    statuses.add(response.getStatus());
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+        return statuses;
+    }
+
+    /** Lists services over either reflection version, as grpcurl (v1alpha) and newer tools (v1) do. */
+    static final class ReflectionClient {
+        enum Version { V1, V1ALPHA }
+
+        private ReflectionClient() {
+        }
+
+        static List<String> listServices(ManagedChannel channel, Version version) throws Exception {
+            return version == Version.V1 ? list(channel, io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel)
+                ::serverReflectionInfo, io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("")
+                .build(), r -> r.getListServicesResponse().getServiceList().stream().map(s -> s.getName()).toList())
+                : list(channel, io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel)::serverReflectionInfo,
+                io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build(),
+                r -> r.getListServicesResponse().getServiceList().stream().map(s -> s.getName()).toList());
+        }
+
+        private static <Q, R> List<String> list(ManagedChannel channel,
+                Function<StreamObserver<R>, StreamObserver<Q>> open, Q request, Function<R, List<String>> names)
+                throws Exception {
+            CompletableFuture<R> answer = new CompletableFuture<>();
+            StreamObserver<Q> requests = open.apply(new StreamObserver<>() {
+                @Override
+                public void onNext(R value) {
+                    answer.complete(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    answer.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+            requests.onNext(request);
+            requests.onCompleted();
+            return names.apply(answer.get(10, TimeUnit.SECONDS));
+        }
+    }
+}
