@@ -79,6 +79,16 @@ class ConfigRefusalIT {
     }
 
     @Test
+    void runRefusesABadPolicyFileWithEveryProblemBeforeCreatingTopics() throws Exception {
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), "rollback:\n  margn: 0.2\n  z: -1\n");
+        CliRun run = CliRun.of("run", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", "typo-p.",
+            "-D", "monitor.policy.file=" + policy);
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("margn").contains("did you mean 'margin'?").contains("rollback.z");
+        assertThat(topicsWithPrefix("typo-p.")).isEmpty();
+    }
+
+    @Test
     void everyVerbThatTalksToKafkaRefusesAMisspeltClientSetting() {
         for (String[] verb : new String[][] {{"models", "list"}, {"features", "list"}, {"report"}, {"actions"},
                 {"models", "retrain", "default", "--reason", "test"}}) {

@@ -40,6 +40,17 @@ public final class Monitor implements AutoCloseable {
     }
 
     /**
+     * Checks {@code props} as {@link #start} would, without connecting to anything: every key's value, the policy
+     * file ({@code monitor.policy.file}) and the pinned reference range. Lets a launcher refuse a bad configuration
+     * before it creates anything.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException naming the key, or the policy file with every problem
+     */
+    public static void validate(Map<String, ?> props) {
+        MonitorRuntime.validate(new MonitorConfig(props));
+    }
+
+    /**
      * Reads the topics of {@code props}' cluster and prefix from the beginning to their current end, once, with the
      * monitor's own logic, and returns the report: accuracy, drift and every action recorded on the commands topic.
      * Read-only: no consumer group, nothing committed, no command issued (drift found here is reported, not acted

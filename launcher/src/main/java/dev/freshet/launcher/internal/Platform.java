@@ -17,7 +17,6 @@ import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.featurestore.FeatureViewRegistry;
 import dev.freshet.featurestore.InvalidFeatureViewException;
 import dev.freshet.monitor.Monitor;
-import dev.freshet.monitor.MonitorConfig;
 import dev.freshet.serving.ScoringServer;
 import dev.freshet.serving.ServingConfig;
 import dev.freshet.trainer.Trainer;
@@ -62,7 +61,7 @@ public final class Platform implements AutoCloseable {
 
     /**
      * Checks the configuration of the given components as their start would, without connecting to anything: every
-     * key's value, the view file, the model spec. A cluster that is not known yet (an embedded broker still to be
+     * key's value, the view file, the model spec, the monitor's policy file. A cluster that is not known yet (an embedded broker still to be
      * started) does not fail the check.
      *
      * @throws org.apache.kafka.common.config.ConfigException naming the key, the value and what is accepted
@@ -94,7 +93,7 @@ public final class Platform implements AutoCloseable {
             new ServingConfig(checked);
         }
         if (components.contains(Component.MONITOR)) {
-            new MonitorConfig(checked);
+            Monitor.validate(checked);
         }
     }
 

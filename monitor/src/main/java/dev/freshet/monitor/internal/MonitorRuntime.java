@@ -63,6 +63,13 @@ public final class MonitorRuntime implements AutoCloseable {
     private boolean registryCaughtUp;
     private long lastMissingTopicWarnMs;
 
+    /** Checks what {@link #start} would read before it connects: the settings, the policy file, the pinned range. */
+    public static void validate(MonitorConfig config) {
+        MonitorSettings.from(config, true);
+        PinnedRange.parse(MonitorConfig.DRIFT_REFERENCE_PINNED_CONFIG,
+            config.getString(MonitorConfig.DRIFT_REFERENCE_PINNED_CONFIG));
+    }
+
     private MonitorRuntime(MonitorConfig config, InstantSource clock) {
         MonitorSettings settings = MonitorSettings.from(config, true);
         this.engine = new MonitorEngine(settings, clock);
