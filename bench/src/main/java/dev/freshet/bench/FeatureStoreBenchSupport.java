@@ -5,16 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.featurestore.FeatureStore;
 import dev.freshet.featurestore.FeatureStoreConfig;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -38,57 +38,52 @@ final class FeatureStoreBenchSupport {
           - {name: amount_sum_1h, function: sum, field: amount, window: {type: tumbling, size: 1h}}
           - {name: amount_mean_hop, function: mean, field: amount, window: {type: hopping, size: 1h, advance: 10m}}
         """;
-    private static final List<String> SUFFIXES =
-        List.of("events", "labels", "dead-letter", "features", "predictions", "training-examples");
     private static final String[] CHANNELS = {"web", "app", "pos"};
 
     private FeatureStoreBenchSupport() {
     }
 
-    static void createTopics(EmbeddedKafkaBroker broker, String prefix) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-            admin.createTopics(SUFFIXES.stream().map(s -> new NewTopic(prefix + s, 1, (short) 1)).toList())
-                .all().get();
-        }
+    /** The feature store's topics. */
+    static void createTopics(EmbeddedKafkaBroker broker, TopicLayout layout) throws Exception {
+        BenchTopics.create(KafkaClients.of(broker.bootstrapServers()), layout, Topic.EVENTS, Topic.LABELS,
+            Topic.DEAD_LETTER, Topic.FEATURES, Topic.PREDICTIONS, Topic.TRAINING_EXAMPLES);
     }
 
-    /** Events in event-time order, round-robin over the entities, one every 10 ms of event time. */
-    static void produceEvents(EmbeddedKafkaBroker broker, String topic, int events, int entities) {
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", broker.bootstrapServers());
-        props.put("linger.ms", 20);
-        props.put("batch.size", 256 * 1024);
-        try (KafkaProducer<String, byte[]> producer =
-                 new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+    /**
+     * Events in event-time order, round-robin over the entities, one every 10 ms of event time, on the events topic.
+     *
+     * @throws IllegalStateException when a send failed
+     */
+    static void produceEvents(EmbeddedKafkaBroker broker, TopicLayout layout, int events, int entities) {
+        String topic = layout.name(Topic.EVENTS);
+        CheckedSends sends = new CheckedSends("the events to " + topic);
+        try (KafkaProducer<String, byte[]> producer = KafkaClients.of(broker.bootstrapServers()).idempotentProducer(
+                 null, Map.of("linger.ms", 20, "batch.size", 256 * 1024), new StringSerializer(),
+                 new ByteArraySerializer())) {
             for (int i = 0; i < events; i++) {
                 String entity = "u-" + (i % entities);
                 String json = String.format(Locale.ROOT, "{\"event_id\":\"e-%d\",\"entity_id\":\"%s\","
                     + "\"event_time\":%d,\"amount\":%.2f,\"velocity\":%.3f,\"channel\":\"%s\",\"is_new_device\":%s}",
                     i, entity, T0 + 10L * i, (i * 7919 % 10_000) / 100.0, (i % 97) / 97.0, CHANNELS[i % 3],
                     i % 11 == 0);
-                producer.send(new ProducerRecord<>(topic, null, json.getBytes(StandardCharsets.UTF_8)));
+                sends.send(producer, new ProducerRecord<>(topic, null, json.getBytes(StandardCharsets.UTF_8)));
             }
-            producer.flush();
+            sends.flushAndCheck(producer);
         }
     }
 
-    static FeatureStore startStore(EmbeddedKafkaBroker broker, String prefix, Path dir) throws Exception {
-        return startStore(broker, prefix, dir, VIEW);
-    }
-
-    static FeatureStore startStore(EmbeddedKafkaBroker broker, String prefix, Path dir, String viewYaml)
-            throws Exception {
-        return startStore(broker, prefix, dir, viewYaml, Map.of());
+    static FeatureStore startStore(EmbeddedKafkaBroker broker, TopicLayout layout, Path dir) throws Exception {
+        return startStore(broker, layout, dir, VIEW, Map.of());
     }
 
     /** @param extra further {@code FeatureStoreConfig} keys, overriding the defaults */
-    static FeatureStore startStore(EmbeddedKafkaBroker broker, String prefix, Path dir, String viewYaml,
+    static FeatureStore startStore(EmbeddedKafkaBroker broker, TopicLayout layout, Path dir, String viewYaml,
             Map<String, ?> extra) throws Exception {
         Path view = dir.resolve("bench-view.yaml");
         Files.writeString(view, viewYaml);
         Map<String, Object> props = new HashMap<>();
         props.put(FeatureStoreConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(FeatureStoreConfig.TOPICS_PREFIX_CONFIG, prefix);
+        props.put(FeatureStoreConfig.TOPICS_PREFIX_CONFIG, layout.prefix());
         props.put(FeatureStoreConfig.VIEW_FILE_CONFIG, view.toString());
         props.put(FeatureStoreConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         props.putAll(extra);

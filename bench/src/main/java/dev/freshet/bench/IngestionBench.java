@@ -8,11 +8,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.featurestore.FeatureStore;
 import dev.freshet.featurestore.FeatureStoreConfig;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -31,6 +32,9 @@ import org.apache.kafka.streams.kstream.Produced;
  * Usage: {@code bench/run IngestionBench [EVENTS] [ENTITIES]}.
  */
 public final class IngestionBench {
+    /** The pass-through's output topic and application, after the loop's prefix; the benchmark's own. */
+    private static final String PASS_THROUGH = "pass-through";
+
     private IngestionBench() {
     }
 
@@ -43,18 +47,22 @@ public final class IngestionBench {
         String shortView = longView.replace("size: 1h", "size: 10m").replace("advance: 10m", "advance: 2m")
             .replace("window: 10m}", "window: 2m}");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            for (String prefix : List.of("bench1.", "bench2.", "bench3.")) {
-                FeatureStoreBenchSupport.createTopics(broker, prefix);
-                FeatureStoreBenchSupport.produceEvents(broker, prefix + "events", events, entities);
+            KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+            List<TopicLayout> loops = List.of(new TopicLayout("bench1."), new TopicLayout("bench2."),
+                new TopicLayout("bench3."));
+            for (TopicLayout loop : loops) {
+                FeatureStoreBenchSupport.createTopics(broker, loop);
+                FeatureStoreBenchSupport.produceEvents(broker, loop, events, entities);
             }
 
             // The baseline twice: the first read warms the page cache and the JIT.
-            bareConsumerRate(broker, "bench1.events", events);
-            double consumerRate = bareConsumerRate(broker, "bench1.events", events);
-            double passThroughRate = passThroughRate(broker, "bench1.", dir.resolve("0"), events);
-            double longRate = storeRate(broker, "bench1.", dir.resolve("1"), longView, events, Map.of());
-            double shortRate = storeRate(broker, "bench2.", dir.resolve("2"), shortView, events, Map.of());
-            double longSlowCommitRate = storeRate(broker, "bench3.", dir.resolve("3"), longView, events,
+            String events1 = loops.get(0).name(Topic.EVENTS);
+            bareConsumerRate(clients, events1, events);
+            double consumerRate = bareConsumerRate(clients, events1, events);
+            double passThroughRate = passThroughRate(clients, loops.get(0), dir.resolve("0"), events);
+            double longRate = storeRate(broker, loops.get(0), dir.resolve("1"), longView, events, Map.of());
+            double shortRate = storeRate(broker, loops.get(1), dir.resolve("2"), shortView, events, Map.of());
+            double longSlowCommitRate = storeRate(broker, loops.get(2), dir.resolve("3"), longView, events,
                 Map.of(FeatureStoreConfig.COMMIT_INTERVAL_MS_CONFIG, 1000));
 
             report.line("Ingestion of %,d JSON events over %,d entities (an events topic of one partition, so every "
@@ -104,10 +112,10 @@ public final class IngestionBench {
         report.write();
     }
 
-    private static double storeRate(EmbeddedKafkaBroker broker, String prefix, Path dir, String view, int events,
-            Map<String, ?> extra) throws Exception {
+    private static double storeRate(EmbeddedKafkaBroker broker, TopicLayout layout, Path dir, String view,
+            int events, Map<String, ?> extra) throws Exception {
         Files.createDirectories(dir);
-        try (FeatureStore store = FeatureStoreBenchSupport.startStore(broker, prefix, dir, view, extra)) {
+        try (FeatureStore store = FeatureStoreBenchSupport.startStore(broker, layout, dir, view, extra)) {
             FeatureStoreBenchSupport.await("the first feature vector", Duration.ofMinutes(1),
                 () -> store.stats().featureVectorsOut() > 0);
             long firstNs = System.nanoTime();
@@ -119,26 +127,22 @@ public final class IngestionBench {
     }
 
     /** A Kafka Streams application copying the events topic to another, with the store's guarantee and tuning. */
-    private static double passThroughRate(EmbeddedKafkaBroker broker, String prefix, Path dir, int events)
+    private static double passThroughRate(KafkaClients clients, TopicLayout layout, Path dir, int events)
             throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(prefix + "pass-through", 1, (short) 1))).all().get();
-        }
+        String output = layout.prefix() + PASS_THROUGH;
+        BenchTopics.createOwn(clients, output);
         AtomicLong copied = new AtomicLong();
         StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(prefix + "events", Consumed.with(Serdes.String(), Serdes.ByteArray()))
+        builder.stream(layout.name(Topic.EVENTS), Consumed.with(Serdes.String(), Serdes.ByteArray()))
             .peek((key, value) -> copied.incrementAndGet())
-            .to(prefix + "pass-through", Produced.with(Serdes.String(), Serdes.ByteArray()));
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "pass-through");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
+            .to(output, Produced.with(Serdes.String(), Serdes.ByteArray()));
         // The feature store's client settings (its internal StreamsTuning), so the two differ only in processing.
-        props.put(StreamsConfig.consumerPrefix("max.poll.records"), 5_000);
-        props.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), 8 * 1024 * 1024);
-        props.put(StreamsConfig.producerPrefix("batch.size"), 512 * 1024);
-        props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+        Properties props = clients.streamsProperties(layout.clientId(PASS_THROUGH), Map.of(
+            StreamsConfig.consumerPrefix("max.poll.records"), 5_000,
+            StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), 8 * 1024 * 1024,
+            StreamsConfig.producerPrefix("batch.size"), 512 * 1024,
+            StreamsConfig.producerPrefix("linger.ms"), 5));
+        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
         try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
             streams.start();
             FeatureStoreBenchSupport.await("the first copied event", Duration.ofMinutes(1), () -> copied.get() > 0);
@@ -149,9 +153,8 @@ public final class IngestionBench {
         }
     }
 
-    private static double bareConsumerRate(EmbeddedKafkaBroker broker, String topic, int events) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", broker.bootstrapServers(), "max.poll.records", 2_000),
+    private static double bareConsumerRate(KafkaClients clients, String topic, int events) {
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.committedReader(null, Map.of("max.poll.records", 2_000),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));

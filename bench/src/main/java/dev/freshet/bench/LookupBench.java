@@ -8,10 +8,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.featurestore.FeatureStore;
 import dev.freshet.featurestore.FeatureStoreException;
+import dev.freshet.featurestore.internal.streams.FeatureStoreTopology;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -37,10 +42,11 @@ public final class LookupBench {
         Path dir = Files.createTempDirectory("lookup-bench");
         RocksDB.loadLibrary();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            String prefix = "bench.";
-            FeatureStoreBenchSupport.createTopics(broker, prefix);
-            FeatureStoreBenchSupport.produceEvents(broker, prefix + "events", events, entities);
-            try (FeatureStore store = FeatureStoreBenchSupport.startStore(broker, prefix, dir)) {
+            TopicLayout layout = new TopicLayout("bench.");
+            KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+            FeatureStoreBenchSupport.createTopics(broker, layout);
+            FeatureStoreBenchSupport.produceEvents(broker, layout, events, entities);
+            try (FeatureStore store = FeatureStoreBenchSupport.startStore(broker, layout, dir)) {
                 FeatureStoreBenchSupport.await("every feature vector", Duration.ofMinutes(3),
                     () -> store.stats().featureVectorsOut() >= events);
                 FeatureStoreBenchSupport.await("the store to be queryable", Duration.ofMinutes(1), () -> {
@@ -51,8 +57,7 @@ public final class LookupBench {
                     }
                 });
                 // The same bytes the store holds: the latest value per entity on its changelog.
-                Map<String, byte[]> states = changelog(broker, prefix + "feature-store-entity-state-changelog",
-                    entities);
+                Map<String, byte[]> states = changelog(clients, entityStateChangelog(clients, layout), entities);
                 int stateBytes = states.values().stream().mapToInt(b -> b.length).sum() / states.size();
                 try (Options options = new Options().setCreateIfMissing(true);
                      RocksDB raw = RocksDB.open(options, dir.resolve("raw").toString())) {
@@ -126,11 +131,30 @@ public final class LookupBench {
         return ns;
     }
 
-    private static Map<String, byte[]> changelog(EmbeddedKafkaBroker broker, String topic, int entities) {
+    /**
+     * The changelog of the view's entity-state store. Kafka Streams names it after the view's application (one per
+     * view version, under the feature store's id), so it is found among the topics rather than spelt here.
+     */
+    private static String entityStateChangelog(KafkaClients clients, TopicLayout layout) throws Exception {
+        String application = layout.clientId("feature-store");
+        String suffix = "-" + FeatureStoreTopology.ENTITY_STATE_STORE + "-changelog";
+        Set<String> topics;
+        try (Admin admin = clients.admin()) {
+            topics = admin.listTopics().names().get();
+        }
+        List<String> changelogs = topics.stream().filter(t -> t.startsWith(application) && t.endsWith(suffix))
+            .sorted().toList();
+        if (changelogs.size() != 1) {
+            throw new IllegalStateException("Expected one entity-state changelog of " + application + "*, found "
+                + changelogs + " among " + topics);
+        }
+        return changelogs.get(0);
+    }
+
+    private static Map<String, byte[]> changelog(KafkaClients clients, String topic, int entities) {
         Map<String, byte[]> latest = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", broker.bootstrapServers(), "isolation.level", "read_committed",
-                "max.poll.records", 5_000), new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer = clients.committedReader(null,
+                Map.of("max.poll.records", 5_000), new StringDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));

@@ -23,6 +23,11 @@ import com.yahoo.labs.samoa.instances.DenseInstance;
 import com.yahoo.labs.samoa.instances.Instance;
 import com.yahoo.labs.samoa.instances.Instances;
 import com.yahoo.labs.samoa.instances.InstancesHeader;
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.FeatureEncoding;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.featurestore.FeatureStore;
 import dev.freshet.featurestore.FeatureStoreException;
@@ -35,8 +40,6 @@ import dev.freshet.trainer.Trainer;
 import moa.classifiers.AbstractClassifier;
 import moa.classifiers.functions.SGD;
 import moa.classifiers.trees.HoeffdingTree;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -77,6 +80,8 @@ public final class PlatformAccuracyBench {
     private static final String[] COLUMNS = {"date", "day", "period", "nswprice", "nswdemand", "vicprice",
         "vicdemand", "transfer"};
     private static final List<String> LABELS = List.of("DOWN", "UP");
+    /** The view's label feature: the entity's previous label, one-hot. */
+    private static final String LAST_LABEL = "last_label";
 
     /** The feature view the platform runs: every column, one-day means of NSW price and demand, the last label. */
     static final String VIEW = """
@@ -217,26 +222,23 @@ public final class PlatformAccuracyBench {
     }
 
     private static Platform runPlatform(List<Row> rows, int limit, Duration budget) throws Exception {
-        String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        TopicLayout layout = new TopicLayout("bench-" + UUID.randomUUID().toString().substring(0, 8) + ".");
         Path viewFile = Files.createTempFile("elec2-view", ".yaml");
         viewFile.toFile().deleteOnExit();
         Files.writeString(viewFile, VIEW);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            String bootstrap = broker.bootstrapServers();
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(List.of("events", "labels", "dead-letter", "features", "predictions",
-                    "training-examples", "models", "commands", "command-acks").stream()
-                    .map(s -> new NewTopic(prefix + s, 1, (short) 1)).toList()).all().get();
-            }
+            KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+            BenchTopics.create(clients, layout, Topic.EVENTS, Topic.LABELS, Topic.DEAD_LETTER, Topic.FEATURES,
+                Topic.PREDICTIONS, Topic.TRAINING_EXAMPLES, Topic.MODELS, Topic.COMMANDS, Topic.COMMAND_ACKS);
             Map<String, Object> fsProps = new HashMap<>();
-            fsProps.put("bootstrap.servers", bootstrap);
-            fsProps.put("topics.prefix", prefix);
+            fsProps.put(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, clients.bootstrapServers());
+            fsProps.put(CommonConfig.TOPICS_PREFIX_CONFIG, layout.prefix());
             fsProps.put("featurestore.view.file", viewFile.toString());
             // Each row waits for a commit (the label reaches the entity's state through a repartition topic).
             fsProps.put("featurestore.commit.interval.ms", 5L);
             Map<String, Object> trainerProps = new HashMap<>();
-            trainerProps.put("bootstrap.servers", bootstrap);
-            trainerProps.put("topics.prefix", prefix);
+            trainerProps.put(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, clients.bootstrapServers());
+            trainerProps.put(CommonConfig.TOPICS_PREFIX_CONFIG, layout.prefix());
             trainerProps.put("trainer.labels", String.join(",", LABELS));
             long sent = 0;
             long started;
@@ -244,15 +246,18 @@ public final class PlatformAccuracyBench {
             double accuracy;
             try (FeatureStore store = FeatureStore.start(fsProps);
                  Trainer trainer = Trainer.start(trainerProps);
-                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
-                     "linger.ms", 0, "acks", "all"), new StringSerializer(), new ByteArraySerializer())) {
+                 KafkaProducer<String, byte[]> producer = clients.idempotentProducer(null, Map.of("linger.ms", 0),
+                     new StringSerializer(), new ByteArraySerializer())) {
+                CheckedSends sends = new CheckedSends("the events, predictions and labels");
                 started = System.nanoTime();
                 long deadline = started + budget.toNanos();
                 for (int i = 0; i < limit && System.nanoTime() < deadline; i++) {
+                    // A lost send would otherwise surface as a row that never shows, 30 s later, without its cause.
+                    sends.check();
                     Row row = rows.get(i);
                     long eventTime = START.toEpochMilli() + i * STEP_MS;
                     String requestId = "e-" + i;
-                    producer.send(new ProducerRecord<>(prefix + "events", ENTITY,
+                    sends.send(producer, new ProducerRecord<>(layout.name(Topic.EVENTS), ENTITY,
                         event(row, requestId, eventTime).getBytes(StandardCharsets.UTF_8)));
                     String previousLabel = i == 0 ? null : rows.get(i - 1).label();
                     FeatureVector vector = awaitVector(store, eventTime, previousLabel);
@@ -264,25 +269,28 @@ public final class PlatformAccuracyBench {
                         .setServedAtMs(System.currentTimeMillis())
                         .setEntityKnown(true)
                         .build();
-                    producer.send(new ProducerRecord<>(prefix + "predictions", requestId, prediction.toByteArray()));
-                    producer.send(new ProducerRecord<>(prefix + "labels", requestId,
+                    sends.send(producer, new ProducerRecord<>(layout.name(Topic.PREDICTIONS), requestId,
+                        prediction.toByteArray()));
+                    sends.send(producer, new ProducerRecord<>(layout.name(Topic.LABELS), requestId,
                         ("{\"request_id\": \"" + requestId + "\", \"label\": \"" + row.label() + "\"}")
                             .getBytes(StandardCharsets.UTF_8)));
                     sent++;
                 }
                 seconds = (System.nanoTime() - started) / 1e9;
+                sends.flushAndCheck(producer);
                 long waitUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (trainer.stats().examplesSeen() < sent
-                        || newestExamples(bootstrap, prefix) < trainer.stats().examplesSeen()) {
+                        || newestExamples(clients, layout) < trainer.stats().examplesSeen()) {
                     if (System.nanoTime() > waitUntil) {
                         throw new IllegalStateException("the trainer learned " + trainer.stats().examplesSeen()
                             + " of " + sent + " examples within 60 s");
                     }
                     Thread.sleep(50);
                 }
-                accuracy = trainerAccuracy(bootstrap, prefix);
+                accuracy = trainerAccuracy(clients, layout);
             }
-            List<TrainingExample> examples = read(bootstrap, prefix + "training-examples", TrainingExample::parseFrom)
+            List<TrainingExample> examples = read(clients, layout.name(Topic.TRAINING_EXAMPLES),
+                    TrainingExample::parseFrom)
                 .stream().sorted((a, b) -> Integer.compare(index(a), index(b))).toList();
             return new Platform(examples, accuracy, seconds);
         }
@@ -319,7 +327,7 @@ public final class PlatformAccuracyBench {
             }
             if (vector.isPresent() && vector.get().getEventTimeMs() == eventTime
                     && (previousLabel == null || vector.get().getValuesMap()
-                        .getOrDefault("last_label=" + previousLabel, 0.0) == 1.0)) {
+                        .getOrDefault(FeatureEncoding.oneHotName(LAST_LABEL, previousLabel), 0.0) == 1.0)) {
                 return vector.get();
             }
             if (System.nanoTime() > deadline) {
@@ -330,11 +338,11 @@ public final class PlatformAccuracyBench {
         }
     }
 
-    private static double trainerAccuracy(String bootstrap, String prefix) {
+    private static double trainerAccuracy(KafkaClients clients, TopicLayout layout) {
         long correct = 0;
         long counted = 0;
         Map<Long, ModelVersion> versions = new LinkedHashMap<>();
-        for (ModelVersion v : read(bootstrap, prefix + "models", ModelVersion::parseFrom)) {
+        for (ModelVersion v : read(clients, layout.name(Topic.MODELS), ModelVersion::parseFrom)) {
             versions.put(v.getVersion(), v);
         }
         for (ModelVersion v : versions.values()) {
@@ -348,9 +356,9 @@ public final class PlatformAccuracyBench {
         return (double) correct / counted;
     }
 
-    private static long newestExamples(String bootstrap, String prefix) {
+    private static long newestExamples(KafkaClients clients, TopicLayout layout) {
         long newest = 0;
-        for (ModelVersion v : read(bootstrap, prefix + "models", ModelVersion::parseFrom)) {
+        for (ModelVersion v : read(clients, layout.name(Topic.MODELS), ModelVersion::parseFrom)) {
             newest = Math.max(newest, v.getExamplesSeen());
         }
         return newest;
@@ -360,14 +368,10 @@ public final class PlatformAccuracyBench {
         T parse(byte[] bytes) throws IOException;
     }
 
-    private static <T> List<T> read(String bootstrap, String topic, Parser<T> parser) {
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("isolation.level", "read_committed");
-        props.put("enable.auto.commit", false);
-        props.put("max.partition.fetch.bytes", 16 * 1024 * 1024);
+    private static <T> List<T> read(KafkaClients clients, String topic, Parser<T> parser) {
         List<T> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+        try (KafkaConsumer<String, byte[]> consumer = clients.committedReader(null,
+                 Map.of("max.partition.fetch.bytes", 16 * 1024 * 1024), new StringDeserializer(),
                  new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
@@ -411,11 +415,7 @@ public final class PlatformAccuracyBench {
             Row row = rows.get(i);
             Map<String, Double> f = new HashMap<>();
             for (int c = 0; c < COLUMNS.length; c++) {
-                if (c == 1) {
-                    f.put("day=" + row.day(), 1.0);
-                } else {
-                    f.put(COLUMNS[c], row.values()[c]);
-                }
+                FeatureEncoding.encode(COLUMNS[c], c == 1 ? row.day() : row.values()[c], f);
             }
             if (means) {
                 // The trailing window (T - 24h, T] holds this row and the 47 before it.
@@ -430,7 +430,7 @@ public final class PlatformAccuracyBench {
                 f.put("nswdemand_mean_1d", d / (i - from + 1));
             }
             if (lastLabel && i > 0) {
-                f.put("last_label=" + rows.get(i - 1).label(), 1.0);
+                FeatureEncoding.encode(LAST_LABEL, rows.get(i - 1).label(), f);
             }
             out.add(f);
         }
@@ -532,9 +532,9 @@ public final class PlatformAccuracyBench {
                 if (header[c].equals(labelColumn)) {
                     labels.add(cell);
                 } else if (categorical.contains(header[c])) {
-                    f.put(header[c] + "=" + cell, 1.0);
+                    FeatureEncoding.encode(header[c], cell, f);
                 } else if (!drop.contains(header[c])) {
-                    f.put(header[c], Double.parseDouble(cell));
+                    FeatureEncoding.encode(header[c], Double.parseDouble(cell), f);
                 }
             }
             features.add(f);
@@ -548,7 +548,7 @@ public final class PlatformAccuracyBench {
         for (int i = 0; i < features.size(); i++) {
             Map<String, Double> f = new HashMap<>(features.get(i));
             if (i > 0) {
-                f.put("last_label=" + labels.get(i - 1), 1.0);
+                FeatureEncoding.encode(LAST_LABEL, labels.get(i - 1), f);
             }
             out.add(f);
         }

@@ -12,10 +12,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import com.google.protobuf.ByteString;
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.FeatureEncoding;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.RecordKeys;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.proto.features.v1.FeatureVector;
 import dev.freshet.proto.registry.v1.ModelVersion;
@@ -24,14 +31,13 @@ import dev.freshet.proto.serving.v1.PredictRequest;
 import dev.freshet.proto.serving.v1.PredictResponse;
 import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
 import dev.freshet.serving.ScoringServer;
+import dev.freshet.serving.ServingConfig;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.stub.StreamObserver;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -57,8 +63,11 @@ public final class ServingBench {
     private static final int CLOSED_LOOP_OUTSTANDING = 32;
     private static final int STREAMS = 4;
     private static final int ROUNDS = 5;
-    private static final String[] FEATURES = {"amount", "amount_avg_1h", "velocity", "channel=web", "channel=app",
-        "is_new_device"};
+    private static final String VIEW = "bench";
+    /** The model serving answers with unless told otherwise. */
+    private static final String MODEL = ServingConfig.MODEL_NAME_DEFAULT;
+    private static final String[] FEATURES = {"amount", "amount_avg_1h", "velocity",
+        FeatureEncoding.oneHotName("channel", "web"), FeatureEncoding.oneHotName("channel", "app"), "is_new_device"};
 
     private ServingBench() {
     }
@@ -69,27 +78,29 @@ public final class ServingBench {
         BenchReport report = new BenchReport("ServingBench", args);
         PredictRequest[] requests = requests();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            String prefix = "bench.";
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                admin.createTopics(List.of("features", "models", "commands", "predictions").stream()
-                    .map(s -> new NewTopic(prefix + s, 1, (short) 1)).toList()).all().get();
-            }
-            KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                broker.bootstrapServers(), "linger.ms", 20), new StringSerializer(), new ByteArraySerializer());
+            TopicLayout layout = new TopicLayout("bench.");
+            KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+            BenchTopics.create(clients, layout, Topic.FEATURES, Topic.MODELS, Topic.COMMANDS, Topic.PREDICTIONS);
+            KafkaProducer<String, byte[]> producer = clients.idempotentProducer(null, Map.of("linger.ms", 20),
+                new StringSerializer(), new ByteArraySerializer());
+            CheckedSends sends = new CheckedSends("the feature vectors and model versions");
             Random random = new Random(3);
             for (int i = 0; i < ENTITIES; i++) {
-                producer.send(new ProducerRecord<>(prefix + "features", "u-" + i, FeatureVector.newBuilder()
-                    .setEntityId("u-" + i).setView("bench").putValues("amount_avg_1h", random.nextDouble())
+                String entity = "u-" + i;
+                sends.send(producer, new ProducerRecord<>(layout.name(Topic.FEATURES),
+                    RecordKeys.featureKey(VIEW, entity), FeatureVector.newBuilder()
+                    .setEntityId(entity).setView(VIEW).putValues("amount_avg_1h", random.nextDouble())
                     .putValues("velocity", random.nextDouble()).putValues("events_10m", random.nextInt(20))
                     .build().toByteArray()));
             }
             byte[][] models = {modelBytes(1), modelBytes(2), modelBytes(3)};
-            publish(producer, prefix, 1, models[0]);
-            producer.flush();
+            Publisher publisher = new Publisher(sends, producer, layout);
+            publisher.publish(1, models[0]);
+            publisher.flushAndCheck();
 
             Map<String, Object> props = new HashMap<>();
-            props.put("bootstrap.servers", broker.bootstrapServers());
-            props.put("topics.prefix", prefix);
+            props.put(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, clients.bootstrapServers());
+            props.put(CommonConfig.TOPICS_PREFIX_CONFIG, layout.prefix());
             props.put("serving.port", 0);
             try (ScoringServer freshet = ScoringServer.start(props)) {
                 await(() -> freshet.stats().currentModelVersion() == 1
@@ -123,7 +134,7 @@ public final class ServingBench {
                     report.line("");
 
                     int offered = offeredArg > 0 ? offeredArg : (int) (0.5 * closedLoopUnary(toFreshet, requests, 2));
-                    hotSwap(report, freshet, toFreshet, producer, prefix, models, requests, offered);
+                    hotSwap(report, freshet, toFreshet, publisher, models, requests, offered);
                 } finally {
                     toFreshet.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                     toEmpty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -201,21 +212,37 @@ public final class ServingBench {
             empty.count(), empty.failed.get(), freshet.count(), freshet.failed.get());
     }
 
+    /** Publishes model versions to the models topic as an external publisher would. */
+    private record Publisher(CheckedSends sends, KafkaProducer<String, byte[]> producer, TopicLayout layout) {
+        void publish(long version, byte[] model) {
+            sends.send(producer, new ProducerRecord<>(layout.name(Topic.MODELS), RecordKeys.versionKey(MODEL, version),
+                ModelVersion.newBuilder().setModel(MODEL).setVersion(version).setParentVersion(version - 1)
+                    .setOrigin(ModelVersion.Origin.EXTERNAL).setTribuoModel(ByteString.copyFrom(model))
+                    .setPublishedAtMs(System.currentTimeMillis()).build().toByteArray()));
+        }
+
+        /** Waits until the version is on the topic. */
+        void flushAndCheck() {
+            sends.flushAndCheck(producer);
+        }
+    }
+
     // Hot swaps under the open-loop unary load: the p99 of requests sent within 0.5 s of a swap vs the rest.
     private static void hotSwap(BenchReport report, ScoringServer freshet, ManagedChannel channel,
-                                KafkaProducer<String, byte[]> producer, String prefix, byte[][] models,
-                                PredictRequest[] requests, int offered) throws Exception {
+                                Publisher publisher, byte[][] models, PredictRequest[] requests, int offered)
+            throws Exception {
         int swaps = 6;
         int seconds = 3 * swaps + 3;
         List<Long> swapTimes = new ArrayList<>();
+        AtomicReference<RuntimeException> publishFailure = new AtomicReference<>();
         Thread swapper = new Thread(() -> {
             long version = freshet.stats().currentModelVersion();
             try {
                 for (int i = 0; i < swaps; i++) {
                     Thread.sleep(3000);
                     long next = ++version;
-                    publish(producer, prefix, next, models[(int) (next % models.length)]);
-                    producer.flush();
+                    publisher.publish(next, models[(int) (next % models.length)]);
+                    publisher.flushAndCheck();
                     long before = freshet.stats().swaps();
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                     // Every millisecond is precise enough against the half-second window, and polling faster
@@ -229,12 +256,17 @@ public final class ServingBench {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                publishFailure.set(e);
             }
         }, "swapper");
         long swapsBefore = freshet.stats().swaps();
         swapper.start();
         Latencies all = openLoopUnary(channel, requests, offered, seconds);
         swapper.join();
+        if (publishFailure.get() != null) {
+            throw publishFailure.get();
+        }
         long window = TimeUnit.MILLISECONDS.toNanos(500);
         List<Double> near = new ArrayList<>();
         List<Double> steady = new ArrayList<>();
@@ -473,7 +505,7 @@ public final class ServingBench {
     /** The same service with no work: a prebuilt answer of the same shape as Freshet's. */
     private static final class EmptyHandler extends PredictionServiceGrpc.PredictionServiceImplBase {
         private static final PredictResponse ANSWER = PredictResponse.newBuilder().setRequestId("r").setLabel("0")
-            .setScore(0.9).putClassProbabilities("0", 0.9).putClassProbabilities("1", 0.1).setModel("default")
+            .setScore(0.9).putClassProbabilities("0", 0.9).putClassProbabilities("1", 0.1).setModel(MODEL)
             .setModelVersion(1).setEntityKnown(true).build();
 
         @Override
@@ -522,13 +554,6 @@ public final class ServingBench {
         return requests;
     }
 
-    private static void publish(KafkaProducer<String, byte[]> producer, String prefix, long version, byte[] model) {
-        producer.send(new ProducerRecord<>(prefix + "models", "default/" + version, ModelVersion.newBuilder()
-            .setModel("default").setVersion(version).setParentVersion(version - 1)
-            .setOrigin(ModelVersion.Origin.EXTERNAL).setTribuoModel(ByteString.copyFrom(model))
-            .setPublishedAtMs(System.currentTimeMillis()).build().toByteArray()));
-    }
-
     private static byte[] modelBytes(long seed) {
         LabelFactory labels = new LabelFactory();
         MutableDataset<Label> data = new MutableDataset<>(
@@ -539,7 +564,8 @@ public final class ServingBench {
             boolean newDevice = random.nextBoolean();
             boolean web = random.nextBoolean();
             data.add(new ArrayExample<>(new Label(amount > 0.6 && newDevice ? "1" : "0"), FEATURES, new double[] {
-                amount, random.nextDouble(), random.nextDouble(), web ? 1 : 0, web ? 0 : 1, newDevice ? 1 : 0}));
+                amount, random.nextDouble(), random.nextDouble(), FeatureEncoding.encode(web),
+                FeatureEncoding.encode(!web), FeatureEncoding.encode(newDevice)}));
         }
         return new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(0.5), 3, seed).train(data).serialize()
             .toByteArray();

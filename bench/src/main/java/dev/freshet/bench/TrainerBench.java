@@ -25,6 +25,11 @@ import com.yahoo.labs.samoa.instances.DenseInstance;
 import com.yahoo.labs.samoa.instances.Instance;
 import com.yahoo.labs.samoa.instances.Instances;
 import com.yahoo.labs.samoa.instances.InstancesHeader;
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.FeatureEncoding;
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.ModelVersion;
@@ -33,8 +38,6 @@ import dev.freshet.trainer.Trainer;
 import moa.classifiers.AbstractClassifier;
 import moa.classifiers.functions.SGD;
 import moa.classifiers.trees.HoeffdingTree;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -345,13 +348,16 @@ public final class TrainerBench {
         });
     }
 
-    /** The name of the feature a cell becomes: the column for numbers, {@code column=value} one-hot otherwise. */
-    private static String featureName(Table table, int c, String cell) {
-        return table.nominal()[c] ? table.columns().get(c) + "=" + cell : table.columns().get(c);
-    }
-
-    private static double featureValue(Table table, int c, String cell) {
-        return table.nominal()[c] ? 1.0 : Double.parseDouble(cell);
+    /**
+     * A row's features as the platform encodes them ({@link FeatureEncoding}: a number is its value, a nominal cell
+     * the one-hot feature {@code column=value}), label left out, put into {@code features} in column order.
+     */
+    private static Map<String, Double> features(Table table, String[] row, Map<String, Double> features) {
+        for (int c = 0; c < table.width() - 1; c++) {
+            FeatureEncoding.encode(table.columns().get(c), table.nominal()[c] ? row[c] : Double.parseDouble(row[c]),
+                features);
+        }
+        return features;
     }
 
     private static OnlineClassifier classifier(Table table, Map<String, String> extra) {
@@ -373,9 +379,11 @@ public final class TrainerBench {
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
             String[] row = table.rows().get(i);
-            for (int c = 0; c < width; c++) {
-                names[i][c] = featureName(table, c, row[c]);
-                values[i][c] = featureValue(table, c, row[c]);
+            int c = 0;
+            for (Map.Entry<String, Double> feature : features(table, row, new LinkedHashMap<>()).entrySet()) {
+                names[i][c] = feature.getKey();
+                values[i][c] = feature.getValue();
+                c++;
             }
             labels[i] = table.labels().indexOf(row[width]);
         }
@@ -407,11 +415,7 @@ public final class TrainerBench {
         String[] labels = new String[n];
         for (int i = 0; i < n; i++) {
             String[] row = table.rows().get(i);
-            Map<String, Double> features = new HashMap<>();
-            for (int c = 0; c < width; c++) {
-                features.put(featureName(table, c, row[c]), featureValue(table, c, row[c]));
-            }
-            examples.add(features);
+            examples.add(features(table, row, new HashMap<>()));
             labels[i] = row[width];
         }
         return new Pass(learnerName, n, nanos -> {
@@ -445,27 +449,26 @@ public final class TrainerBench {
 
     private static Result freshet(String learnerName, Table table, EmbeddedKafkaBroker broker,
                                   Map<String, String> extra) throws Exception {
-        String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-        String bootstrap = broker.bootstrapServers();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of("training-examples", "models", "commands").stream()
-                .map(s -> new NewTopic(prefix + s, 1, (short) 1)).toList()).all().get();
-        }
+        TopicLayout layout = new TopicLayout("bench-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+        BenchTopics.create(clients, layout, Topic.TRAINING_EXAMPLES, Topic.MODELS, Topic.COMMANDS);
         int n = table.rows().size();
-        // Not idempotent: on this loaded machine the embedded broker has answered an idempotent producer's retried
-        // first batch with OUT_OF_ORDER_SEQUENCE_NUMBER forever. One request in flight keeps the order.
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
-                "linger.ms", 20, "batch.size", 262_144, "enable.idempotence", false, "acks", "all",
-                "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer())) {
+        String examples = layout.name(Topic.TRAINING_EXAMPLES);
+        CheckedSends sends = new CheckedSends("the training examples to " + examples);
+        // One request in flight: the embedded broker on this loaded machine has answered a retried first batch with
+        // OUT_OF_ORDER_SEQUENCE_NUMBER when several were in flight.
+        try (KafkaProducer<byte[], byte[]> producer = clients.idempotentProducer(null, Map.of("linger.ms", 20,
+                "batch.size", 262_144, "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int i = 0; i < n; i++) {
-                producer.send(new ProducerRecord<>(prefix + "training-examples", null,
+                sends.send(producer, new ProducerRecord<>(examples, null,
                     example(table, table.rows().get(i), i).toByteArray()));
             }
-            producer.flush();
+            sends.flushAndCheck(producer);
         }
         Map<String, Object> props = new HashMap<>(extra);
-        props.put("bootstrap.servers", bootstrap);
-        props.put("topics.prefix", prefix);
+        props.put(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, clients.bootstrapServers());
+        props.put(CommonConfig.TOPICS_PREFIX_CONFIG, layout.prefix());
         props.put("trainer.labels", String.join(",", table.labels()));
         props.put("trainer.publish.every.examples", PUBLISH_EVERY);
         props.put("trainer.publish.interval.ms", 200L);
@@ -488,14 +491,14 @@ public final class TrainerBench {
             }
             end = System.nanoTime();
             while (trainer.stats().currentVersion() == 0
-                    || newestExamples(bootstrap, prefix) < trainer.stats().examplesSeen()) {
+                    || newestExamples(clients, layout) < trainer.stats().examplesSeen()) {
                 check(deadline, learnerName);
                 Thread.sleep(50);
             }
         }
         long correct = 0;
         long counted = 0;
-        for (ModelVersion v : versions(bootstrap, prefix)) {
+        for (ModelVersion v : versions(clients, layout)) {
             long since = Math.round(v.getMetricsMap().getOrDefault("examples_since_parent", 0.0));
             Double accuracy = v.getMetricsMap().get("prequential_accuracy_since_parent");
             if (since > 0 && accuracy != null) {
@@ -513,36 +516,24 @@ public final class TrainerBench {
     }
 
     private static TrainingExample example(Table table, String[] row, int i) {
-        TrainingExample.Builder b = TrainingExample.newBuilder().setRequestId("r-" + i)
-            .setLabel(row[table.width() - 1]).setLabelArrivedAtMs(i);
-        for (int c = 0; c < table.width() - 1; c++) {
-            if (table.nominal()[c]) {
-                b.putFeatures(table.columns().get(c) + "=" + row[c], 1.0);
-            } else {
-                b.putFeatures(table.columns().get(c), Double.parseDouble(row[c]));
-            }
-        }
-        return b.build();
+        return TrainingExample.newBuilder().setRequestId("r-" + i).setLabel(row[table.width() - 1])
+            .setLabelArrivedAtMs(i).putAllFeatures(features(table, row, new LinkedHashMap<>())).build();
     }
 
-    private static long newestExamples(String bootstrap, String prefix) {
+    private static long newestExamples(KafkaClients clients, TopicLayout layout) {
         long newest = 0;
-        for (ModelVersion v : versions(bootstrap, prefix)) {
+        for (ModelVersion v : versions(clients, layout)) {
             newest = Math.max(newest, v.getExamplesSeen());
         }
         return newest;
     }
 
-    private static List<ModelVersion> versions(String bootstrap, String prefix) {
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("isolation.level", "read_committed");
-        props.put("enable.auto.commit", false);
-        props.put("max.partition.fetch.bytes", 16 * 1024 * 1024);
+    private static List<ModelVersion> versions(KafkaClients clients, TopicLayout layout) {
         Map<Long, ModelVersion> versions = new LinkedHashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+        try (KafkaConsumer<String, byte[]> consumer = clients.committedReader(null,
+                 Map.of("max.partition.fetch.bytes", 16 * 1024 * 1024), new StringDeserializer(),
                  new ByteArrayDeserializer())) {
-            TopicPartition tp = new TopicPartition(prefix + "models", 0);
+            TopicPartition tp = new TopicPartition(layout.name(Topic.MODELS), 0);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
             long endOffset = consumer.endOffsets(List.of(tp)).get(tp);
