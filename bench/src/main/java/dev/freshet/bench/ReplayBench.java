@@ -7,17 +7,16 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
+import dev.freshet.contracts.KafkaClients;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.launcher.Freshet;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -44,12 +43,11 @@ public final class ReplayBench {
         }
         BenchReport report = new BenchReport("ReplayBench", args);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("bench.raw", 1, (short) 1),
-                    new NewTopic("bench.replay", 1, (short) 1))).all().get();
-            }
+            KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+            BenchTopics.createOwn(clients, "bench.raw");
+            BenchTopics.createOwn(clients, "bench.replay");
             long startNs = System.nanoTime();
-            long rawRows = bareProducer(broker, file, "bench.raw");
+            long rawRows = bareProducer(clients, file, "bench.raw");
             double rawSeconds = (System.nanoTime() - startNs) / 1e9;
 
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -70,7 +68,7 @@ public final class ReplayBench {
                 throw new IllegalStateException("freshet replay failed (exit code " + code + "):\n"
                     + out.toString(StandardCharsets.UTF_8));
             }
-            long written = endOffset(broker, "bench.replay");
+            long written = endOffset(clients, "bench.replay");
             String[] lines = out.toString(StandardCharsets.UTF_8).split("\\R");
             double rawRate = rawRows / rawSeconds;
             double replayRate = written / replaySeconds;
@@ -92,33 +90,30 @@ public final class ReplayBench {
         report.write();
     }
 
-    private static long bareProducer(EmbeddedKafkaBroker broker, Path file, String topic) throws Exception {
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", broker.bootstrapServers());
-        props.put("acks", "all");
-        props.put("linger.ms", 20);
-        props.put("batch.size", 256 * 1024);
-        props.put("compression.type", "lz4");
+    private static long bareProducer(KafkaClients clients, Path file, String topic) throws Exception {
+        // The same settings freshet replay sends with.
+        Map<String, Object> tuning = Map.of(ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG,
+            256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        CheckedSends sends = new CheckedSends("the raw CSV lines");
         long rows = 0;
         try (KafkaProducer<String, byte[]> producer =
-                 new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+                 clients.idempotentProducer(null, tuning, new StringSerializer(), new ByteArraySerializer());
              BufferedReader reader = new BufferedReader(new InputStreamReader(
                  new GZIPInputStream(Files.newInputStream(file), 1 << 16), StandardCharsets.UTF_8), 1 << 16)) {
             String line = reader.readLine();
             while ((line = reader.readLine()) != null) {
                 String[] cells = line.split(",", 5);
-                producer.send(new ProducerRecord<>(topic, cells[3], line.getBytes(StandardCharsets.UTF_8)));
+                sends.send(producer, new ProducerRecord<>(topic, cells[3], line.getBytes(StandardCharsets.UTF_8)));
                 rows++;
             }
-            producer.flush();
+            sends.flushAndCheck(producer);
         }
         return rows;
     }
 
-    private static long endOffset(EmbeddedKafkaBroker broker, String topic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", broker.bootstrapServers()), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+    private static long endOffset(KafkaClients clients, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.committedReader(null, Map.of(),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition partition = new TopicPartition(topic, 0);
             return consumer.endOffsets(List.of(partition)).get(partition);
         }
