@@ -307,8 +307,8 @@ final class LearningSession {
             .putAllMetrics(versionMetrics)
             .putAllHyperparameters(hyperparameters)
             .setNote(note);
-        LearnerState state = snapshot.toState();
-        OnlineLearner.RawModel raw = snapshot.toRawModel();
+        LearnerState state = LearnerCheckpoint.write(snapshot);
+        RawModel raw = RawModels.fold(snapshot);
         Instant now = Instant.ofEpochMilli(nowMs);
         ModelSchema newSchema = null;
         if (packed) {
@@ -404,11 +404,11 @@ final class LearningSession {
 
     private void keepSnapshot(long version, OnlineLearner snapshot) {
         OnlineLearner replaced = snapshots.put(version, snapshot);
-        snapshotFeatures += snapshot.featureCount() - (replaced == null ? 0 : replaced.featureCount());
+        snapshotFeatures += snapshot.numFeatures() - (replaced == null ? 0 : replaced.numFeatures());
         Iterator<OnlineLearner> oldestFirst = snapshots.values().iterator();
         while (snapshots.size() > 1
                 && (snapshots.size() > SNAPSHOTS_KEPT || snapshotFeatures > SNAPSHOT_FEATURES_KEPT)) {
-            snapshotFeatures -= oldestFirst.next().featureCount();
+            snapshotFeatures -= oldestFirst.next().numFeatures();
             oldestFirst.remove();
         }
     }
@@ -489,9 +489,9 @@ final class LearningSession {
     }
 
     private boolean restoreState(long version, LearnerState state) {
-        OnlineLearner.Restored restored;
+        LearnerCheckpoint.Restored restored;
         try {
-            restored = OnlineLearner.restore(withFeatureNames(state), settings.labels(), settings.objective(),
+            restored = LearnerCheckpoint.restore(withFeatureNames(state), settings.labels(), settings.objective(),
                 settings.optimiser(), settings.l2());
         } catch (IllegalArgumentException e) {
             log.warn("Cannot restore model '{}' from the checkpoint in v{}: {}.", settings.modelName(), version,

@@ -77,7 +77,7 @@ class GoldenFilesTest {
         ModelVersion mv = version("model-version-packed.binpb");
         LearningSession session = GoldenReads.restart(mv, schema());
 
-        assertThat(session.learner().toState()).isEqualTo(mv.getLearnerState().toBuilder().clearSchemaId()
+        assertThat(LearnerCheckpoint.write(session.learner())).isEqualTo(mv.getLearnerState().toBuilder().clearSchemaId()
             .addAllFeatureNames(schema().getFeatureNamesList()).clearEvaluationState().build());
     }
 
@@ -94,7 +94,7 @@ class GoldenFilesTest {
         LearningSession session = GoldenReads.restart(mv, null);
 
         assertThat(GoldenReads.learnerProbabilities(session.learner())).isEqualTo(expected("whole.learner"));
-        assertThat(session.learner().toState()).isEqualTo(mv.getLearnerState().toBuilder().clearEvaluationState()
+        assertThat(LearnerCheckpoint.write(session.learner())).isEqualTo(mv.getLearnerState().toBuilder().clearEvaluationState()
             .build());
     }
 
@@ -111,22 +111,22 @@ class GoldenFilesTest {
     @Test
     void theMulticlassCheckpointRestoresWithItsOptimiserStateAndPredictsAsRecorded() throws IOException {
         LearnerState state = LearnerState.parseFrom(GoldenReads.resource("learner-state-multiclass.binpb"));
-        OnlineLearner.Restored restored = OnlineLearner.restore(state, GoldenReads.MULTICLASS, Objective.HINGE,
+        LearnerCheckpoint.Restored restored = LearnerCheckpoint.restore(state, GoldenReads.MULTICLASS, Objective.HINGE,
             GoldenReads.MULTICLASS_OPTIMISER, 1e-4);
 
         assertThat(restored.optimiserStateRestored()).as(restored.optimiserStateProblem()).isTrue();
         assertThat(GoldenReads.learnerProbabilities(restored.learner())).isEqualTo(expected("multiclass.learner"));
-        assertThat(restored.learner().toState()).isEqualTo(state);
+        assertThat(LearnerCheckpoint.write(restored.learner())).isEqualTo(state);
     }
 
     @Test
     void theRegressionCheckpointRestoresWithItsOptimiserStateAndPredictsAsRecorded() throws IOException {
         LearnerState state = LearnerState.parseFrom(GoldenReads.resource("learner-state-regression.binpb"));
-        OnlineLearner.Restored restored = OnlineLearner.restore(state, LearningSession.Settings.REGRESSION_OUTPUT,
+        LearnerCheckpoint.Restored restored = LearnerCheckpoint.restore(state, LearningSession.Settings.REGRESSION_OUTPUT,
             Objective.HUBER, GoldenReads.REGRESSION_OPTIMISER, GoldenReads.REGRESSION_L2);
 
         assertThat(restored.optimiserStateRestored()).as(restored.optimiserStateProblem()).isTrue();
         assertThat(GoldenReads.learnerValues(restored.learner())).isEqualTo(expected("regression.learner"));
-        assertThat(restored.learner().toState()).isEqualTo(state);
+        assertThat(LearnerCheckpoint.write(restored.learner())).isEqualTo(state);
     }
 }

@@ -55,9 +55,9 @@ final class GoldenFilesWriter {
             Map<String, Double> f = GoldenExamples.features(i);
             multiclass.learn(f, GoldenExamples.classOf(i, f), true);
         }
-        Files.write(dir.resolve("learner-state-multiclass.binpb"), multiclass.toState().toByteArray());
+        Files.write(dir.resolve("learner-state-multiclass.binpb"), LearnerCheckpoint.write(multiclass).toByteArray());
         expected.put("multiclass.learner", hex(GoldenReads.learnerProbabilities(GoldenReads.restoreMulticlass(
-            LearnerState.parseFrom(multiclass.toState().toByteArray())))));
+            LearnerState.parseFrom(LearnerCheckpoint.write(multiclass).toByteArray())))));
 
         OnlineLearner regression = new OnlineLearner(LearningSession.Settings.REGRESSION_OUTPUT, Objective.HUBER,
             GoldenReads.REGRESSION_OPTIMISER, GoldenReads.REGRESSION_L2);
@@ -66,9 +66,9 @@ final class GoldenFilesWriter {
             Map<String, Double> f = GoldenExamples.features(i);
             regression.learnValue(f, GoldenExamples.target(i, f), huber, true);
         }
-        Files.write(dir.resolve("learner-state-regression.binpb"), regression.toState().toByteArray());
+        Files.write(dir.resolve("learner-state-regression.binpb"), LearnerCheckpoint.write(regression).toByteArray());
         expected.put("regression.learner", hex(GoldenReads.learnerValues(GoldenReads.restoreRegression(
-            LearnerState.parseFrom(regression.toState().toByteArray())))));
+            LearnerState.parseFrom(LearnerCheckpoint.write(regression).toByteArray())))));
 
         StringBuilder text = new StringBuilder("# Predictions recorded when the golden files were written, as "
             + "Double.toHexString values (exact); see README.md.\n");

@@ -110,11 +110,11 @@ final class GoldenReads {
     }
 
     static OnlineLearner restoreMulticlass(LearnerState state) {
-        return OnlineLearner.restore(state, MULTICLASS, Objective.HINGE, MULTICLASS_OPTIMISER, 1e-4).learner();
+        return LearnerCheckpoint.restore(state, MULTICLASS, Objective.HINGE, MULTICLASS_OPTIMISER, 1e-4).learner();
     }
 
     static OnlineLearner restoreRegression(LearnerState state) {
-        return OnlineLearner.restore(state, LearningSession.Settings.REGRESSION_OUTPUT, Objective.HUBER,
+        return LearnerCheckpoint.restore(state, LearningSession.Settings.REGRESSION_OUTPUT, Objective.HUBER,
             REGRESSION_OPTIMISER, REGRESSION_L2).learner();
     }
 }
