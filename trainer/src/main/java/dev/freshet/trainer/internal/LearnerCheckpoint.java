@@ -32,7 +32,7 @@ final class LearnerCheckpoint {
             .setStatisticsExamples(stats.examples())
             .setOptimiserSteps(learner.optimiser().steps())
             .setExamplesLearned(learner.examplesLearned())
-            .setTask(learner.objective().regression() ? "regression" : "classification")
+            .setTask(learner.spec().objective().regression() ? "regression" : "classification")
             .setTargetCount(learner.labelMoments().count())
             .setTargetMean(learner.labelMoments().mean())
             .setTargetM2(learner.labelMoments().m2())
@@ -66,9 +66,9 @@ final class LearnerCheckpoint {
 
     /** The settings a checkpoint records, to tell whether its optimiser state fits a configuration. */
     private static Map<String, String> settings(OnlineLearner learner) {
-        Map<String, String> settings = new LinkedHashMap<>(learner.optimiserSettings().describe());
-        settings.put("objective", learner.objective().configName);
-        settings.put("l2", Double.toString(learner.l2()));
+        Map<String, String> settings = new LinkedHashMap<>(learner.spec().optimiser().describe());
+        settings.put("objective", learner.spec().objective().configName);
+        settings.put("l2", Double.toString(learner.spec().l2()));
         return settings;
     }
 

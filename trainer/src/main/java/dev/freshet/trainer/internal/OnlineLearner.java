@@ -27,11 +27,9 @@ import org.tribuo.regression.sgd.RegressionObjective;
 final class OnlineLearner {
     private static final int INITIAL_CAPACITY = 16;
 
-    private final List<String> labels;
+    private final LearnerSpec spec;
     private final int numLabels;
-    private final Optimiser.Settings optimiserSettings;
     private final double l2;
-    private final Objective objectiveKind;
 
     private final FeatureVocabulary vocabulary;
     private final RunningStandardiser standardiser;
@@ -64,31 +62,18 @@ final class OnlineLearner {
     private double lastPositiveScore;
 
     /**
-     * @param labels class labels; the position of a label is its id in every published model
-     * @param learningRate AdaGrad's base learning rate
-     * @param l2 L2 penalty on the (standardised) weights, not on the bias
+     * Logistic loss with AdaGrad at {@code learningRate}.
+     *
+     * @see LearnerSpec
      */
     OnlineLearner(List<String> labels, double learningRate, double l2) {
         this(labels, Objective.LOGISTIC, Optimiser.Settings.adaGrad(learningRate), l2);
     }
 
-    /**
-     * @param labels class labels (a regression: its one output); the position of a label is its id in every
-     *     published model
-     * @param objective the loss minimised
-     * @param optimiser the update rule and its hyperparameters
-     * @param l2 L2 penalty on the (standardised) weights, not on the bias
-     */
+    /** @see LearnerSpec */
     OnlineLearner(List<String> labels, Objective objective, Optimiser.Settings optimiser, double l2) {
-        if (objective.regression() ? labels.size() != 1 : labels.size() < 2) {
-            throw new IllegalArgumentException(objective.regression()
-                ? "A regression has one output (its name as the only label), got " + labels
-                : "At least two class labels are needed, got " + labels);
-        }
-        this.labels = List.copyOf(labels);
-        this.numLabels = labels.size();
-        this.objectiveKind = objective;
-        this.optimiserSettings = optimiser;
+        this.spec = new LearnerSpec(labels, objective, optimiser, l2);
+        this.numLabels = spec.labels().size();
         this.l2 = l2;
         this.vocabulary = new FeatureVocabulary();
         this.standardiser = new RunningStandardiser(INITIAL_CAPACITY);
@@ -104,10 +89,8 @@ final class OnlineLearner {
     }
 
     private OnlineLearner(OnlineLearner other) {
-        this.labels = other.labels;
+        this.spec = other.spec;
         this.numLabels = other.numLabels;
-        this.objectiveKind = other.objectiveKind;
-        this.optimiserSettings = other.optimiserSettings;
         this.l2 = other.l2;
         this.vocabulary = other.vocabulary.copy();
         this.standardiser = other.standardiser.copy();
@@ -133,20 +116,6 @@ final class OnlineLearner {
     }
 
     /**
-     * The outcome of testing an example before training on it.
-     *
-     * @param predicted the label id predicted (highest score)
-     * @param actual the true label id
-     * @param logLoss minus the log of the probability given to the true label
-     * @param positiveScore the probability given to label id 1 (the positive class when there are two)
-     */
-    record Outcome(int predicted, int actual, double logLoss, double positiveScore) {
-        boolean correct() {
-            return predicted == actual;
-        }
-    }
-
-    /**
      * Tests then trains on one example: updates the feature statistics, predicts, records the loss, then takes
      * one optimiser step.
      *
@@ -154,10 +123,10 @@ final class OnlineLearner {
      * @param labelId the label's position in {@link #labels()}
      * @param updateStatistics false to keep the standardisation fixed (later epochs of a retrain)
      */
-    Outcome learn(Map<String, Double> features, int labelId, boolean updateStatistics) {
+    TestOutcome learn(Map<String, Double> features, int labelId, boolean updateStatistics) {
         int nnz = gather(features, true);
         int predicted = learnGathered(nnz, labelId, updateStatistics);
-        return new Outcome(predicted, labelId, lastLogLoss(), lastPositiveScore);
+        return new TestOutcome(predicted, labelId, lastLogLoss(), lastPositiveScore);
     }
 
     /**
@@ -219,7 +188,7 @@ final class OnlineLearner {
     int learn(int[] ids, double[] values, int nnz, int labelId, boolean updateStatistics) {
         if (labelId < 0 || labelId >= numLabels) {
             throw new IllegalArgumentException("label id " + labelId + " is not one of the " + numLabels
-                + " labels " + labels);
+                + " labels " + spec.labels());
         }
         example.copyChecked(ids, values, nnz, vocabulary);
         return learnGathered(nnz, labelId, updateStatistics);
@@ -308,7 +277,7 @@ final class OnlineLearner {
         lastPredicted = predicted;
         lastPositiveScore = probabilities[1];
         lastTrueProbability = probabilities[labelId];
-        if (objectiveKind == Objective.LOGISTIC) {
+        if (spec.objective() == Objective.LOGISTIC) {
             Losses.logisticAscent(probabilities, labelId, ascent);
         } else {
             Losses.hingeAscent(scores, labelId, ascent);
@@ -397,7 +366,7 @@ final class OnlineLearner {
 
     /** Derives whether the state is two exactly opposite outputs (see {@link #mirrored}); O(features). */
     void recheckMirrored() {
-        mirrored = numLabels == 2 && !objectiveKind.regression() && optimiser.canMirror() && bias[1] == -bias[0]
+        mirrored = numLabels == 2 && !spec.objective().regression() && optimiser.canMirror() && bias[1] == -bias[0]
             && optimiser.stateMirrored(numFeatures) && weightsMirrored();
     }
 
@@ -448,9 +417,14 @@ final class OnlineLearner {
         return labelMoments;
     }
 
+    /** What this learner is. */
+    LearnerSpec spec() {
+        return spec;
+    }
+
     /** The class labels, in id order. */
     List<String> labels() {
-        return labels;
+        return spec.labels();
     }
 
     /** Examples learned by this model since it was created, across versions it continued from. */
@@ -463,15 +437,4 @@ final class OnlineLearner {
         return numFeatures;
     }
 
-    Objective objective() {
-        return objectiveKind;
-    }
-
-    Optimiser.Settings optimiserSettings() {
-        return optimiserSettings;
-    }
-
-    double l2() {
-        return l2;
-    }
 }

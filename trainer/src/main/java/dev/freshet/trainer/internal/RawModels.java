@@ -37,7 +37,7 @@ final class RawModels {
             statistics.add(new RawModel.FeatureStatistics(names.get(col), stats.count(j), stats.mean(j), stats.m2(j),
                 stats.min(j), stats.max(j)));
         }
-        if (learner.objective().regression()) {
+        if (learner.spec().objective().regression()) {
             // Unfold the label's standardisation too: raw prediction = mean + sigma * standardised prediction.
             double sigma = learner.labelMoments().std();
             for (int col = 0; col < names.size(); col++) {

@@ -179,7 +179,7 @@ final class TestThenTrain {
                     }
                     continue;
                 }
-                OnlineLearner.Outcome outcome = fresh.learn(entry.features(), entry.labelId(), epoch == 0);
+                TestOutcome outcome = fresh.learn(entry.features(), entry.labelId(), epoch == 0);
                 if (epoch == 0) {
                     firstPass.record(outcome);
                 }

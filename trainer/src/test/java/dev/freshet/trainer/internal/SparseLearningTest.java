@@ -38,7 +38,7 @@ class SparseLearningTest {
         double[] values = new double[8];
         for (int i = 0; i < 2000; i++) {
             Map<String, Double> f = example(random, i);
-            OnlineLearner.Outcome expected = byName.learn(f, label(f), true);
+            TestOutcome expected = byName.learn(f, label(f), true);
             int n = 0;
             for (Map.Entry<String, Double> e : f.entrySet()) {
                 ids[n] = byId.featureId(e.getKey());
@@ -68,7 +68,7 @@ class SparseLearningTest {
                         f.remove("velocity");
                     }
                     int label = label(withVelocity(f));
-                    OnlineLearner.Outcome expected = full.learn(f, label, true);
+                    TestOutcome expected = full.learn(f, label, true);
                     assertThat(mirrored.learn(f, label, true)).isEqualTo(expected);
                 }
                 assertThat(LearnerCheckpoint.write(mirrored)).as(objective + "/" + optimiser.kind()).isEqualTo(LearnerCheckpoint.write(full));
