@@ -58,7 +58,7 @@ final class LearningSession {
 
     /** A version ready to send; nothing changes in the session until {@link #published} confirms it. */
     record PendingVersion(ModelVersion version, ModelSchema schema, OnlineLearner snapshot,
-                                 long examplesSinceParent, double accuracySinceParent) {
+                          long examplesSinceParent, double accuracySinceParent) {
         /** The schema to publish before the version (in the same transaction), or empty when it is out already. */
         public Optional<ModelSchema> newSchema() {
             return Optional.ofNullable(schema);
@@ -355,7 +355,7 @@ final class LearningSession {
         registry.bar(version);
     }
 
-    /** The examples to retrain from, learned from scratch; empty while the window holds none. */
+    /** A fresh learner that learned the retrain window (a RETRAIN's state); empty while the window holds none. */
     Optional<TestThenTrain.Retrained> retrainFromWindow() {
         return learning.retrain(recovery.fresh());
     }
