@@ -73,7 +73,7 @@ final class PackedVersions {
     }
 
     /** Writes a raw-space model's weights, bias and the model's provenance into a version. */
-    static void pack(ModelVersion.Builder version, String schemaId, OnlineLearner.RawModel raw,
+    static void pack(ModelVersion.Builder version, String schemaId, RawModel raw,
                      ModelProvenance provenance) {
         version.setSchemaId(schemaId);
         for (double[] row : raw.weights()) {

@@ -44,7 +44,7 @@ final class PrequentialMetrics implements Evaluation {
         this.sinceParent = new Period(numClasses, 0);
     }
 
-    void record(OnlineLearner.Outcome outcome) {
+    void record(TestOutcome outcome) {
         record(outcome.predicted(), outcome.actual(), outcome.logLoss(), outcome.positiveScore());
     }
 

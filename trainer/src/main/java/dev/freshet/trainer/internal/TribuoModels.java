@@ -70,7 +70,7 @@ final class TribuoModels {
      * Builds a stock Tribuo model from a raw-space model: feature ids follow sorted names (as Tribuo assigns them),
      * label ids follow the learner's label order, and the provenance carries the lineage.
      */
-    public static LinearSGDModel toTribuo(OnlineLearner.RawModel raw, Lineage lineage, double learningRate,
+    public static LinearSGDModel toTribuo(RawModel raw, Lineage lineage, double learningRate,
                                           double l2, Instant now) {
         return toTribuo(raw, lineage, Objective.LOGISTIC, Optimiser.Settings.adaGrad(learningRate), l2, now);
     }
@@ -79,7 +79,7 @@ final class TribuoModels {
      * As above, describing the objective and optimiser actually used in the model's trainer provenance. Whatever
      * the objective, the model maps scores through softmax, so that serving always gets probabilities.
      */
-    public static LinearSGDModel toTribuo(OnlineLearner.RawModel raw, Lineage lineage, Objective objective,
+    public static LinearSGDModel toTribuo(RawModel raw, Lineage lineage, Objective objective,
                                           Optimiser.Settings optimiser, double l2, Instant now) {
         ImmutableFeatureMap featureMap = featureMap(raw);
         Map<Label, Integer> labelIds = new LinkedHashMap<>();
@@ -98,7 +98,7 @@ final class TribuoModels {
      * The provenance {@link #toTribuo} or {@link #toTribuoRegression} (by the objective) would give the model, without
      * building the model: what a packed version carries beside its weights.
      */
-    public static ModelProvenance provenance(OnlineLearner.RawModel raw, Lineage lineage, Objective objective,
+    public static ModelProvenance provenance(RawModel raw, Lineage lineage, Objective objective,
                                              Optimiser.Settings optimiser, double l2, double huberDelta, Instant now) {
         OffsetDateTime time = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
         if (objective.regression()) {
@@ -125,7 +125,7 @@ final class TribuoModels {
      *
      * @param huberDelta the Huber threshold, recorded in the trainer provenance when the objective is Huber
      */
-    public static org.tribuo.regression.sgd.linear.LinearSGDModel toTribuoRegression(OnlineLearner.RawModel raw,
+    public static org.tribuo.regression.sgd.linear.LinearSGDModel toTribuoRegression(RawModel raw,
             Lineage lineage, Objective objective, Optimiser.Settings optimiser, double l2, double huberDelta,
             Instant now) {
         if (raw.labels().size() != 1) {
@@ -157,16 +157,16 @@ final class TribuoModels {
             LABEL_FACTORY.constructInfoForExternalModel(labelIds), parameters);
     }
 
-    private static ImmutableFeatureMap featureMap(OnlineLearner.RawModel raw) {
+    private static ImmutableFeatureMap featureMap(RawModel raw) {
         List<VariableInfo> infos = new ArrayList<>(raw.featureNames().size());
-        for (OnlineLearner.FeatureStatistics s : raw.statistics()) {
+        for (RawModel.FeatureStatistics s : raw.statistics()) {
             infos.add(realInfo(s));
         }
         return new ImmutableFeatureMap(infos);
     }
 
     /** Weights per output in Tribuo's feature ids (sorted names), the bias in the last column. */
-    private static LinearParameters parameters(OnlineLearner.RawModel raw, ImmutableFeatureMap featureMap) {
+    private static LinearParameters parameters(RawModel raw, ImmutableFeatureMap featureMap) {
         int numFeatures = raw.featureNames().size();
         DenseMatrix matrix = new DenseMatrix(raw.labels().size(), numFeatures + 1);
         for (int k = 0; k < raw.labels().size(); k++) {
@@ -196,7 +196,7 @@ final class TribuoModels {
         };
     }
 
-    private static RealInfo realInfo(OnlineLearner.FeatureStatistics s) {
+    private static RealInfo realInfo(RawModel.FeatureStatistics s) {
         // RealInfo(name) would carry min=+inf, max=-inf, which Tribuo refuses to deserialise.
         boolean seen = s.count() > 0 && s.min() <= s.max();
         int count = (int) Math.min(Integer.MAX_VALUE, s.count());
@@ -205,7 +205,7 @@ final class TribuoModels {
             : new RealInfo(s.name(), 0, 0.0, 0.0, 0.0, 0.0);
     }
 
-    private static DatasetProvenance datasetProvenance(OnlineLearner.RawModel raw, Lineage lineage,
+    private static DatasetProvenance datasetProvenance(RawModel raw, Lineage lineage,
                                                        OffsetDateTime time, OutputFactory<?> outputFactory) {
         Map<String, Provenance> map = new HashMap<>();
         map.put("class-name", new StringProvenance("class-name", DATASET_CLASS));
@@ -264,7 +264,7 @@ final class TribuoModels {
         ImmutableOutputInfo<Label> outputs = linear.getOutputIDInfo();
         int numFeatures = featureMap.size();
         List<String> names = new ArrayList<>(numFeatures);
-        List<OnlineLearner.FeatureStatistics> statistics = new ArrayList<>(numFeatures);
+        List<RawModel.FeatureStatistics> statistics = new ArrayList<>(numFeatures);
         for (int id = 0; id < numFeatures; id++) {
             VariableIDInfo info = featureMap.get(id);
             names.add(info.getName());
@@ -287,28 +287,28 @@ final class TribuoModels {
         }
         int numExamples = model.getProvenance().getDatasetProvenance().getNumExamples();
         boolean statisticsUsable = numExamples > 0;
-        for (OnlineLearner.FeatureStatistics s : statistics) {
+        for (RawModel.FeatureStatistics s : statistics) {
             statisticsUsable &= s.count() <= numExamples;
         }
-        OnlineLearner.RawModel raw = new OnlineLearner.RawModel(labels, names, weights, bias,
+        RawModel raw = new RawModel(labels, names, weights, bias,
             statisticsUsable ? statistics : List.of(), statisticsUsable ? numExamples : 0);
         return new Extracted(raw, dropped);
     }
 
     /** A model's raw weights, and the model's labels that the trainer does not know. */
-    public record Extracted(OnlineLearner.RawModel model, List<String> droppedLabels) {
+    public record Extracted(RawModel model, List<String> droppedLabels) {
     }
 
-    private static OnlineLearner.FeatureStatistics statistics(VariableInfo info) {
+    private static RawModel.FeatureStatistics statistics(VariableInfo info) {
         RealInfo real = info instanceof CategoricalInfo categorical ? categorical.generateRealInfo()
             : info instanceof RealInfo r ? r : null;
         if (real == null || real.getCount() == 0) {
-            return new OnlineLearner.FeatureStatistics(info.getName(), 0, 0.0, 0.0,
+            return new RawModel.FeatureStatistics(info.getName(), 0, 0.0, 0.0,
                 Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY);
         }
         double variance = real.getVariance();
         double m2 = real.getCount() > 1 && Double.isFinite(variance) ? variance * (real.getCount() - 1) : 0.0;
-        return new OnlineLearner.FeatureStatistics(info.getName(), real.getCount(), real.getMean(), m2,
+        return new RawModel.FeatureStatistics(info.getName(), real.getCount(), real.getMean(), m2,
             real.getMin(), real.getMax());
     }
 

@@ -40,14 +40,14 @@ class CheckpointTest {
                 new Optimiser.Settings(Optimiser.Kind.SGD, 0.5, Optimiser.Schedule.INVERSE_SQRT, 0, 0, 0))) {
             OnlineLearner original = new OnlineLearner(LABELS, Objective.LOGISTIC, optimiser, 1e-4);
             learn(original, new Random(1), 0, 300);
-            LearnerState state = original.toState();
+            LearnerState state = LearnerCheckpoint.write(original);
 
-            OnlineLearner restored = OnlineLearner.restore(LearnerState.parseFrom(state.toByteArray()), LABELS,
+            OnlineLearner restored = LearnerCheckpoint.restore(LearnerState.parseFrom(state.toByteArray()), LABELS,
                 Objective.LOGISTIC, optimiser, 1e-4).learner();
             learn(original, new Random(2), 300, 600);
             learn(restored, new Random(2), 300, 600);
 
-            assertThat(restored.toState()).as(optimiser.kind().name()).isEqualTo(original.toState());
+            assertThat(LearnerCheckpoint.write(restored)).as(optimiser.kind().name()).isEqualTo(LearnerCheckpoint.write(original));
             assertThat(restored.examplesLearned()).isEqualTo(600);
         }
     }
@@ -57,12 +57,12 @@ class CheckpointTest {
         OnlineLearner original = new OnlineLearner(LABELS, Objective.LOGISTIC, Optimiser.Settings.adaGrad(0.3), 1e-4);
         learn(original, new Random(1), 0, 300);
 
-        OnlineLearner.Restored restored = OnlineLearner.restore(original.toState(), LABELS, Objective.LOGISTIC,
+        LearnerCheckpoint.Restored restored = LearnerCheckpoint.restore(LearnerCheckpoint.write(original), LABELS, Objective.LOGISTIC,
             new Optimiser.Settings(Optimiser.Kind.SGD, 0.1, Optimiser.Schedule.CONSTANT, 0, 0, 0), 1e-4);
 
         assertThat(restored.optimiserStateRestored()).isFalse();
         assertThat(restored.optimiserStateProblem()).contains("adagrad").contains("sgd");
-        assertThat(restored.learner().toState().getWeightsList()).isEqualTo(original.toState().getWeightsList());
+        assertThat(LearnerCheckpoint.write(restored.learner()).getWeightsList()).isEqualTo(LearnerCheckpoint.write(original).getWeightsList());
     }
 
     @Test
@@ -70,7 +70,7 @@ class CheckpointTest {
         OnlineLearner original = new OnlineLearner(LABELS, Objective.LOGISTIC, Optimiser.Settings.adaGrad(0.3), 1e-4);
         learn(original, new Random(1), 0, 10);
 
-        assertThatThrownBy(() -> OnlineLearner.restore(original.toState(), List.of("a", "b", "c"),
+        assertThatThrownBy(() -> LearnerCheckpoint.restore(LearnerCheckpoint.write(original), List.of("a", "b", "c"),
             Objective.LOGISTIC, Optimiser.Settings.adaGrad(0.3), 1e-4))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("labels");
     }

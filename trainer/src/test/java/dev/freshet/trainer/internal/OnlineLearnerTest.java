@@ -92,7 +92,7 @@ class OnlineLearnerTest {
             }
             learner.learn(f, scaledLabel(f), true);
         }
-        LinearSGDModel model = TribuoModels.toTribuo(learner.toRawModel(), lineage(), 0.1, 1e-5, Instant.now());
+        LinearSGDModel model = TribuoModels.toTribuo(RawModels.fold(learner), lineage(), 0.1, 1e-5, Instant.now());
         Model<?> restored = TribuoModels.deserialize(model.serialize().toByteArray());
 
         assertThat(restored).isInstanceOf(LinearSGDModel.class);

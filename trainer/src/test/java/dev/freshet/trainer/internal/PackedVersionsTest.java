@@ -80,7 +80,7 @@ class PackedVersionsTest {
         restarted.onModelVersion(v1.version());
 
         assertThat(restarted.restoreCheckpoint()).isTrue();
-        assertThat(restarted.learner().toState()).isEqualTo(atV1.toState());
+        assertThat(LearnerCheckpoint.write(restarted.learner())).isEqualTo(LearnerCheckpoint.write(atV1));
     }
 
     @Test
@@ -88,7 +88,7 @@ class PackedVersionsTest {
         LearningSession session = packedSession(SETTINGS);
         learnSome(session, 150, 0, List.of("web", "app", "kiosk"));
         LearningSession.PendingVersion v1 = publish(session);
-        OnlineLearner.RawModel raw = session.learner().toRawModel();
+        RawModel raw = RawModels.fold(session.learner());
         Model<?> whole = TribuoModels.deserialize(TribuoModels.toTribuo(raw, new TribuoModels.Lineage("default", 1, 0,
             "ONLINE", 150, "t", Map.of()), 0.1, 1e-5, Instant.EPOCH).serialize().toByteArray());
 

@@ -9,8 +9,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class PrequentialMetricsTest {
-    private static OnlineLearner.Outcome outcome(int predicted, int actual, double positiveScore) {
-        return new OnlineLearner.Outcome(predicted, actual, 0.5, positiveScore);
+    private static TestOutcome outcome(int predicted, int actual, double positiveScore) {
+        return new TestOutcome(predicted, actual, 0.5, positiveScore);
     }
 
     @Test
@@ -94,7 +94,7 @@ class PrequentialMetricsTest {
         for (int i = 0; i < 120; i++) {
             int actual = random.nextInt(2);
             double score = random.nextDouble();
-            metrics.record(new OnlineLearner.Outcome(score > 0.5 ? 1 : 0, actual, random.nextDouble(), score));
+            metrics.record(new TestOutcome(score > 0.5 ? 1 : 0, actual, random.nextDouble(), score));
         }
         PrequentialMetrics restored = new PrequentialMetrics(50);
 

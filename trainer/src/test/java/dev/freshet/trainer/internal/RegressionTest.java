@@ -115,7 +115,7 @@ class RegressionTest {
         LearningSession.PendingVersion v1 = session.prepareVersion(1000);
         session.published(v1, 1000);
 
-        OnlineLearner.Restored restored = OnlineLearner.restore(v1.version().getLearnerState(),
+        LearnerCheckpoint.Restored restored = LearnerCheckpoint.restore(v1.version().getLearnerState(),
             LearningSession.Settings.REGRESSION_OUTPUT, Objective.SQUARED, Optimiser.Settings.adaGrad(0.5), 1e-6);
 
         Map<String, Double> x = Map.of("amount", 900.0, "velocity", 0.1);

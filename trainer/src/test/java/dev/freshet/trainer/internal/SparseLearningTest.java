@@ -38,7 +38,7 @@ class SparseLearningTest {
         double[] values = new double[8];
         for (int i = 0; i < 2000; i++) {
             Map<String, Double> f = example(random, i);
-            OnlineLearner.Outcome expected = byName.learn(f, label(f), true);
+            TestOutcome expected = byName.learn(f, label(f), true);
             int n = 0;
             for (Map.Entry<String, Double> e : f.entrySet()) {
                 ids[n] = byId.featureId(e.getKey());
@@ -50,7 +50,7 @@ class SparseLearningTest {
             assertThat(byId.lastLogLoss()).isEqualTo(expected.logLoss());
             assertThat(byId.lastPositiveScore()).isEqualTo(expected.positiveScore());
         }
-        assertThat(byId.toState()).isEqualTo(byName.toState());
+        assertThat(LearnerCheckpoint.write(byId)).isEqualTo(LearnerCheckpoint.write(byName));
     }
 
     @Test
@@ -68,10 +68,10 @@ class SparseLearningTest {
                         f.remove("velocity");
                     }
                     int label = label(withVelocity(f));
-                    OnlineLearner.Outcome expected = full.learn(f, label, true);
+                    TestOutcome expected = full.learn(f, label, true);
                     assertThat(mirrored.learn(f, label, true)).isEqualTo(expected);
                 }
-                assertThat(mirrored.toState()).as(objective + "/" + optimiser.kind()).isEqualTo(full.toState());
+                assertThat(LearnerCheckpoint.write(mirrored)).as(objective + "/" + optimiser.kind()).isEqualTo(LearnerCheckpoint.write(full));
             }
         }
     }
@@ -93,11 +93,11 @@ class SparseLearningTest {
         int web = learner.featureId("channel=web");
         int app = learner.featureId("channel=app");
         int n = learner.numFeatures();
-        var before = learner.toState();
+        var before = LearnerCheckpoint.write(learner);
 
         learner.learn(Map.of("amount", 150.0, "velocity", 1.0, "channel=app", 1.0), 0, true);
 
-        var after = learner.toState();
+        var after = LearnerCheckpoint.write(learner);
         for (int k = 0; k < LABELS.size(); k++) {
             assertThat(after.getWeights(k * n + web)).isEqualTo(before.getWeights(k * n + web));
             assertThat(after.getWeights(k * n + app)).isNotEqualTo(before.getWeights(k * n + app));
@@ -117,7 +117,7 @@ class SparseLearningTest {
             }
             learner.learn(f, label(f.containsKey("amount") ? f : withAmount(f)), true);
         }
-        Model<?> model = TribuoModels.deserialize(TribuoModels.toTribuo(learner.toRawModel(),
+        Model<?> model = TribuoModels.deserialize(TribuoModels.toTribuo(RawModels.fold(learner),
             OnlineLearnerTest.lineage(), 0.3, 1e-4, Instant.now()).serialize().toByteArray());
 
         for (int i = 0; i < 50; i++) {
@@ -142,7 +142,7 @@ class SparseLearningTest {
         OnlineLearner learner = new OnlineLearner(LABELS, 0.3, 1e-4);
         int x = learner.featureId("x");
         learner.learn(new int[] {x}, new double[] {1.0}, 1, 1, true);
-        var before = learner.toState();
+        var before = LearnerCheckpoint.write(learner);
 
         assertThatThrownBy(() -> learner.learn(new int[] {x, x}, new double[] {1.0, 2.0}, 2, 0, true))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x'").hasMessageContaining("twice");
@@ -150,6 +150,6 @@ class SparseLearningTest {
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("feature id 7");
         assertThatThrownBy(() -> learner.learn(new int[] {x}, new double[] {Double.NaN}, 1, 0, true))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
-        assertThat(learner.toState()).isEqualTo(before);
+        assertThat(LearnerCheckpoint.write(learner)).isEqualTo(before);
     }
 }

@@ -8,8 +8,10 @@ import dev.freshet.proto.registry.v1.ModelVersion;
 import org.tribuo.Model;
 
 /**
- * For {@code dev.freshet.bench.PublishBench} only: reaches the trainer's package-private publishing path (the same
- * {@link LearningSession#prepareVersion} the trainer's loop calls) without widening it in the trainer itself.
+ * What publishing one model version costs, measured on the trainer's own publishing path (the same
+ * {@link LearningSession#prepareVersion} its loop calls), without widening that path in the trainer's public API.
+ * The only class of the trainer's test-jar ({@code freshet-trainer}, type {@code test-jar}), for
+ * {@code dev.freshet.bench.PublishBench}; {@code PublishCostTest} keeps it working. Not thread-safe.
  */
 public final class PublishCost {
     /** One version as the trainer would send it: its bytes, its new schema's bytes (or null), and the time taken. */

@@ -1,0 +1,214 @@
+package dev.freshet.trainer.internal;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import dev.freshet.proto.features.v1.TrainingExample;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tribuo.regression.sgd.RegressionObjective;
+
+/**
+ * Prequential learning of one model: each training example is first predicted (and the prediction scored), then
+ * learned, and kept in the retrain window; an example that cannot be learned is counted as skipped by reason and
+ * never throws. A RETRAIN learns the window again from scratch in the same way. Works on whichever learner the
+ * caller passes (the session swaps it on adoption and rollback). Not thread-safe.
+ */
+final class TestThenTrain {
+    private static final Logger log = LoggerFactory.getLogger(TestThenTrain.class);
+    static final String SKIP_UNKNOWN_LABEL = "unknown_label";
+    static final String SKIP_NON_FINITE = "non_finite_feature";
+    static final String SKIP_MALFORMED = "malformed";
+    static final String SKIP_NON_NUMERIC_LABEL = "non_numeric_label";
+    private static final int METRICS_WINDOW = 1000;
+
+    private final LearningSession.Settings settings;
+    private final boolean regression;
+    private final RegressionObjective regressionLoss;
+    /** Exactly one of these two is set, by the task; {@link #metrics} is the same object. */
+    private final PrequentialMetrics classMetrics;
+    private final RegressionMetrics valueMetrics;
+    private final Evaluation metrics;
+    private final ExampleWindow window;
+    private final Map<String, Long> skipped = new HashMap<>();
+    private final Set<String> unknownLabelsWarned = new HashSet<>();
+    private boolean warnedNonNumericLabel;
+    private long examplesSeen;
+
+    TestThenTrain(LearningSession.Settings settings) {
+        this.settings = settings;
+        this.regression = settings.objective().regression();
+        this.regressionLoss = regression ? settings.objective().tribuoRegression(settings.huberDelta()) : null;
+        this.classMetrics = regression ? null : new PrequentialMetrics(METRICS_WINDOW, settings.labels().size());
+        this.valueMetrics = regression ? new RegressionMetrics(METRICS_WINDOW) : null;
+        this.metrics = regression ? valueMetrics : classMetrics;
+        this.window = new ExampleWindow(settings.retrainWindowExamples());
+    }
+
+    /** Test-then-train on one example read from the training topic at (partition, offset). Never throws for bad input. */
+    void learn(OnlineLearner learner, TrainingExample example, int partition, long offset) {
+        if (regression) {
+            learnValue(learner, example, partition, offset);
+            return;
+        }
+        int labelId = settings.labels().indexOf(example.getLabel());
+        if (labelId < 0) {
+            skip(SKIP_UNKNOWN_LABEL);
+            if (unknownLabelsWarned.add(example.getLabel())) {
+                log.warn("Skipped a training example for model '{}' with label '{}' (request '{}', partition {}, "
+                        + "offset {}): the trainer knows only labels {}; set trainer.labels to learn it. Further "
+                        + "examples with this label are counted in the stats without a warning.",
+                    settings.modelName(), example.getLabel(), example.getRequestId(), partition, offset,
+                    settings.labels());
+            }
+            return;
+        }
+        if (!finiteFeatures(example, partition, offset)) {
+            return;
+        }
+        Map<String, Double> features = example.getFeaturesMap();
+        classMetrics.record(learner.learn(features, labelId, true));
+        window.add(new ExampleWindow.Entry(features, labelId, example.getLabelArrivedAtMs()));
+        examplesSeen++;
+    }
+
+    /** False, with the example counted as skipped, when a feature is NaN or infinite: it would poison the weights. */
+    private boolean finiteFeatures(TrainingExample example, int partition, long offset) {
+        for (Map.Entry<String, Double> e : example.getFeaturesMap().entrySet()) {
+            if (!Double.isFinite(e.getValue())) {
+                skip(SKIP_NON_FINITE);
+                log.debug("Skipped training example '{}' (partition {}, offset {}): feature '{}' is {}.",
+                    example.getRequestId(), partition, offset, e.getKey(), e.getValue());
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void learnValue(OnlineLearner learner, TrainingExample example, int partition, long offset) {
+        double target = target(example);
+        if (!Double.isFinite(target)) {
+            skip(SKIP_NON_NUMERIC_LABEL);
+            if (!warnedNonNumericLabel) {
+                warnedNonNumericLabel = true;
+                log.warn("Skipped a training example for regression model '{}' with label '{}' (request '{}', "
+                        + "partition {}, offset {}): a regression learns from a finite number. Further such examples "
+                        + "are counted in the stats without a warning.", settings.modelName(), example.getLabel(),
+                    example.getRequestId(), partition, offset);
+            }
+            return;
+        }
+        if (!finiteFeatures(example, partition, offset)) {
+            return;
+        }
+        Map<String, Double> features = example.getFeaturesMap();
+        valueMetrics.record(learner.learnValue(features, target, regressionLoss, true), target);
+        window.add(new ExampleWindow.Entry(features, 0, target, example.getLabelArrivedAtMs()));
+        examplesSeen++;
+    }
+
+    /** The example's label as a number, or NaN when it is not one. */
+    private static double target(TrainingExample example) {
+        try {
+            return Double.parseDouble(example.getLabel().trim());
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * Puts an example the restored state already learned back into the retrain window, without learning it or
+     * counting it (after a restart, the window is refilled from the examples before the checkpoint's offsets).
+     */
+    void remember(TrainingExample example) {
+        if (regression) {
+            double target = target(example);
+            if (Double.isFinite(target)
+                    && example.getFeaturesMap().values().stream().allMatch(Double::isFinite)) {
+                window.add(new ExampleWindow.Entry(example.getFeaturesMap(), 0, target,
+                    example.getLabelArrivedAtMs()));
+            }
+            return;
+        }
+        int labelId = settings.labels().indexOf(example.getLabel());
+        if (labelId < 0 || example.getFeaturesMap().values().stream().anyMatch(v -> !Double.isFinite(v))) {
+            return;
+        }
+        window.add(new ExampleWindow.Entry(example.getFeaturesMap(), labelId, example.getLabelArrivedAtMs()));
+    }
+
+    /** Counts a record that could not be read as a training example. */
+    void malformed(int partition, long offset, String problem) {
+        skip(SKIP_MALFORMED);
+        log.warn("Skipped an unreadable record on {} partition {} offset {}: {}.", settings.trainingTopic(),
+            partition, offset, problem);
+    }
+
+    private void skip(String reason) {
+        skipped.merge(reason, 1L, Long::sum);
+    }
+
+    /** A learner retrained from scratch on the window, and the metrics of its version. */
+    record Retrained(OnlineLearner learner, int examples, Map<String, Double> versionMetrics) {
+    }
+
+    /**
+     * Learns the retrain window from scratch into {@code fresh} for the configured epochs, the standardisation
+     * fixed after the first. The version's metrics are prequential over that first pass.
+     *
+     * @return empty when the window holds no example yet
+     */
+    Optional<Retrained> retrain(OnlineLearner fresh) {
+        List<ExampleWindow.Entry> examples = window.inTimeOrder();
+        if (examples.isEmpty()) {
+            return Optional.empty();
+        }
+        PrequentialMetrics firstPass = regression ? null
+            : new PrequentialMetrics(examples.size(), settings.labels().size());
+        RegressionMetrics firstPassValues = regression ? new RegressionMetrics(examples.size()) : null;
+        for (int epoch = 0; epoch < settings.retrainEpochs(); epoch++) {
+            for (ExampleWindow.Entry entry : examples) {
+                if (regression) {
+                    double predicted = fresh.learnValue(entry.features(), entry.target(), regressionLoss, epoch == 0);
+                    if (epoch == 0) {
+                        firstPassValues.record(predicted, entry.target());
+                    }
+                    continue;
+                }
+                TestOutcome outcome = fresh.learn(entry.features(), entry.labelId(), epoch == 0);
+                if (epoch == 0) {
+                    firstPass.record(outcome);
+                }
+            }
+        }
+        Map<String, Double> versionMetrics = regression ? firstPassValues.asVersionMetrics()
+            : firstPass.asVersionMetrics();
+        versionMetrics.put("retrain_window_examples", (double) examples.size());
+        versionMetrics.put("retrain_epochs", (double) settings.retrainEpochs());
+        return Optional.of(new Retrained(fresh, examples.size(), versionMetrics));
+    }
+
+    /** The prequential figures since the last version and over the recent window. */
+    Evaluation metrics() {
+        return metrics;
+    }
+
+    /** Examples the retrain window holds now. */
+    int retainedExamples() {
+        return window.size();
+    }
+
+    /** Examples learned (not skipped) since the trainer started. */
+    long examplesSeen() {
+        return examplesSeen;
+    }
+
+    /** Examples skipped, by reason. */
+    Map<String, Long> skipped() {
+        return skipped;
+    }
+}

@@ -1,0 +1,205 @@
+package dev.freshet.trainer.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.freshet.trainer.TrainerConfig;
+import dev.freshet.trainer.TrainerException;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The trainer's topic names and Kafka clients, all made here: a read_committed consumer of the training examples
+ * (its group's offsets are committed in the publishing transactions), read_committed readers of the registry (models
+ * and schemas) and of the commands, and the transactional producer whose id fences an earlier incarnation of the
+ * same model's trainer. Closes them all. The clients belong to the trainer's thread, except {@link #wakeup}.
+ */
+final class TrainerKafka implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TrainerKafka.class);
+    static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
+    /** The largest version (or schema) the trainer sends: 64 MB, some 700k features with 2 labels and AdaGrad. */
+    private static final int MODEL_MESSAGE_MAX_BYTES = 64 * 1024 * 1024;
+
+    final String trainingTopic;
+    final String modelsTopic;
+    final String commandsTopic;
+    final String acksTopic;
+    final String schemasTopic;
+    private final String bootstrap;
+
+    /** The name of the topic the trainer learns from, for the configured topics.prefix. */
+    static String trainingTopic(TrainerConfig config) {
+        return config.getString(TrainerConfig.TOPICS_PREFIX_CONFIG) + "training-examples";
+    }
+    private final KafkaConsumer<String, byte[]> training;
+    private final KafkaConsumer<String, byte[]> registry;
+    private final KafkaConsumer<String, byte[]> commands;
+    private final KafkaProducer<String, byte[]> producer;
+
+    /**
+     * Opens the clients (none is left open if one fails).
+     *
+     * @throws org.apache.kafka.common.KafkaException if a client cannot be made
+     */
+    TrainerKafka(TrainerConfig config, String modelName) {
+        String prefix = config.getString(TrainerConfig.TOPICS_PREFIX_CONFIG);
+        this.trainingTopic = trainingTopic(config);
+        this.modelsTopic = prefix + "models";
+        this.commandsTopic = prefix + "commands";
+        this.acksTopic = prefix + "command-acks";
+        this.schemasTopic = prefix + "model-schemas";
+        this.bootstrap = config.getString(TrainerConfig.BOOTSTRAP_SERVERS_CONFIG);
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            this.training = open(opened, new KafkaConsumer<>(trainingConsumerProps(bootstrap, prefix + "trainer"),
+                new StringDeserializer(), new ByteArrayDeserializer()));
+            this.registry = open(opened, newReader());
+            this.commands = open(opened, newReader());
+            this.producer = open(opened, new KafkaProducer<>(
+                producerProps(bootstrap, prefix + "trainer-" + modelName), new StringSerializer(),
+                new ByteArraySerializer()));
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    private static <T extends AutoCloseable> T open(List<AutoCloseable> opened, T resource) {
+        opened.add(resource);
+        return resource;
+    }
+
+    private static Map<String, Object> trainingConsumerProps(String bootstrap, String groupId) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("group.id", groupId);
+        props.put("enable.auto.commit", false);
+        props.put("auto.offset.reset", "earliest");
+        props.put("isolation.level", "read_committed");
+        props.put("max.poll.records", 1000);
+        return props;
+    }
+
+    private static Map<String, Object> readerProps(String bootstrap) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("enable.auto.commit", false);
+        props.put("auto.offset.reset", "earliest");
+        props.put("isolation.level", "read_committed");
+        return props;
+    }
+
+    private static Map<String, Object> producerProps(String bootstrap, String transactionalId) {
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("acks", "all");
+        props.put("enable.idempotence", true);
+        props.put("transactional.id", transactionalId);
+        // A trainer killed mid-publish leaves its transaction open, which holds back every read_committed reader
+        // of the models topic until it times out (or the trainer restarts); publishing takes milliseconds.
+        props.put("transaction.timeout.ms", 10_000);
+        props.put("linger.ms", 0);
+        // A version carries its weights and checkpoint (some 90 bytes per feature with 2 labels and AdaGrad: 9 MB at
+        // 100k features), beyond the default 1 MB request size; the launcher raises the topics' max.message.bytes
+        // to the same MODEL_MESSAGE_MAX_BYTES.
+        props.put("max.request.size", MODEL_MESSAGE_MAX_BYTES);
+        return props;
+    }
+
+    /** A new read_committed reader with no group, for one-off reads; the caller closes it. */
+    KafkaConsumer<String, byte[]> newReader() {
+        return new KafkaConsumer<>(readerProps(bootstrap), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    String bootstrap() {
+        return bootstrap;
+    }
+
+    KafkaConsumer<String, byte[]> training() {
+        return training;
+    }
+
+    KafkaConsumer<String, byte[]> registry() {
+        return registry;
+    }
+
+    KafkaConsumer<String, byte[]> commands() {
+        return commands;
+    }
+
+    KafkaProducer<String, byte[]> producer() {
+        return producer;
+    }
+
+    /** The names of the topics that exist on the cluster. */
+    Set<String> existingTopics() {
+        return commands.listTopics(KAFKA_TIMEOUT).keySet();
+    }
+
+    /**
+     * Every partition of a topic.
+     *
+     * @throws TrainerException if the topic does not exist
+     */
+    static List<TopicPartition> partitionsOf(KafkaConsumer<String, byte[]> consumer, String topic) {
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic, KAFKA_TIMEOUT);
+        if (partitions == null || partitions.isEmpty()) {
+            throw new TrainerException("Topic '" + topic + "' does not exist; create it (the launcher does) "
+                + "or check topics.prefix.");
+        }
+        return partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    }
+
+    /** Assigns every partition of a topic to the consumer (no group rebalancing). */
+    static List<TopicPartition> assign(KafkaConsumer<String, byte[]> consumer, String topic) {
+        List<TopicPartition> assigned = partitionsOf(consumer, topic);
+        consumer.assign(assigned);
+        return assigned;
+    }
+
+    static void assignFromBeginning(KafkaConsumer<String, byte[]> consumer, String topic) {
+        consumer.seekToBeginning(assign(consumer, topic));
+    }
+
+    /** Interrupts any blocking call of the consumers; safe from any thread. */
+    void wakeup() {
+        training.wakeup();
+        registry.wakeup();
+        commands.wakeup();
+    }
+
+    /** Closes every client, each within a bounded time; problems are logged. */
+    @Override
+    public void close() {
+        closeAll(List.of(training, registry, commands, producer));
+    }
+
+    private static void closeAll(List<? extends AutoCloseable> resources) {
+        for (AutoCloseable resource : resources) {
+            try {
+                if (resource instanceof KafkaConsumer<?, ?> consumer) {
+                    consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                } else if (resource instanceof KafkaProducer<?, ?> producer) {
+                    producer.close(Duration.ofSeconds(5));
+                } else {
+                    resource.close();
+                }
+            } catch (Exception e) {
+                log.warn("Could not close a Kafka client cleanly: {}", e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.freshet.trainer.internal;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+import dev.freshet.proto.registry.v1.CommandAck;
+import dev.freshet.proto.registry.v1.ModelSchema;
+import dev.freshet.proto.registry.v1.ModelVersion;
+import dev.freshet.trainer.TrainerException;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes what the trainer publishes in Kafka transactions: a version with its new schema, the acknowledgement of the
+ * command that asked for it and the training offsets it covers, all visible together or not at all, so that a
+ * version's checkpoint and the group's offsets always agree; and acknowledgements alone. A failed transaction is
+ * aborted and reported (the caller's state is unchanged); being fenced by a newer trainer of the same model is
+ * fatal. Not thread-safe: the trainer's thread owns it.
+ */
+final class TransactionalPublisher {
+    private static final Logger log = LoggerFactory.getLogger(TransactionalPublisher.class);
+
+    private final TrainerKafka kafka;
+    private final KafkaProducer<String, byte[]> producer;
+    private final String modelName;
+    private final boolean acksEnabled;
+
+    /** @param acksEnabled whether the acknowledgements topic exists; without it acknowledgements are only logged */
+    TransactionalPublisher(TrainerKafka kafka, String modelName, boolean acksEnabled) {
+        this.kafka = kafka;
+        this.producer = kafka.producer();
+        this.modelName = modelName;
+        this.acksEnabled = acksEnabled;
+    }
+
+    /**
+     * Publishes a version (its new schema first, or none when {@code schema} is null), with the acknowledgement of
+     * the command that asked for it (or null), and commits the training offsets it covers, in one transaction.
+     *
+     * @return false if the transaction failed (logged)
+     * @throws TrainerException if another trainer of the same model fenced this one
+     */
+    boolean publish(ModelVersion mv, ModelSchema schema, CommandAck ack) {
+        String key = mv.getModel() + "/" + mv.getVersion();
+        try {
+            producer.beginTransaction();
+            // The schema first: a reader that has the version then has (or is about to read) its domains.
+            if (schema != null) {
+                producer.send(new ProducerRecord<>(kafka.schemasTopic, schema.getModel() + "/" + schema.getSchemaId(),
+                    schema.toByteArray()));
+            }
+            producer.send(new ProducerRecord<>(kafka.modelsTopic, key, mv.toByteArray()));
+            if (ack != null && acksEnabled) {
+                producer.send(new ProducerRecord<>(kafka.acksTopic, modelName, ack.toByteArray()));
+            }
+            Map<TopicPartition, OffsetAndMetadata> offsets = offsetsOf(mv);
+            if (!offsets.isEmpty()) {
+                producer.sendOffsetsToTransaction(offsets, kafka.training().groupMetadata());
+            }
+            producer.commitTransaction();
+            return true;
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+            throw fenced(e);
+        } catch (KafkaException e) {
+            abortQuietly();
+            log.error("Could not publish model '{}' v{} to {}: {}; will try again with the next version.",
+                mv.getModel(), mv.getVersion(), kafka.modelsTopic,
+                String.valueOf(e.getCause() == null ? e : e.getCause()));
+            return false;
+        }
+    }
+
+    /**
+     * Logs an acknowledgement and writes it in a transaction of its own; a failure is logged, never fatal.
+     *
+     * @throws TrainerException if another trainer of the same model fenced this one
+     */
+    void acknowledge(CommandAck ack) {
+        log.info("Command '{}' ({}) for model '{}': {}, {}.", ack.getCommandId(), ack.getType(), modelName,
+            ack.getOutcome(), ack.getDetail());
+        if (!acksEnabled) {
+            return;
+        }
+        try {
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(kafka.acksTopic, modelName, ack.toByteArray()));
+            producer.commitTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+            throw fenced(e);
+        } catch (KafkaException e) {
+            abortQuietly();
+            log.error("Could not acknowledge command '{}' of model '{}' on {}: {}; it was applied all the same.",
+                ack.getCommandId(), modelName, kafka.acksTopic,
+                String.valueOf(e.getCause() == null ? e : e.getCause()));
+        }
+    }
+
+    private TrainerException fenced(KafkaException e) {
+        return new TrainerException("Another trainer for model '" + modelName + "' (same topics.prefix and "
+            + "model name) took over; this one stops so that no example is learned twice.", e);
+    }
+
+    private void abortQuietly() {
+        try {
+            producer.abortTransaction();
+        } catch (KafkaException e) {
+            log.warn("Could not abort the publishing transaction of model '{}': {}", modelName, e.getMessage());
+        }
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> offsetsOf(ModelVersion mv) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Set<TopicPartition> assigned = kafka.training().assignment();
+        for (Map.Entry<Integer, Long> e : mv.getInputOffsetsMap().entrySet()) {
+            TopicPartition tp = new TopicPartition(kafka.trainingTopic, e.getKey());
+            if (assigned.contains(tp)) {
+                offsets.put(tp, new OffsetAndMetadata(e.getValue(), "model version " + mv.getVersion()));
+            }
+        }
+        return offsets;
+    }
+}
