@@ -27,14 +27,6 @@ import com.tngtech.archunit.lang.SimpleConditionEvent;
  */
 @AnalyzeClasses(packages = "dev.freshet")
 class LayeringTest {
-    /**
-     * The one known violation, frozen until it is fixed on its own branch (issue 12): bench's
-     * {@code dev.freshet.trainer.internal.PublishCost} sits in the trainer's internal package to reach its
-     * package-private parts, and {@code PublishBench} uses it there. Delete this and {@link #isFrozen} once that
-     * class has left bench.
-     */
-    private static final String FROZEN_SPLIT_PACKAGE_CLASS = "dev.freshet.trainer.internal.PublishCost";
-
     @ArchTest
     static final ArchRule noModuleUsesAnotherModulesInternalPackage = classes()
         .should(new ModuleDependencies("use no other module's internal package", (from, to, target) ->
@@ -52,7 +44,7 @@ class LayeringTest {
             @Override
             public void check(JavaClass item, ConditionEvents events) {
                 FreshetModule module = FreshetModule.loadedFrom(item);
-                if (!module.owns(item.getPackageName()) && !isFrozen(item)) {
+                if (!module.owns(item.getPackageName())) {
                     events.add(SimpleConditionEvent.violated(item, item.getName() + " is compiled in "
                         + module.directory() + " but lies outside its package root " + module.packageRoot()
                         + "; move it under " + module.packageRoot()));
@@ -100,11 +92,6 @@ class LayeringTest {
         return Optional.empty();
     }
 
-    private static boolean isFrozen(JavaClass javaClass) {
-        String name = javaClass.getBaseComponentType().getName();
-        return name.equals(FROZEN_SPLIT_PACKAGE_CLASS) || name.startsWith(FROZEN_SPLIT_PACKAGE_CLASS + "$");
-    }
-
     /** Decides one dependency: empty when allowed, else why not and what to do. */
     @FunctionalInterface
     private interface Verdict {
@@ -125,15 +112,12 @@ class LayeringTest {
 
         @Override
         public void check(JavaClass item, ConditionEvents events) {
-            if (isFrozen(item)) {
-                return;
-            }
             FreshetModule from = FreshetModule.loadedFrom(item);
             Set<String> reported = new HashSet<>();
             for (Dependency dependency : item.getDirectDependenciesFromSelf()) {
                 JavaClass target = dependency.getTargetClass().getBaseComponentType();
                 Optional<FreshetModule> to = FreshetModule.owning(target.getPackageName());
-                if (to.isEmpty() || isFrozen(target) || reported.contains(target.getName())) {
+                if (to.isEmpty() || reported.contains(target.getName())) {
                     continue;
                 }
                 Optional<String> why = verdict.judge(from, to.get(), target);
@@ -159,10 +143,8 @@ class LayeringTest {
         public void init(Collection<JavaClass> allObjectsToTest) {
             modulesByPackage.clear();
             for (JavaClass javaClass : allObjectsToTest) {
-                if (!isFrozen(javaClass)) {
-                    modulesByPackage.computeIfAbsent(javaClass.getPackageName(), p -> new TreeSet<>())
-                        .add(FreshetModule.loadedFrom(javaClass).directory());
-                }
+                modulesByPackage.computeIfAbsent(javaClass.getPackageName(), p -> new TreeSet<>())
+                    .add(FreshetModule.loadedFrom(javaClass).directory());
             }
         }
 
@@ -172,7 +154,7 @@ class LayeringTest {
             FreshetModule module = FreshetModule.loadedFrom(item);
             Optional<FreshetModule> owner = FreshetModule.owning(item.getPackageName());
             // Only the intruders: the owner's own classes in its package are not what needs to move.
-            if (modules.size() > 1 && (owner.isEmpty() || owner.get() != module) && !isFrozen(item)) {
+            if (modules.size() > 1 && (owner.isEmpty() || owner.get() != module)) {
                 events.add(SimpleConditionEvent.violated(item, "package " + item.getPackageName()
                     + " is split across the modules " + modules + ": " + item.getName() + " comes from "
                     + module.directory() + "; move it under " + module.packageRoot()));

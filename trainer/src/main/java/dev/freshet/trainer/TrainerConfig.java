@@ -10,6 +10,7 @@ import java.util.Optional;
 
 import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.ConfigKeys;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.proto.registry.v1.SpecLineage;
 import dev.freshet.trainer.internal.ModelSpecFile;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -276,5 +277,10 @@ public final class TrainerConfig extends AbstractConfig {
         public String toString() {
             return "at least two distinct, non-empty labels";
         }
+    }
+
+    /** The loop's topic and client names under this config's {@code topics.prefix}. */
+    public TopicLayout topics() {
+        return new TopicLayout(getString(TOPICS_PREFIX_CONFIG));
     }
 }

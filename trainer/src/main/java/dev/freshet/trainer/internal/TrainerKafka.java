@@ -7,11 +7,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.trainer.TrainerConfig;
 import dev.freshet.trainer.TrainerException;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -30,19 +35,17 @@ import org.slf4j.LoggerFactory;
 final class TrainerKafka implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerKafka.class);
     static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(30);
-    /** The largest version (or schema) the trainer sends: 64 MB, some 700k features with 2 labels and AdaGrad. */
-    private static final int MODEL_MESSAGE_MAX_BYTES = 64 * 1024 * 1024;
 
     final String trainingTopic;
     final String modelsTopic;
     final String commandsTopic;
     final String acksTopic;
     final String schemasTopic;
-    private final String bootstrap;
+    private final KafkaClients clients;
 
     /** The name of the topic the trainer learns from, for the configured topics.prefix. */
     static String trainingTopic(TrainerConfig config) {
-        return config.getString(TrainerConfig.TOPICS_PREFIX_CONFIG) + "training-examples";
+        return config.topics().name(Topic.TRAINING_EXAMPLES);
     }
     private final KafkaConsumer<String, byte[]> training;
     private final KafkaConsumer<String, byte[]> registry;
@@ -55,22 +58,23 @@ final class TrainerKafka implements AutoCloseable {
      * @throws org.apache.kafka.common.KafkaException if a client cannot be made
      */
     TrainerKafka(TrainerConfig config, String modelName) {
-        String prefix = config.getString(TrainerConfig.TOPICS_PREFIX_CONFIG);
-        this.trainingTopic = trainingTopic(config);
-        this.modelsTopic = prefix + "models";
-        this.commandsTopic = prefix + "commands";
-        this.acksTopic = prefix + "command-acks";
-        this.schemasTopic = prefix + "model-schemas";
-        this.bootstrap = config.getString(TrainerConfig.BOOTSTRAP_SERVERS_CONFIG);
+        TopicLayout topics = config.topics();
+        this.trainingTopic = topics.name(Topic.TRAINING_EXAMPLES);
+        this.modelsTopic = topics.name(Topic.MODELS);
+        this.commandsTopic = topics.name(Topic.COMMANDS);
+        this.acksTopic = topics.name(Topic.COMMAND_ACKS);
+        this.schemasTopic = topics.name(Topic.MODEL_SCHEMAS);
+        this.clients = KafkaClients.from(config.originals());
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            this.training = open(opened, new KafkaConsumer<>(trainingConsumerProps(bootstrap, prefix + "trainer"),
-                new StringDeserializer(), new ByteArrayDeserializer()));
+            // The group's offsets are committed in the publishing transactions, never by the consumer.
+            this.training = open(opened, clients.groupReader(topics.clientId("trainer"), false,
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000), new StringDeserializer(),
+                new ByteArrayDeserializer()));
             this.registry = open(opened, newReader());
             this.commands = open(opened, newReader());
-            this.producer = open(opened, new KafkaProducer<>(
-                producerProps(bootstrap, prefix + "trainer-" + modelName), new StringSerializer(),
-                new ByteArraySerializer()));
+            this.producer = open(opened, clients.transactionalProducer(topics.clientId("trainer-" + modelName),
+                producerTuning(), new StringSerializer(), new ByteArraySerializer()));
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -82,50 +86,25 @@ final class TrainerKafka implements AutoCloseable {
         return resource;
     }
 
-    private static Map<String, Object> trainingConsumerProps(String bootstrap, String groupId) {
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("group.id", groupId);
-        props.put("enable.auto.commit", false);
-        props.put("auto.offset.reset", "earliest");
-        props.put("isolation.level", "read_committed");
-        props.put("max.poll.records", 1000);
-        return props;
-    }
-
-    private static Map<String, Object> readerProps(String bootstrap) {
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("enable.auto.commit", false);
-        props.put("auto.offset.reset", "earliest");
-        props.put("isolation.level", "read_committed");
-        return props;
-    }
-
-    private static Map<String, Object> producerProps(String bootstrap, String transactionalId) {
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("acks", "all");
-        props.put("enable.idempotence", true);
-        props.put("transactional.id", transactionalId);
+    private static Map<String, Object> producerTuning() {
+        Map<String, Object> tuning = new HashMap<>();
         // A trainer killed mid-publish leaves its transaction open, which holds back every read_committed reader
         // of the models topic until it times out (or the trainer restarts); publishing takes milliseconds.
-        props.put("transaction.timeout.ms", 10_000);
-        props.put("linger.ms", 0);
+        tuning.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+        tuning.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         // A version carries its weights and checkpoint (some 90 bytes per feature with 2 labels and AdaGrad: 9 MB at
-        // 100k features), beyond the default 1 MB request size; the launcher raises the topics' max.message.bytes
-        // to the same MODEL_MESSAGE_MAX_BYTES.
-        props.put("max.request.size", MODEL_MESSAGE_MAX_BYTES);
-        return props;
+        // 100k features), beyond the default 1 MB request size; the models topics are created to take as much.
+        tuning.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, KafkaClients.MODEL_RECORD_MAX_BYTES);
+        return tuning;
     }
 
     /** A new read_committed reader with no group, for one-off reads; the caller closes it. */
     KafkaConsumer<String, byte[]> newReader() {
-        return new KafkaConsumer<>(readerProps(bootstrap), new StringDeserializer(), new ByteArrayDeserializer());
+        return clients.committedReader(null, Map.of(), new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     String bootstrap() {
-        return bootstrap;
+        return clients.bootstrapServers();
     }
 
     KafkaConsumer<String, byte[]> training() {

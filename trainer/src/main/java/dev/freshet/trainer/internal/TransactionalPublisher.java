@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
+import dev.freshet.contracts.RecordKeys;
 import dev.freshet.proto.registry.v1.CommandAck;
 import dev.freshet.proto.registry.v1.ModelSchema;
 import dev.freshet.proto.registry.v1.ModelVersion;
@@ -50,12 +51,12 @@ final class TransactionalPublisher {
      * @throws TrainerException if another trainer of the same model fenced this one
      */
     boolean publish(ModelVersion mv, ModelSchema schema, CommandAck ack) {
-        String key = mv.getModel() + "/" + mv.getVersion();
+        String key = RecordKeys.versionKey(mv.getModel(), mv.getVersion());
         try {
             producer.beginTransaction();
             // The schema first: a reader that has the version then has (or is about to read) its domains.
             if (schema != null) {
-                producer.send(new ProducerRecord<>(kafka.schemasTopic, schema.getModel() + "/" + schema.getSchemaId(),
+                producer.send(new ProducerRecord<>(kafka.schemasTopic, RecordKeys.schemaKey(schema.getModel(), schema.getSchemaId()),
                     schema.toByteArray()));
             }
             producer.send(new ProducerRecord<>(kafka.modelsTopic, key, mv.toByteArray()));

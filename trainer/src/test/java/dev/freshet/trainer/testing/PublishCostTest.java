@@ -1,4 +1,4 @@
-package dev.freshet.trainer.internal;
+package dev.freshet.trainer.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -10,10 +10,10 @@ import org.tribuo.Model;
 /**
  * What publishing one model version costs, measured on the trainer's own publishing path (the same
  * {@link LearningSession#prepareVersion} its loop calls), without widening that path in the trainer's public API.
- * The only class of the trainer's test-jar ({@code freshet-trainer}, type {@code test-jar}), for
- * {@code dev.freshet.bench.PublishBench}; {@code PublishCostTest} keeps it working. Not thread-safe.
+ * Reached from outside the trainer only through {@link dev.freshet.trainer.testing.PublishCost} in the trainer's
+ * test-jar, so that no other module imports the trainer's internals. Not thread-safe.
  */
-public final class PublishCost {
+public final class PublishSession {
     /** One version as the trainer would send it: its bytes, its new schema's bytes (or null), and the time taken. */
     public record Published(byte[] version, byte[] schema, long nanos) {
     }
@@ -26,7 +26,7 @@ public final class PublishCost {
      * A session that has learned {@code examples} examples over {@code features} one-hot features (each example has
      * {@code perExample} of them, consecutive ids, so that every feature occurs once the examples cover them).
      */
-    public PublishCost(boolean packed, int features, int examples, int perExample) {
+    public PublishSession(boolean packed, int features, int examples, int perExample) {
         session = new LearningSession(new LearningSession.Settings("bench", List.of("0", "1"), 0.5, 1e-5,
             Integer.MAX_VALUE, Long.MAX_VALUE, 1, 1, "bench.training-examples"), 0);
         if (packed) {
