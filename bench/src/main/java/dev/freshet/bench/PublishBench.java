@@ -1,19 +1,20 @@
 package dev.freshet.bench;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
+import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.RecordKeys;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.trainer.testing.PublishCost;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.tribuo.Model;
@@ -30,6 +31,10 @@ import org.tribuo.impl.ArrayExample;
  * <p>Usage: {@code bench/run PublishBench [FEATURES [PER_EXAMPLE]]} (defaults 100000 and 50).
  */
 public final class PublishBench {
+    private static final String PREFIX = "bench.";
+    private static final String MODEL = "bench";
+    /** A topic with the broker's default max.message.bytes, for contrast with the models topics. */
+    private static final String DEFAULT_LIMIT_TOPIC = "bench.default-limit";
     private static final int PACKED_ROUNDS = 5;
     private static final int EXAMPLES_BETWEEN = 200;
 
@@ -111,28 +116,24 @@ public final class PublishBench {
      */
     private static void throughKafka(BenchReport report, PublishCost.Published whole, PublishCost.Published first,
                                      PublishCost.Published packed) throws Exception {
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
-             Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-            Map<String, String> raised = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024));
-            admin.createTopics(List.of(new NewTopic("models", 1, (short) 1).configs(raised),
-                new NewTopic("model-schemas", 1, (short) 1).configs(raised),
-                new NewTopic("default-limit", 1, (short) 1))).all().get();
-            Map<String, Object> props = new HashMap<>();
-            props.put("bootstrap.servers", broker.bootstrapServers());
-            props.put("transactional.id", "publish-bench");
-            props.put("acks", "all");
-            props.put("linger.ms", 0);
-            props.put("max.request.size", 64 * 1024 * 1024);
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-                     new ByteArraySerializer())) {
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            KafkaClients clients = KafkaClients.of(broker.bootstrapServers());
+            TopicLayout topics = new TopicLayout(PREFIX);
+            BenchTopics.create(clients, topics, Topic.MODELS, Topic.MODEL_SCHEMAS);
+            BenchTopics.createOwn(clients, DEFAULT_LIMIT_TOPIC);
+            Map<String, Object> tuning = Map.of(ProducerConfig.LINGER_MS_CONFIG, 0,
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, KafkaClients.MODEL_RECORD_MAX_BYTES);
+            try (KafkaProducer<String, byte[]> producer = clients.transactionalProducer(topics.clientId("publish-bench"),
+                     tuning, new StringSerializer(), new ByteArraySerializer())) {
                 producer.initTransactions();
-                long firstNanos = send(producer, "models", first.version(), first.schema());
+                String models = topics.name(Topic.MODELS);
+                String schemas = topics.name(Topic.MODEL_SCHEMAS);
+                long firstNanos = send(producer, models, schemas, first.version(), first.schema());
                 List<Long> packedNanos = new ArrayList<>();
                 for (int i = 0; i < PACKED_ROUNDS; i++) {
-                    packedNanos.add(send(producer, "models", packed.version(), null));
+                    packedNanos.add(send(producer, models, schemas, packed.version(), null));
                 }
-                long wholeNanos = send(producer, "models", whole.version(), null);
+                long wholeNanos = send(producer, models, schemas, whole.version(), null);
                 String wholeDefault = rejection(producer, whole.version());
                 String packedDefault = rejection(producer, packed.version());
                 report.line("Through Kafka (embedded broker in this JVM; one transaction per version, as the trainer "
@@ -152,13 +153,14 @@ public final class PublishBench {
         }
     }
 
-    private static long send(KafkaProducer<String, byte[]> producer, String topic, byte[] version, byte[] schema) {
+    private static long send(KafkaProducer<String, byte[]> producer, String topic, String schemasTopic, byte[] version,
+                             byte[] schema) {
         long start = System.nanoTime();
         producer.beginTransaction();
         if (schema != null) {
-            producer.send(new ProducerRecord<>("model-schemas", "bench/schema", schema));
+            producer.send(new ProducerRecord<>(schemasTopic, RecordKeys.schemaKey(MODEL, "schema"), schema));
         }
-        producer.send(new ProducerRecord<>(topic, "bench/v", version));
+        producer.send(new ProducerRecord<>(topic, RecordKeys.versionKey(MODEL, 1), version));
         producer.commitTransaction();
         return System.nanoTime() - start;
     }
@@ -166,7 +168,7 @@ public final class PublishBench {
     private static String rejection(KafkaProducer<String, byte[]> producer, byte[] version) throws Exception {
         producer.beginTransaction();
         try {
-            producer.send(new ProducerRecord<>("default-limit", "bench/v", version)).get();
+            producer.send(new ProducerRecord<>(DEFAULT_LIMIT_TOPIC, RecordKeys.versionKey(MODEL, 1), version)).get();
             producer.commitTransaction();
             return "was accepted";
         } catch (ExecutionException e) {
