@@ -28,7 +28,7 @@ public final class ConfigKeys {
         definitions.forEach(def -> known.addAll(def.names()));
         for (String key : new TreeSet<>(config.keySet())) {
             if (!known.contains(key) && !key.startsWith(KafkaClients.PREFIX)) {
-                throw unknown(key, config.get(key), known);
+                throw unknown(key, known);
             }
         }
         KafkaClients.validatePassThrough(config);
@@ -45,12 +45,13 @@ public final class ConfigKeys {
         KafkaClients.validatePassThrough(config);
         for (String key : new TreeSet<>(config.keySet())) {
             if (key.startsWith(namespace) && !definition.names().contains(key)) {
-                throw unknown(key, config.get(key), definition.names());
+                throw unknown(key, definition.names());
             }
         }
     }
 
-    private static ConfigException unknown(String key, Object value, Collection<String> known) {
+    // The value is left out: a misspelt key may well hold a password or a token.
+    private static ConfigException unknown(String key, Collection<String> known) {
         return new ConfigException("Unknown configuration key '" + key + "'" + Suggestions.didYouMean(key, known)
             + " (`freshet config docs` lists every key; a Kafka client setting takes the prefix "
             + KafkaClients.PREFIX + ")");
