@@ -4,8 +4,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The key formats of the loop's keyed topics, built and parsed here only. A name part (view, model) never
- * contains '/', so the first '/' ends it and the rest (an entity id may contain '/') is kept whole.
+ * The key formats of the loop's keyed topics, built and parsed here only. A view name never contains '/' (the
+ * registry refuses it), so the first '/' of a feature key ends it and the rest (an entity id may contain '/') is kept
+ * whole; a models-topic key is parsed knowing the model's name.
  */
 public final class RecordKeys {
     private static final char SEPARATOR = '/';
@@ -67,13 +68,5 @@ public final class RecordKeys {
     /** The key of a model schema in the model-schemas topic: {@code <model>/<schema id>}. */
     public static String schemaKey(String model, String schemaId) {
         return model + SEPARATOR + schemaId;
-    }
-
-    /**
-     * Whether a name can be the first part of a key (a view or model name): non-empty and without '/'; the
-     * registries refuse other names.
-     */
-    public static boolean isValidName(String name) {
-        return name != null && !name.isEmpty() && name.indexOf(SEPARATOR) < 0;
     }
 }

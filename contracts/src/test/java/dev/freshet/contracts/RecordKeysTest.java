@@ -25,9 +25,6 @@ class RecordKeysTest {
     void versionAndSchemaKeysNameTheModelFirst() {
         assertThat(RecordKeys.versionKey("fraud", 42)).isEqualTo("fraud/42");
         assertThat(RecordKeys.schemaKey("fraud", "3f2a")).isEqualTo("fraud/3f2a");
-        assertThat(RecordKeys.isValidName("fraud")).isTrue();
-        assertThat(RecordKeys.isValidName("fr/aud")).isFalse();
-        assertThat(RecordKeys.isValidName("")).isFalse();
     }
 
     @Test
