@@ -114,7 +114,7 @@ public final class KafkaClients {
      *
      * @throws ConfigException when one is unknown or one Freshet fixes
      */
-    public static void validatePassThrough(Map<String, ?> config) {
+    static void validatePassThrough(Map<String, ?> config) {
         passThrough(config);
     }
 
