@@ -67,9 +67,14 @@ class FeatureStoreHealthIT {
         FeatureStore store = start();
         BlockingQueue<ServingStatus> statuses = watchHealth("");
 
-        // start() returns before its applications have joined their groups: they cannot answer yet.
-        assertThat(statuses.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(ServingStatus.NOT_SERVING);
-        assertThat(statuses.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
+        // start() returns before its applications have joined their groups, so the watch nearly always sees
+        // NOT_SERVING first; a thread descheduled long enough on a loaded machine may only see SERVING, which is
+        // also correct, so the order is asserted only as far as the watch could see it.
+        ServingStatus first = statuses.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(first).isIn(ServingStatus.NOT_SERVING, ServingStatus.SERVING);
+        if (first == ServingStatus.NOT_SERVING) {
+            assertThat(statuses.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(ServingStatus.SERVING);
+        }
 
         // SERVING means a lookup is answered, not refused as not queryable yet.
         assertThat(FeatureStoreServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
