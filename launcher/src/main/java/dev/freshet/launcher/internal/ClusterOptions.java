@@ -32,6 +32,8 @@ final class ClusterOptions {
         description = "Set one key (repeatable); wins over --config.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    private Map<String, Object> loaded;
+
     /**
      * The verb's configuration, every key checked.
      *
@@ -47,8 +49,18 @@ final class ClusterOptions {
         return config;
     }
 
-    /** As {@link #config()}, but without requiring a cluster (commands that can start their own broker). */
+    /**
+     * As {@link #config()}, but without requiring a cluster (commands that can start their own broker). A copy the
+     * caller may change; the file is read and the keys checked once per command.
+     */
     Map<String, Object> withOptions() {
+        if (loaded == null) {
+            loaded = load();
+        }
+        return new LinkedHashMap<>(loaded);
+    }
+
+    private Map<String, Object> load() {
         Map<String, String> explicit = new LinkedHashMap<>(overrides);
         if (bootstrapServers != null) {
             explicit.put(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
