@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
 
+import dev.freshet.contracts.Liveness;
 import dev.freshet.monitor.internal.MonitorRuntime;
 import dev.freshet.monitor.internal.OneShotRead;
 
@@ -24,6 +25,7 @@ import dev.freshet.monitor.internal.OneShotRead;
  */
 public final class Monitor implements AutoCloseable {
     private final MonitorRuntime runtime;
+    private final Liveness liveness = new Liveness("monitor");
 
     private Monitor(MonitorRuntime runtime) {
         this.runtime = runtime;
@@ -75,6 +77,14 @@ public final class Monitor implements AutoCloseable {
     /** An immutable snapshot of everything observed so far; never null. */
     public MonitorReport report() {
         return runtime.report();
+    }
+
+    /**
+     * Whether every stage of the monitor still runs; once one stops for good, health answers NOT_SERVING
+     * and this names the stage and why.
+     */
+    public Liveness liveness() {
+        return liveness;
     }
 
     /** Stops reading and closes the Kafka clients, waiting at most ten seconds. Idempotent. */
