@@ -1,5 +1,6 @@
 package dev.freshet.bench;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -17,6 +18,8 @@ import org.apache.kafka.clients.admin.NewTopic;
  * did when the figures were taken.
  */
 final class BenchTopics {
+    private static final Duration WRITABLE_TIMEOUT = Duration.ofSeconds(30);
+
     private BenchTopics() {
     }
 
@@ -26,6 +29,7 @@ final class BenchTopics {
             admin.createTopics(Arrays.stream(topics)
                 .map(topic -> new NewTopic(layout.name(topic), 1, (short) 1).configs(topic.configs())).toList())
                 .all().get();
+            TopicLayout.awaitWritable(admin, Arrays.stream(topics).map(layout::name).toList(), WRITABLE_TIMEOUT);
         }
     }
 
@@ -33,6 +37,7 @@ final class BenchTopics {
     static void createOwn(KafkaClients clients, String name) throws InterruptedException, ExecutionException {
         try (Admin admin = clients.admin()) {
             admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get();
+            TopicLayout.awaitWritable(admin, List.of(name), WRITABLE_TIMEOUT);
         }
     }
 }

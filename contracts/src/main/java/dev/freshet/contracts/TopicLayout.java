@@ -1,7 +1,12 @@
 package dev.freshet.contracts;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -10,7 +15,12 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +32,9 @@ import org.slf4j.LoggerFactory;
 public final class TopicLayout {
     private static final Logger log = LoggerFactory.getLogger(TopicLayout.class);
 
+    private static final Duration WRITABLE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration WRITABLE_POLL = Duration.ofMillis(20);
+
     private final String prefix;
 
     /** @param prefix {@code topics.prefix}: prepended to every name; may be empty, not null */
@@ -30,7 +43,7 @@ public final class TopicLayout {
     }
 
     /** The layout named by a configuration's {@code topics.prefix} (its default when absent). */
-    public static TopicLayout of(java.util.Map<String, ?> config) {
+    public static TopicLayout of(Map<String, ?> config) {
         Object prefix = config.get(CommonConfig.TOPICS_PREFIX_CONFIG);
         return new TopicLayout(prefix == null ? CommonConfig.TOPICS_PREFIX_DEFAULT : prefix.toString());
     }
@@ -54,7 +67,8 @@ public final class TopicLayout {
     }
 
     /**
-     * Creates the topics that do not exist yet; existing ones are left as they are.
+     * Creates the topics that do not exist yet (existing ones are left as they are) and returns once every partition
+     * takes writes ({@link #awaitWritable}).
      *
      * @param partitions        partitions per topic, or an empty value for the broker's default; the label join needs
      *                          the predictions and labels topics to have the same count, which one value guarantees
@@ -76,6 +90,8 @@ public final class TopicLayout {
                 admin.createTopics(missing).all().get();
                 log.info("Created topics {}.", missing.stream().map(NewTopic::name).collect(Collectors.joining(", ")));
             }
+            // Also when another process created them a moment ago.
+            awaitWritable(admin, Arrays.stream(Topic.values()).map(this::name).toList(), WRITABLE_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("Interrupted while creating Freshet's topics", e);
@@ -83,6 +99,45 @@ public final class TopicLayout {
             throw new KafkaException("Could not create Freshet's topics with prefix '" + prefix + "': "
                 + e.getCause().getMessage() + "; check bootstrap.servers, the kafka.* security settings and the "
                 + "cluster's ACLs", e.getCause());
+        }
+    }
+
+    /**
+     * Waits until the leader of every partition of {@code topics} takes writes. A topic exists for the controller
+     * before its leader has opened the partition's log; a producer that writes at once then has its first request
+     * refused (NOT_LEADER_OR_FOLLOWER) while its second is appended, and the retried first one can never be
+     * appended again (apache/kafka KAFKA-15591, fixed in brokers from 4.5): idempotent producers lose it after
+     * {@code delivery.timeout.ms}, transactional ones retry it noisily. A successful ListOffsets is answered by the
+     * leader from the open log, so it is the signal that writing is safe.
+     *
+     * @throws KafkaException when a partition is still not writable after {@code timeout}
+     */
+    public static void awaitWritable(Admin admin, Collection<String> topics, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+            for (TopicDescription description : admin.describeTopics(topics).allTopicNames().get().values()) {
+                for (TopicPartitionInfo info : description.partitions()) {
+                    partitions.put(new TopicPartition(description.name(), info.partition()), OffsetSpec.latest());
+                }
+            }
+            while (true) {
+                try {
+                    admin.listOffsets(partitions).all().get();
+                    return;
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                        throw new KafkaException("The partitions of " + topics + " did not become writable within "
+                            + timeout.toSeconds() + " s: " + e.getCause().getMessage(), e.getCause());
+                    }
+                    Thread.sleep(WRITABLE_POLL.toMillis());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while waiting for the partitions of " + topics, e);
+        } catch (ExecutionException e) {
+            throw new KafkaException("Cannot describe " + topics + ": " + e.getCause().getMessage(), e.getCause());
         }
     }
 
