@@ -22,7 +22,6 @@ import java.util.stream.Stream;
 
 import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.KafkaClients;
-import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.internal.grpc.FeatureStoreServer;
@@ -72,8 +71,6 @@ public final class FeatureStore implements AutoCloseable {
     private final AtomicReference<FeatureStoreStats> lastSummary = new AtomicReference<>(
         new FeatureStoreStats(0, 0, java.util.Map.of(), 0, 0, 0));
     private final Object registryLock = new Object();
-    private final Liveness liveness = new Liveness("feature-store");
-
     private volatile RegistryWatcher watcher;
     private FeatureStoreServer server;
     private volatile ScheduledFuture<?> readyCheck;
@@ -322,14 +319,6 @@ public final class FeatureStore implements AutoCloseable {
     /** Counts since this instance started, summed over its views and the label join. Never null. */
     public FeatureStoreStats stats() {
         return views.stats();
-    }
-
-    /**
-     * Whether every stage of the feature store still runs; once one stops for good, health answers NOT_SERVING
-     * and this names the stage and why.
-     */
-    public Liveness liveness() {
-        return liveness;
     }
 
     /**

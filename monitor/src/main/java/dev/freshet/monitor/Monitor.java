@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
 
-import dev.freshet.contracts.Liveness;
 import dev.freshet.monitor.internal.MonitorRuntime;
 import dev.freshet.monitor.internal.OneShotRead;
 
@@ -25,7 +24,6 @@ import dev.freshet.monitor.internal.OneShotRead;
  */
 public final class Monitor implements AutoCloseable {
     private final MonitorRuntime runtime;
-    private final Liveness liveness = new Liveness("monitor");
 
     private Monitor(MonitorRuntime runtime) {
         this.runtime = runtime;
@@ -77,14 +75,6 @@ public final class Monitor implements AutoCloseable {
     /** An immutable snapshot of everything observed so far; never null. */
     public MonitorReport report() {
         return runtime.report();
-    }
-
-    /**
-     * Whether every stage of the monitor still runs; once one stops for good, health answers NOT_SERVING
-     * and this names the stage and why.
-     */
-    public Liveness liveness() {
-        return liveness;
     }
 
     /** Stops reading and closes the Kafka clients, waiting at most ten seconds. Idempotent. */

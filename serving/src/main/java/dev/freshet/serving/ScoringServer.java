@@ -2,7 +2,6 @@ package dev.freshet.serving;
 
 import java.util.Map;
 
-import dev.freshet.contracts.Liveness;
 import dev.freshet.serving.internal.ScoringEngine;
 import io.grpc.ServerBuilder;
 
@@ -21,7 +20,6 @@ import io.grpc.ServerBuilder;
  */
 public final class ScoringServer implements AutoCloseable {
     private final ScoringEngine engine;
-    private final Liveness liveness = new Liveness("serving");
 
     private ScoringServer(ScoringEngine engine) {
         this.engine = engine;
@@ -61,14 +59,6 @@ public final class ScoringServer implements AutoCloseable {
     /** A snapshot of what the server has done so far. Never null; thread-safe. */
     public ServingStats stats() {
         return engine.stats();
-    }
-
-    /**
-     * Whether every stage of the serving still runs; once one stops for good, health answers NOT_SERVING
-     * and this names the stage and why.
-     */
-    public Liveness liveness() {
-        return liveness;
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.freshet.trainer;
 import java.time.InstantSource;
 import java.util.Map;
 
-import dev.freshet.contracts.Liveness;
 import dev.freshet.trainer.internal.TrainerLoop;
 
 /**
@@ -23,7 +22,6 @@ import dev.freshet.trainer.internal.TrainerLoop;
  */
 public final class Trainer implements AutoCloseable {
     private final TrainerLoop loop;
-    private final Liveness liveness = new Liveness("trainer");
 
     private Trainer(TrainerLoop loop) {
         this.loop = loop;
@@ -46,14 +44,6 @@ public final class Trainer implements AutoCloseable {
     /** The latest statistics; never null. */
     public TrainerStats stats() {
         return loop.stats();
-    }
-
-    /**
-     * Whether every stage of the trainer still runs; once one stops for good, health answers NOT_SERVING
-     * and this names the stage and why.
-     */
-    public Liveness liveness() {
-        return liveness;
     }
 
     /** Stops learning and closes the Kafka clients, waiting at most about 15 s. Idempotent. */
