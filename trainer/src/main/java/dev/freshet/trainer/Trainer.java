@@ -3,6 +3,7 @@ package dev.freshet.trainer;
 import java.time.InstantSource;
 import java.util.Map;
 
+import dev.freshet.contracts.Liveness;
 import dev.freshet.trainer.internal.TrainerLoop;
 
 /**
@@ -21,10 +22,12 @@ import dev.freshet.trainer.internal.TrainerLoop;
  * thread.
  */
 public final class Trainer implements AutoCloseable {
+    private final Liveness liveness;
     private final TrainerLoop loop;
 
-    private Trainer(TrainerLoop loop) {
-        this.loop = loop;
+    private Trainer(Map<String, ?> props) {
+        this.liveness = new Liveness("trainer");
+        this.loop = new TrainerLoop(new TrainerConfig(props), InstantSource.system(), liveness);
     }
 
     /**
@@ -38,7 +41,7 @@ public final class Trainer implements AutoCloseable {
      *     reached
      */
     public static Trainer start(Map<String, ?> props) {
-        return new Trainer(new TrainerLoop(new TrainerConfig(props), InstantSource.system()));
+        return new Trainer(props);
     }
 
     /** The latest statistics; never null. */

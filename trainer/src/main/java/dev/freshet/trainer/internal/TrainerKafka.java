@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Topic;
@@ -15,7 +16,7 @@ import dev.freshet.trainer.TrainerException;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -50,14 +51,15 @@ final class TrainerKafka implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> training;
     private final KafkaConsumer<String, byte[]> registry;
     private final KafkaConsumer<String, byte[]> commands;
-    private final KafkaProducer<String, byte[]> producer;
+    private final Producer<String, byte[]> producer;
 
     /**
      * Opens the clients (none is left open if one fails).
      *
+     * @param producerSeam wraps the transactional producer (tests use it to make Kafka's answers fail)
      * @throws org.apache.kafka.common.KafkaException if a client cannot be made
      */
-    TrainerKafka(TrainerConfig config, String modelName) {
+    TrainerKafka(TrainerConfig config, String modelName, UnaryOperator<Producer<String, byte[]>> producerSeam) {
         TopicLayout topics = config.topics();
         this.trainingTopic = topics.name(Topic.TRAINING_EXAMPLES);
         this.modelsTopic = topics.name(Topic.MODELS);
@@ -73,8 +75,9 @@ final class TrainerKafka implements AutoCloseable {
                 new ByteArrayDeserializer()));
             this.registry = open(opened, newReader());
             this.commands = open(opened, newReader());
-            this.producer = open(opened, clients.transactionalProducer(topics.clientId("trainer-" + modelName),
-                producerTuning(), new StringSerializer(), new ByteArraySerializer()));
+            this.producer = open(opened, producerSeam.apply(clients.transactionalProducer(
+                topics.clientId("trainer-" + modelName), producerTuning(), new StringSerializer(),
+                new ByteArraySerializer())));
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -119,7 +122,7 @@ final class TrainerKafka implements AutoCloseable {
         return commands;
     }
 
-    KafkaProducer<String, byte[]> producer() {
+    Producer<String, byte[]> producer() {
         return producer;
     }
 
@@ -171,7 +174,7 @@ final class TrainerKafka implements AutoCloseable {
             try {
                 if (resource instanceof KafkaConsumer<?, ?> consumer) {
                     consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-                } else if (resource instanceof KafkaProducer<?, ?> producer) {
+                } else if (resource instanceof Producer<?, ?> producer) {
                     producer.close(Duration.ofSeconds(5));
                 } else {
                     resource.close();

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.registry.v1.CommandAck;
@@ -18,6 +20,7 @@ import dev.freshet.trainer.TrainerConfig;
 import dev.freshet.trainer.TrainerException;
 import dev.freshet.trainer.TrainerStats;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -32,8 +35,10 @@ public final class TrainerLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TrainerLoop.class);
     private static final Duration TRAINING_POLL = TrainerStartup.POLL;
     private static final long CLOSE_WAIT_MS = 15_000;
+    static final String STAGE = "learning thread";
 
     private final InstantSource clock;
+    private final Liveness liveness;
     private final String modelName;
     private final TrainerKafka kafka;
     private final TransactionalPublisher publisher;
@@ -47,22 +52,29 @@ public final class TrainerLoop implements AutoCloseable {
     private volatile boolean running = true;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile TrainerStats stats;
-    private volatile Throwable failure;
 
     /**
      * Connects to Kafka and starts the loop thread.
      *
+     * @param liveness told once if the loop stops for good on its own (not on {@link #close})
      * @throws TrainerException if the training-examples, models or commands topic does not exist or Kafka cannot be
      *     reached
      */
-    public TrainerLoop(TrainerConfig config, InstantSource clock) {
+    public TrainerLoop(TrainerConfig config, InstantSource clock, Liveness liveness) {
+        this(config, clock, liveness, UnaryOperator.identity());
+    }
+
+    /** @param producerSeam wraps the transactional producer, for tests that make Kafka's answers fail */
+    TrainerLoop(TrainerConfig config, InstantSource clock, Liveness liveness,
+                UnaryOperator<Producer<String, byte[]>> producerSeam) {
         this.clock = clock;
+        this.liveness = liveness;
         this.modelName = config.getString(TrainerConfig.MODEL_NAME_CONFIG);
         this.session = new LearningSession(settings(config, TrainerKafka.trainingTopic(config)), clock.millis());
         this.stats = session.stats();
         TrainerKafka clients = null;
         try {
-            clients = new TrainerKafka(config, modelName);
+            clients = new TrainerKafka(config, modelName, producerSeam);
             // Fences any earlier incarnation of this trainer and aborts the transaction it left open.
             clients.producer().initTransactions();
             Set<String> topics = clients.existingTopics();
@@ -78,7 +90,7 @@ public final class TrainerLoop implements AutoCloseable {
                     + config.getString(TrainerConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + e.getMessage(), e);
         }
         this.kafka = clients;
-        this.publisher = new TransactionalPublisher(kafka, modelName, acksEnabled);
+        this.publisher = new TransactionalPublisher(kafka, modelName, acksEnabled, () -> running);
         this.startup = new TrainerStartup(kafka, session, () -> running);
         this.thread = new Thread(this::run, "freshet-trainer-" + modelName);
         thread.start();
@@ -143,16 +155,29 @@ public final class TrainerLoop implements AutoCloseable {
             }
         } catch (WakeupException e) {
             if (running) {
-                failure = e;
-                log.error("Trainer for model '{}' stopped unexpectedly: woken up while running.", modelName);
+                stoppedForGood("it was woken up while running; restart the trainer");
+            }
+        } catch (TrainerException e) {
+            if (running) {
+                stoppedForGood(e.getMessage());
+            } else {
+                log.info("Trainer for model '{}' closed: {}", modelName, e.getMessage());
             }
         } catch (RuntimeException e) {
-            failure = e;
-            log.error("Trainer for model '{}' stopped: {}", modelName, e.toString(), e);
+            if (running) {
+                log.error("Trainer for model '{}' failed unexpectedly.", modelName, e);
+                stoppedForGood("unexpected " + e + "; the registry and the committed offsets are consistent, "
+                    + "restart the trainer to resume from the newest checkpoint");
+            }
         } finally {
             stats = session.stats();
             kafka.close();
         }
+    }
+
+    /** Records why the loop ended on its own, once: health and the launcher's supervision read it. */
+    private void stoppedForGood(String reason) {
+        liveness.stopped(STAGE, "model '" + modelName + "': " + reason);
     }
 
     /**
@@ -314,11 +339,6 @@ public final class TrainerLoop implements AutoCloseable {
     /** The latest statistics; never null. Thread-safe. */
     public TrainerStats stats() {
         return stats;
-    }
-
-    /** Why the loop stopped on its own, or null while it runs (or after a normal close). */
-    public Throwable failure() {
-        return failure;
     }
 
     /** Stops the loop, waiting a bounded time for it to finish and close its Kafka clients. */

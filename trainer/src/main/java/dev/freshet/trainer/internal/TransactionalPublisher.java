@@ -3,6 +3,7 @@ package dev.freshet.trainer.internal;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 import dev.freshet.contracts.RecordKeys;
 import dev.freshet.proto.registry.v1.CommandAck;
@@ -10,13 +11,14 @@ import dev.freshet.proto.registry.v1.ModelSchema;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import dev.freshet.trainer.TrainerException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,22 +27,29 @@ import org.slf4j.LoggerFactory;
  * command that asked for it and the training offsets it covers, all visible together or not at all, so that a
  * version's checkpoint and the group's offsets always agree; and acknowledgements alone. A failed transaction is
  * aborted and reported (the caller's state is unchanged); being fenced by a newer trainer of the same model is
- * fatal. Not thread-safe: the trainer's thread owns it.
+ * fatal. A commit that times out is retried, never aborted: the producer's contract allows nothing else (the
+ * transaction may be committing on the broker, and an abort or a new transaction is refused until the commit's
+ * outcome is known). Not thread-safe: the trainer's thread owns it.
  */
 final class TransactionalPublisher {
     private static final Logger log = LoggerFactory.getLogger(TransactionalPublisher.class);
 
     private final TrainerKafka kafka;
-    private final KafkaProducer<String, byte[]> producer;
+    private final Producer<String, byte[]> producer;
     private final String modelName;
     private final boolean acksEnabled;
+    private final BooleanSupplier running;
 
-    /** @param acksEnabled whether the acknowledgements topic exists; without it acknowledgements are only logged */
-    TransactionalPublisher(TrainerKafka kafka, String modelName, boolean acksEnabled) {
+    /**
+     * @param acksEnabled whether the acknowledgements topic exists; without it acknowledgements are only logged
+     * @param running     false once the trainer is closing: a commit that timed out is then no longer retried
+     */
+    TransactionalPublisher(TrainerKafka kafka, String modelName, boolean acksEnabled, BooleanSupplier running) {
         this.kafka = kafka;
         this.producer = kafka.producer();
         this.modelName = modelName;
         this.acksEnabled = acksEnabled;
+        this.running = running;
     }
 
     /**
@@ -67,7 +76,7 @@ final class TransactionalPublisher {
             if (!offsets.isEmpty()) {
                 producer.sendOffsetsToTransaction(offsets, kafka.training().groupMetadata());
             }
-            producer.commitTransaction();
+            commit("model '" + mv.getModel() + "' v" + mv.getVersion());
             return true;
         } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
             throw fenced(e);
@@ -94,7 +103,7 @@ final class TransactionalPublisher {
         try {
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(kafka.acksTopic, modelName, ack.toByteArray()));
-            producer.commitTransaction();
+            commit("the acknowledgement of command '" + ack.getCommandId() + "'");
         } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
             throw fenced(e);
         } catch (KafkaException e) {
@@ -102,6 +111,37 @@ final class TransactionalPublisher {
             log.error("Could not acknowledge command '{}' of model '{}' on {}: {}; it was applied all the same.",
                 ack.getCommandId(), modelName, kafka.acksTopic,
                 String.valueOf(e.getCause() == null ? e : e.getCause()));
+        }
+    }
+
+    /**
+     * Commits, retrying for as long as the commit times out: its outcome is unknown until a retry returns, and
+     * the caller must learn it, for a version committed but taken as failed would be published again under a new
+     * number with the same examples. Each attempt waits at most the producer's {@code max.block.ms}.
+     *
+     * @throws TrainerException if the trainer closes while the outcome is still unknown (the next start's
+     *     {@code initTransactions} settles it, and the registry then says which)
+     */
+    private void commit(String what) {
+        int attempts = 0;
+        while (true) {
+            try {
+                producer.commitTransaction();
+                if (attempts > 0) {
+                    log.info("Committed {} after {} timed-out attempts.", what, attempts);
+                }
+                return;
+            } catch (TimeoutException e) {
+                attempts++;
+                if (!running.getAsBoolean()) {
+                    throw new TrainerException("The trainer of model '" + modelName + "' closed while the commit of "
+                        + what + " was still unanswered; the next start finds it in the registry or not.", e);
+                }
+                if (attempts == 1) {
+                    log.warn("The commit of {} timed out ({}); retrying it until Kafka answers.",
+                        what, e.getMessage());
+                }
+            }
         }
     }
 
