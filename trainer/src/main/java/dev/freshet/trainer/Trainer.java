@@ -49,6 +49,14 @@ public final class Trainer implements AutoCloseable {
         return loop.stats();
     }
 
+    /**
+     * Whether the learning thread still runs; once it stops for good (fenced by another trainer of the same model,
+     * or an error it cannot recover from) this names the stage and why. A {@link #close()} reports nothing.
+     */
+    public Liveness liveness() {
+        return liveness;
+    }
+
     /** Stops learning and closes the Kafka clients, waiting at most about 15 s. Idempotent. */
     @Override
     public void close() {
