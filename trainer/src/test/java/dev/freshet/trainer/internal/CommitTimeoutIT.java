@@ -2,7 +2,9 @@ package dev.freshet.trainer.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,12 +50,12 @@ class CommitTimeoutIT {
     private static UnaryOperator<Producer<String, byte[]>> secondCommitTimesOut(boolean brokerCommitted,
                                                                                  AtomicInteger timeouts) {
         return real -> (Producer<String, byte[]>) Proxy.newProxyInstance(Producer.class.getClassLoader(),
-            new Class<?>[] {Producer.class}, new java.lang.reflect.InvocationHandler() {
+            new Class<?>[] {Producer.class}, new InvocationHandler() {
                 private int commits;
                 private boolean pending;
 
                 @Override
-                public Object invoke(Object proxy, java.lang.reflect.Method method, Object[] args) throws Throwable {
+                public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
                     String name = method.getName();
                     if (pending && Set.of("beginTransaction", "abortTransaction", "sendOffsetsToTransaction")
                             .contains(name)) {
