@@ -40,6 +40,7 @@ public final class GrpcServer implements AutoCloseable {
     private final String graceKey;
     private final Runnable onShutdown;
     private boolean serving;
+    private boolean stopped;
     private boolean closed;
 
     private GrpcServer(Builder builder, Server server) {
@@ -50,6 +51,10 @@ public final class GrpcServer implements AutoCloseable {
         this.grace = builder.grace;
         this.graceKey = builder.graceKey;
         this.onShutdown = builder.onShutdown;
+    }
+
+    private void watch(Liveness liveness) {
+        liveness.onStop(stop -> markStopped());
     }
 
     /**
@@ -76,7 +81,7 @@ public final class GrpcServer implements AutoCloseable {
      * once the component can do its job (and log why it can); later calls do nothing.
      */
     public synchronized void markServing() {
-        if (serving || closed) {
+        if (serving || stopped || closed) {
             return;
         }
         serving = true;
@@ -85,9 +90,28 @@ public final class GrpcServer implements AutoCloseable {
         }
     }
 
-    /** Whether health reports SERVING: {@link #markServing()} was called and shutdown has not begun. */
+    /**
+     * Reports NOT_SERVING for good, while calls are still accepted: a stage the component needs has stopped, so
+     * load balancers should send elsewhere. Called by the component's {@link Liveness} when the server was built
+     * with {@link Builder#liveness}.
+     */
+    public synchronized void markStopped() {
+        if (stopped || closed) {
+            return;
+        }
+        stopped = true;
+        serving = false;
+        for (String name : healthNames) {
+            health.setStatus(name, ServingStatus.NOT_SERVING);
+        }
+    }
+
+    /**
+     * Whether health reports SERVING: {@link #markServing()} was called, no stage has stopped and shutdown has not
+     * begun.
+     */
     public synchronized boolean serving() {
-        return serving && !closed;
+        return serving && !stopped && !closed;
     }
 
     /** The bound port, or -1 for a transport without one (in-process). */
@@ -135,6 +159,7 @@ public final class GrpcServer implements AutoCloseable {
         private String graceKey = "the shutdown grace period";
         private Runnable onShutdown = () -> {
         };
+        private Liveness liveness;
 
         private Builder(String component, ServerBuilder<?> transport, GrpcTls tls) {
             this.component = Objects.requireNonNull(component, "component");
@@ -194,6 +219,12 @@ public final class GrpcServer implements AutoCloseable {
             return this;
         }
 
+        /** Health turns NOT_SERVING for good when {@code liveness} records a stopped stage. */
+        public Builder liveness(Liveness liveness) {
+            this.liveness = Objects.requireNonNull(liveness, "liveness");
+            return this;
+        }
+
         /**
          * Binds and starts the server, reporting NOT_SERVING until {@link GrpcServer#markServing()}.
          *
@@ -206,7 +237,11 @@ public final class GrpcServer implements AutoCloseable {
                 .addService(legacyReflection())
                 .build();
             server.start();
-            return new GrpcServer(this, server);
+            GrpcServer started = new GrpcServer(this, server);
+            if (liveness != null) {
+                started.watch(liveness);
+            }
+            return started;
         }
 
         @SuppressWarnings("deprecation")

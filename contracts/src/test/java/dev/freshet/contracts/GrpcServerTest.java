@@ -125,6 +125,23 @@ class GrpcServerTest {
     }
 
     @Test
+    void aStoppedStageTurnsHealthNotServingForGoodWhileCallsAreStillAnswered() throws Exception {
+        Liveness liveness = new Liveness("test-component");
+        server = builder().liveness(liveness).start();
+        server.markServing();
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+
+        liveness.stopped("the view application 'clicks'", "it hit an unexpected error");
+        server.markServing();
+
+        assertThat(status(health, "")).isEqualTo(ServingStatus.NOT_SERVING);
+        assertThat(status(health, FeatureStoreServiceGrpc.SERVICE_NAME)).isEqualTo(ServingStatus.NOT_SERVING);
+        assertThat(server.serving()).isFalse();
+        assertThat(stub().describeFeatureView(DescribeFeatureViewRequest.newBuilder().setName("clicks").build())
+            .getFeaturesList()).containsExactly("anonymous");
+    }
+
+    @Test
     void markServingAfterShutdownBeganStaysNotServing() throws Exception {
         server = builder().start();
         server.close();

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 
 import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.internal.grpc.FeatureStoreServer;
@@ -71,6 +72,7 @@ public final class FeatureStore implements AutoCloseable {
     private final AtomicReference<FeatureStoreStats> lastSummary = new AtomicReference<>(
         new FeatureStoreStats(0, 0, java.util.Map.of(), 0, 0, 0));
     private final Object registryLock = new Object();
+    private final Liveness liveness = new Liveness("feature-store");
     private volatile RegistryWatcher watcher;
     private FeatureStoreServer server;
     private volatile ScheduledFuture<?> readyCheck;
@@ -314,6 +316,14 @@ public final class FeatureStore implements AutoCloseable {
      */
     public Optional<FeatureVector> onlineFeatures(String entityId, String view) {
         return views.features(entityId, view);
+    }
+
+    /**
+     * Whether every stage still runs (each view's Streams application, the label join, the registry watcher, the
+     * gRPC server); when one stops for good, health turns NOT_SERVING and the first reason is kept here.
+     */
+    public Liveness liveness() {
+        return liveness;
     }
 
     /** Counts since this instance started, summed over its views and the label join. Never null. */

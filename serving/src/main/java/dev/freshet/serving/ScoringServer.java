@@ -2,6 +2,7 @@ package dev.freshet.serving;
 
 import java.util.Map;
 
+import dev.freshet.contracts.Liveness;
 import dev.freshet.serving.internal.ScoringEngine;
 import io.grpc.ServerBuilder;
 
@@ -54,6 +55,14 @@ public final class ScoringServer implements AutoCloseable {
      */
     public int metricsPort() {
         return engine.metricsPort();
+    }
+
+    /**
+     * Whether every stage still runs (the model watcher, the feature replica, the prediction log, the gRPC
+     * server); when one stops for good, health turns NOT_SERVING and the first reason is kept here.
+     */
+    public Liveness liveness() {
+        return engine.liveness();
     }
 
     /** A snapshot of what the server has done so far. Never null; thread-safe. */

@@ -19,6 +19,7 @@ import dev.freshet.contracts.GrpcSecurityKeys;
 import dev.freshet.contracts.GrpcServer;
 import dev.freshet.contracts.GrpcTls;
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.RolloutMode;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
@@ -62,6 +63,7 @@ public final class ScoringEngine implements AutoCloseable {
 
     private final String modelName;
     private final Counters counters = new Counters();
+    private final Liveness liveness = new Liveness("serving");
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     // Everything opened so far, closed in reverse on close() or when startup fails half-way.
@@ -281,5 +283,10 @@ public final class ScoringEngine implements AutoCloseable {
         } catch (IOException e) {
             log.warn("Could not delete the temporary state directory {}: {}", dir, e.getMessage());
         }
+    }
+
+    /** Whether every stage of this server still runs. */
+    public Liveness liveness() {
+        return liveness;
     }
 }
