@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -33,7 +34,9 @@ import picocli.CommandLine.Parameters;
  * {@code freshet features apply|list|describe}: the feature view registry (the compacted {@code feature-views}
  * topic) for data scientists. {@code apply} validates the file locally first, then writes straight to the registry
  * topic through the feature store's {@link FeatureViewRegistry}, the same validation the gRPC
- * {@code ApplyFeatureViews} uses; every running feature store picks the change up from the topic.
+ * {@code ApplyFeatureViews} uses; every running feature store picks the change up from the topic. It also tries the
+ * file's views on the newest events first, with the store's own parsing, so that a view that would dead-letter the
+ * stream is seen before its backfill does it.
  */
 @picocli.CommandLine.Command(name = "features", mixinStandardHelpOptions = true,
     description = "Register feature views and read the registry: apply a YAML file, list views, describe one.",
@@ -199,7 +202,7 @@ public final class FeaturesCommand {
         }
 
         private static String reasons(FeatureViewRegistry.EventSample sample) {
-            List<String> parts = new java.util.ArrayList<>();
+            List<String> parts = new ArrayList<>();
             sample.deadLettered().forEach((reason, refusals) -> parts.add(String.format(Locale.ROOT,
                 "%s %,d, e.g. %s", reason, refusals.count(), refusals.example())));
             return String.join("; ", parts);
@@ -268,7 +271,7 @@ public final class FeaturesCommand {
                 List<String> features = view.featureNames();
                 out.println("features (" + features.size() + "): " + String.join(", ", features));
             } catch (InvalidFeatureViewException e) {
-                out.println("its stored definition no longer parses: " + e.getMessage());
+                out.println("its stored definition is refused now, so it does not run: " + e.getMessage());
             }
             if (target != null) {
                 out.println(counts(target, name));
