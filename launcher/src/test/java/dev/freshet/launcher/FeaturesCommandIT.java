@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -163,10 +165,13 @@ class FeaturesCommandIT {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(prefix + "feature-views", 1, (short) 1),
                 new NewTopic(prefix + "events", 2, (short) 1))).all().get();
+            TopicLayout.awaitWritable(admin, List.of(prefix + "events"), Duration.ofSeconds(30));
         }
         long t0 = System.currentTimeMillis() - 60_000;
+        // As the test cluster's producer: order without idempotence, which a broker this new can fail (KAFKA-15591).
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                broker.bootstrapServers(), "acks", "all"), new StringSerializer(), new StringSerializer())) {
+                broker.bootstrapServers(), "acks", "all", "enable.idempotence", "false",
+                "max.in.flight.requests.per.connection", "1"), new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < perPartition; i++) {
                 for (int partition = 0; partition < 2; partition++) {
                     String entity = "u-" + partition;
