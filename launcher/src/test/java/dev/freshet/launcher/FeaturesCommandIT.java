@@ -118,8 +118,8 @@ class FeaturesCommandIT {
                 + "    MALFORMED_JSON +1, e\\.g\\. partition 1 offset 10: the value is not valid JSON \\(")
             .containsPattern("\\n  merchants +would dead-letter 21 of 21 \\(100\\.0%\\)\\R"
                 + "    MALFORMED_JSON +1, e\\.g\\. partition 1 offset 10: .*\\R"
-                + "    MISSING_FIELD +20, e\\.g\\. partition [01] offset 0: the event has no 'merchant_id' \\(the entity "
-                + "id\\); add it to the event\\R");
+                + "    MISSING_FIELD +20, e\\.g\\. partition [01] offset 0: the event has no 'merchant_id' "
+                + "\\(the entity id\\); add it to the event\\R");
         assertThat(run.err()).doesNotContain("warning");
         assertThat(features("list", "--topics-prefix", "d.").out()).startsWith("No feature view is registered");
     }

@@ -82,8 +82,8 @@ public final class FeaturesCommand {
 
         @Option(names = "--sample", defaultValue = "1000", paramLabel = "N", description = "Try the views on the "
             + "newest N committed events of each partition of the events topic (at most "
-            + FeatureViewRegistry.MAX_SAMPLE_EVENTS_PER_PARTITION + "; 0 skips it): --dry-run reports every view, an apply warns about a "
-            + "view that would dead-letter most of them (default: ${DEFAULT-VALUE}).")
+            + FeatureViewRegistry.MAX_SAMPLE_EVENTS_PER_PARTITION + "; 0 skips it): --dry-run reports every view, "
+            + "an apply warns about a view that would dead-letter most of them (default: ${DEFAULT-VALUE}).")
         int sample;
 
         @Option(names = "--applied-by", paramLabel = "NAME", description = "Recorded with each new version "
