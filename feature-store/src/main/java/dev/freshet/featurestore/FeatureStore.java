@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -73,6 +75,8 @@ public final class FeatureStore implements AutoCloseable {
         new FeatureStoreStats(0, 0, java.util.Map.of(), 0, 0, 0));
     private final Object registryLock = new Object();
     private final Liveness liveness = new Liveness("feature-store");
+    /** The registered versions skipped as refused, each logged once. */
+    private final Set<String> refusedVersions = ConcurrentHashMap.newKeySet();
     private volatile RegistryWatcher watcher;
     private FeatureStoreServer server;
     private volatile ScheduledFuture<?> readyCheck;
@@ -210,7 +214,10 @@ public final class FeatureStore implements AutoCloseable {
 
     /**
      * Runs what the registry holds: each ACTIVE view, and for a BACKFILLING one the version serving meanwhile
-     * plus the new version backfilling. A view whose stored definition no longer parses is skipped.
+     * plus the new version backfilling. A version whose stored definition this version refuses (it no longer
+     * parses, or it is over a cost bound an older Freshet did not check) is skipped, once logged, while the others
+     * run; a backfill whose serving version is skipped serves at once, and a serving version whose backfill is skipped
+     * goes on serving.
      */
     private void runRegistered() {
         // Always the newest snapshot, under one lock: a slower call with an older snapshot must not undo a newer one.
@@ -223,23 +230,36 @@ public final class FeatureStore implements AutoCloseable {
         }
     }
 
-    private static List<ViewSet.Plan> plansOf(Map<String, FeatureViewRecord> registered) {
+    private List<ViewSet.Plan> plansOf(Map<String, FeatureViewRecord> registered) {
         List<ViewSet.Plan> plans = new ArrayList<>();
         for (FeatureViewRecord record : registered.values()) {
-            try {
-                if (record.getState() == FeatureViewRecord.State.ACTIVE) {
-                    plans.add(new ViewSet.Plan(Registration.viewOf(record), null));
-                } else if (record.getState() == FeatureViewRecord.State.BACKFILLING) {
-                    plans.add(record.hasServing()
-                        ? new ViewSet.Plan(Registration.viewOf(record.getServing()), Registration.viewOf(record))
-                        : new ViewSet.Plan(Registration.viewOf(record), null));
-                }
-            } catch (InvalidFeatureViewException e) {
-                log.error("Cannot run feature view '{}' v{} from the registry: {}; apply a corrected definition.",
-                    record.getName(), record.getVersion(), e.getMessage());
+            if (record.getState() != FeatureViewRecord.State.ACTIVE
+                    && record.getState() != FeatureViewRecord.State.BACKFILLING) {
+                continue;
+            }
+            FeatureView view = runnableOrNull(record);
+            FeatureView serving = record.getState() == FeatureViewRecord.State.BACKFILLING && record.hasServing()
+                ? runnableOrNull(record.getServing()) : null;
+            if (serving != null) {
+                plans.add(new ViewSet.Plan(serving, view));
+            } else if (view != null) {
+                plans.add(new ViewSet.Plan(view, null));
             }
         }
         return plans;
+    }
+
+    private FeatureView runnableOrNull(FeatureViewRecord record) {
+        try {
+            return Registration.viewOf(record);
+        } catch (InvalidFeatureViewException e) {
+            if (refusedVersions.add(record.getName() + " v" + record.getVersion())) {
+                log.warn("Skipped feature view '{}' v{} of the registry, which this version refuses: {}; the other "
+                    + "views run; apply a corrected definition of it.", record.getName(), record.getVersion(),
+                    String.join("; ", e.problems()));
+            }
+            return null;
+        }
     }
 
     /**

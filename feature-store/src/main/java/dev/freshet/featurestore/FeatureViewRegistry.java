@@ -1,11 +1,15 @@
 package dev.freshet.featurestore;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
+import dev.freshet.featurestore.internal.registry.EventSampler;
 import dev.freshet.featurestore.internal.registry.Registration;
 import dev.freshet.featurestore.internal.registry.RegistryTopic;
 import dev.freshet.featurestore.internal.view.FeatureViewParser;
@@ -15,10 +19,13 @@ import dev.freshet.proto.features.v1.FeatureViewRecord;
 /**
  * The registry of feature views (the compacted topic {@code <prefix>feature-views}) for tools such as
  * {@code freshet features}: validate a file, apply it, read what is registered. Applying here and over the gRPC
- * {@code ApplyFeatureViews} validate the same way and write the same records. Stateless and thread-safe; each call
- * opens and closes its own Kafka clients.
+ * {@code ApplyFeatureViews} validate the same way and write the same records; {@link #sample} tries a file's views
+ * on recent events first. Stateless and thread-safe; each call opens and closes its own Kafka clients.
  */
 public final class FeatureViewRegistry {
+    /** The most events per partition {@link #sample} reads. */
+    public static final int MAX_SAMPLE_EVENTS_PER_PARTITION = 100_000;
+
     private FeatureViewRegistry() {
     }
 
@@ -54,6 +61,61 @@ public final class FeatureViewRegistry {
             registry.publish(plan.toPublish());
         }
         return plan.response();
+    }
+
+    /**
+     * What the views of a file would make of recent events: reads the newest {@code eventsPerPartition} committed
+     * events of each partition of {@code <prefix>events} and runs them through the store's own event parsing and
+     * window arithmetic, per view, without registering or writing anything. An entity's state starts at the sample,
+     * so lateness is judged among the sampled events only.
+     *
+     * @param clientConfig as for {@link #apply}
+     * @param eventsPerPartition from 1 to {@link #MAX_SAMPLE_EVENTS_PER_PARTITION}
+     * @return one sample per view of the file, in file order; with zero events when the topic is missing or empty
+     * @throws InvalidFeatureViewException when the file is refused, with every problem
+     * @throws FeatureStoreException when the events topic cannot be read within the timeout
+     * @throws IllegalArgumentException when {@code eventsPerPartition} is out of range
+     */
+    public static List<EventSample> sample(Map<String, ?> clientConfig, String yaml, String source,
+            int eventsPerPartition, Duration timeout) {
+        List<FeatureView> views = FeatureViewParser.parseAll(yaml, source).stream()
+            .map(FeatureViewParser.DeclaredView::view).toList();
+        return EventSampler.sample(KafkaClients.from(clientConfig), TopicLayout.of(clientConfig).name(Topic.EVENTS),
+            views, eventsPerPartition, timeout);
+    }
+
+    /**
+     * What one view would make of a sample of recent events.
+     *
+     * @param view the view's name
+     * @param events how many events were sampled
+     * @param deadLettered by reason, as the dead-letter topic names it (e.g. {@code MISSING_FIELD}), how many
+     *     sampled events the view would dead-letter; ordered by reason; empty when none
+     */
+    public record EventSample(String view, long events, Map<String, Refusals> deadLettered) {
+        public EventSample {
+            deadLettered = Collections.unmodifiableMap(new LinkedHashMap<>(deadLettered));
+        }
+
+        /** How many sampled events the view would dead-letter, for any reason. */
+        public long deadLetteredCount() {
+            return deadLettered.values().stream().mapToLong(Refusals::count).sum();
+        }
+
+        /** Whether the view would dead-letter more than half of the sampled events (and there were some). */
+        public boolean mostDeadLettered() {
+            return events > 0 && 2 * deadLetteredCount() > events;
+        }
+    }
+
+    /**
+     * The sampled events dead-lettered for one reason.
+     *
+     * @param count how many
+     * @param example where the first one is ({@code partition P offset O}) and what was wrong with it, as its dead
+     *     letter would say
+     */
+    public record Refusals(long count, String example) {
     }
 
     /**

@@ -3,6 +3,11 @@ package dev.freshet.featurestore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +26,7 @@ import dev.freshet.proto.features.v1.DescribeFeatureViewResponse;
 import dev.freshet.proto.features.v1.FeatureStoreServiceGrpc.FeatureStoreServiceBlockingStub;
 import dev.freshet.proto.features.v1.FeatureStoreServiceGrpc;
 import dev.freshet.proto.features.v1.FeatureVector;
+import dev.freshet.proto.features.v1.FeatureViewRecord;
 import dev.freshet.proto.features.v1.GetOnlineFeaturesRequest;
 import dev.freshet.proto.features.v1.GetOnlineFeaturesResponse.EntityFeatures;
 import dev.freshet.proto.features.v1.GetOnlineFeaturesResponse;
@@ -157,6 +163,63 @@ class FeatureStoreRegistryIT {
         assertThat(stub(store).listFeatureViews(ListFeatureViewsRequest.getDefaultInstance()).getViewsList())
             .extracting(r -> r.getName() + " v" + r.getVersion() + " by " + r.getAppliedBy())
             .containsExactly("cards v1 by carol");
+    }
+
+    @Test
+    void skipsARegisteredViewOverACostBoundWithAWarningAndRunsTheOthers() throws Exception {
+        applyToRegistry("views:\n" + FeatureViewRegistryIT.CARDS);
+        // As an older Freshet, which did not bound a view's cost, registered it: straight onto the topic.
+        cluster.produceBytes(prefix + "feature-views", List.of(new SimpleEntry<>("hops".getBytes(
+            StandardCharsets.UTF_8), FeatureViewRecord.newBuilder().setName("hops").setVersion(1)
+                .setState(FeatureViewRecord.State.ACTIVE).setDefinitionYaml("""
+                    name: hops
+                    entity: entity_id
+                    event_time: event_time
+                    aggregations: [{name: hops_1h, function: count, window: {type: hopping, size: 1h, advance: 1ms}}]
+                    """).build().toByteArray())));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream originalErr = System.err;
+        FeatureStore store;
+        try {
+            System.setErr(new PrintStream(new TeeStream(originalErr, log), true, StandardCharsets.UTF_8));
+            store = start(Map.of());
+            produce(event("u-1", "m-1", T0, 10), event("u-1", "m-2", T0 + 1000, 5));
+            awaitVector(v -> v.getView().equals("cards") && v.getValuesOrDefault("amount_sum_1h", 0) == 15.0);
+        } finally {
+            System.setErr(originalErr);
+        }
+
+        assertThat(store.views()).extracting(FeatureView::name).containsExactly("cards");
+        List<String> skipped = log.toString(StandardCharsets.UTF_8).lines()
+            .filter(l -> l.contains("Skipped feature view")).toList();
+        assertThat(skipped).hasSize(1);
+        assertThat(skipped.get(0)).endsWith("WARN " + FeatureStore.class.getName() + " - Skipped feature view 'hops' "
+            + "v1 of the registry, which this version refuses: aggregations[0].window.advance: 1h / 1ms = 3,600,000 "
+            + "windows per event; at most 1,000 are allowed; use an advance of at least 3600ms, or a trailing "
+            + "window of 1h; the other views run; apply a corrected definition of it.");
+    }
+
+    /** Writes to the console as usual and keeps a copy for the test. */
+    private static final class TeeStream extends OutputStream {
+        private final OutputStream console;
+        private final OutputStream copy;
+
+        TeeStream(OutputStream console, OutputStream copy) {
+            this.console = console;
+            this.copy = copy;
+        }
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            console.write(b);
+            copy.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            console.write(b, off, len);
+            copy.write(b, off, len);
+        }
     }
 
     private FeatureStoreServiceBlockingStub stub(FeatureStore store) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.AbstractMap.SimpleEntry;
 import java.util.List;
 import java.util.Map;
 
@@ -88,6 +89,39 @@ class FeatureViewRegistryIT {
                 + "'cards' of the same entity 'entity_id'");
         assertThat(FeatureViewRegistry.list(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix", prefix), TIMEOUT))
             .extracting(FeatureViewRecord::getName).containsExactly("cards");
+    }
+
+    @Test
+    void aSampleOfTheNewestEventsSaysWhatEachViewWouldDeadLetterAsTheStoreWould() {
+        cluster.createTopics(prefix + "events");
+        long t0 = System.currentTimeMillis() - 3 * 3_600_000;
+        cluster.produceStrings(prefix + "events", List.of(
+            new SimpleEntry<>("u-1", event("u-1", t0 + 2 * 3_600_000, "12.5")),
+            new SimpleEntry<>("u-1", event("u-1", t0, "1")),
+            new SimpleEntry<>("u-2", event("u-2", t0, "\"ten\"")),
+            new SimpleEntry<>("u-2", event("u-2", t0 + 1_000, "3"))));
+
+        List<FeatureViewRegistry.EventSample> samples = FeatureViewRegistry.sample(Map.of("bootstrap.servers",
+            cluster.bootstrapServers(), "topics.prefix", prefix), "views:\n" + CARDS + MERCHANTS, "views.yaml", 1000,
+            TIMEOUT);
+
+        assertThat(samples).extracting(FeatureViewRegistry.EventSample::view,
+                FeatureViewRegistry.EventSample::events, FeatureViewRegistry.EventSample::deadLetteredCount)
+            .containsExactly(org.assertj.core.groups.Tuple.tuple("cards", 4L, 2L),
+                org.assertj.core.groups.Tuple.tuple("merchants", 4L, 4L));
+        // u-1's second event is 2h older than its first: too late for the 1h window, as the store would judge it.
+        assertThat(samples.get(0).deadLettered()).containsOnlyKeys("LATE_EVENT", "WRONG_TYPE");
+        assertThat(samples.get(0).deadLettered().get("LATE_EVENT").example()).startsWith("partition 0 offset 1: event "
+            + "time " + t0 + " is 7200000 ms older than entity 'u-1''s newest event time");
+        assertThat(samples.get(0).deadLettered().get("WRONG_TYPE").example()).isEqualTo("partition 0 offset 2: the "
+            + "field 'amount' is a string (\"ten\"); expected a number");
+        assertThat(samples.get(1).deadLettered().get("MISSING_FIELD").count()).isEqualTo(4);
+        assertThat(FeatureViewRegistry.list(Map.of("bootstrap.servers", cluster.bootstrapServers(), "topics.prefix",
+            prefix), TIMEOUT)).isEmpty();
+    }
+
+    private static String event(String entity, long timeMs, String amount) {
+        return "{\"entity_id\":\"" + entity + "\",\"event_time\":" + timeMs + ",\"amount\":" + amount + "}";
     }
 
     private List<AppliedView> apply(String yaml) {

@@ -4,12 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
+import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,6 +104,84 @@ class FeaturesCommandIT {
             "definition:", "  name: cards");
         assertThat(features("describe", "nope", "--topics-prefix", "c.").err())
             .contains("No feature view 'nope' is registered in c.feature-views; registered: [cards, merchants].");
+    }
+
+    @Test
+    void dryRunSaysHowManyOfTheNewestEventsEachViewWouldDeadLetterAndWhy() throws Exception {
+        produceEvents("d.", 10);
+
+        CliRun run = features("apply", write("d.yaml", VIEWS).toString(), "--dry-run", "--topics-prefix", "d.");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Sampled 21 events (the newest 1,000 of each partition of d.events):")
+            .containsPattern("\\n  cards +would dead-letter 1 of 21 \\(4\\.8%\\)\\R"
+                + "    MALFORMED_JSON +1, e\\.g\\. partition 1 offset 10: the value is not valid JSON \\(")
+            .containsPattern("\\n  merchants +would dead-letter 21 of 21 \\(100\\.0%\\)\\R"
+                + "    MALFORMED_JSON +1, e\\.g\\. partition 1 offset 10: .*\\R"
+                + "    MISSING_FIELD +20, e\\.g\\. partition [01] offset 0: the event has no 'merchant_id' "
+                + "\\(the entity id\\); add it to the event\\R");
+        assertThat(run.err()).doesNotContain("warning");
+        assertThat(features("list", "--topics-prefix", "d.").out()).startsWith("No feature view is registered");
+    }
+
+    @Test
+    void theSampleIsBoundedPerPartition() throws Exception {
+        produceEvents("e.", 10);
+
+        CliRun run = features("apply", write("e.yaml", VIEWS).toString(), "--dry-run", "--sample", "2",
+            "--topics-prefix", "e.");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        // The newest two of each partition: offsets 8 and 9 of partition 0, and 9 and the malformed 10 of partition 1.
+        assertThat(run.out()).contains("Sampled 4 events (the newest 2 of each partition of e.events):")
+            .containsPattern("\\n  cards +would dead-letter 1 of 4 \\(25\\.0%\\)\\R");
+        assertThat(features("apply", write("e2.yaml", VIEWS).toString(), "--dry-run", "--sample", "100001",
+            "--topics-prefix", "e.").err()).contains("--sample 100001 is out of range; give from 0 (no sample) to "
+                + "100000 events per partition.");
+    }
+
+    @Test
+    void applyWarnsOfAViewThatWouldDeadLetterMostEventsAndRegistersIt() throws Exception {
+        produceEvents("f.", 10);
+
+        CliRun run = features("apply", write("f.yaml", VIEWS).toString(), "--topics-prefix", "f.");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Applied", "2 created");
+        assertThat(run.err().lines().filter(l -> l.startsWith("warning:")).toList()).singleElement()
+            .asString().startsWith("warning: view 'merchants' would dead-letter 21 of the 21 newest events of "
+                + "f.events (100.0%): MALFORMED_JSON 1, e.g. partition 1 offset 10: the value is not valid JSON")
+            .containsPattern("; MISSING_FIELD 20, e\\.g\\. partition [01] offset 0: the event has no 'merchant_id' "
+                + "\\(the entity id\\); add it to the event; check its entity, event time and fields against the "
+                + "events");
+        assertThat(features("list", "--topics-prefix", "f.").out()).contains("cards", "merchants");
+    }
+
+    /**
+     * {@code perPartition} valid card events on each of the two partitions of {@code <prefix>events}, none carrying
+     * a merchant id, then one malformed event on partition 1.
+     */
+    private void produceEvents(String prefix, int perPartition) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(prefix + "feature-views", 1, (short) 1),
+                new NewTopic(prefix + "events", 2, (short) 1))).all().get();
+            TopicLayout.awaitWritable(admin, List.of(prefix + "events"), Duration.ofSeconds(30));
+        }
+        long t0 = System.currentTimeMillis() - 60_000;
+        // As the test cluster's producer: order without idempotence, which a broker this new can fail (KAFKA-15591).
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                broker.bootstrapServers(), "acks", "all", "enable.idempotence", "false",
+                "max.in.flight.requests.per.connection", "1"), new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < perPartition; i++) {
+                for (int partition = 0; partition < 2; partition++) {
+                    String entity = "u-" + partition;
+                    producer.send(new ProducerRecord<>(prefix + "events", partition, entity, String.format(Locale.ROOT,
+                        "{\"entity_id\":\"%s\",\"event_time\":%d,\"amount\":%d}", entity, t0 + i * 1000, i)))
+                        .get();
+                }
+            }
+            producer.send(new ProducerRecord<>(prefix + "events", 1, "u-1", "{not json")).get();
+        }
     }
 
     private CliRun features(String... args) {

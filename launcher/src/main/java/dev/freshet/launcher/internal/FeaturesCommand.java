@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -33,7 +34,9 @@ import picocli.CommandLine.Parameters;
  * {@code freshet features apply|list|describe}: the feature view registry (the compacted {@code feature-views}
  * topic) for data scientists. {@code apply} validates the file locally first, then writes straight to the registry
  * topic through the feature store's {@link FeatureViewRegistry}, the same validation the gRPC
- * {@code ApplyFeatureViews} uses; every running feature store picks the change up from the topic.
+ * {@code ApplyFeatureViews} uses; every running feature store picks the change up from the topic. It also tries the
+ * file's views on the newest events first, with the store's own parsing, so that a view that would dead-letter the
+ * stream is seen before its backfill does it.
  */
 @picocli.CommandLine.Command(name = "features", mixinStandardHelpOptions = true,
     description = "Register feature views and read the registry: apply a YAML file, list views, describe one.",
@@ -73,9 +76,15 @@ public final class FeaturesCommand {
         @Parameters(index = "0", paramLabel = "FILE", description = "The YAML file of feature views.")
         Path file;
 
-        @Option(names = "--dry-run", description = "Validate against the registry and say what would change; "
-            + "register nothing.")
+        @Option(names = "--dry-run", description = "Validate against the registry and say what would change, and "
+            + "how many of the newest events each view would dead-letter and why; register nothing.")
         boolean dryRun;
+
+        @Option(names = "--sample", defaultValue = "1000", paramLabel = "N", description = "Try the views on the "
+            + "newest N committed events of each partition of the events topic (at most "
+            + FeatureViewRegistry.MAX_SAMPLE_EVENTS_PER_PARTITION + "; 0 skips it): --dry-run reports every view, "
+            + "an apply warns about a view that would dead-letter most of them (default: ${DEFAULT-VALUE}).")
+        int sample;
 
         @Option(names = "--applied-by", paramLabel = "NAME", description = "Recorded with each new version "
             + "(default: the user name).")
@@ -83,6 +92,10 @@ public final class FeaturesCommand {
 
         @Override
         public Integer call() {
+            if (sample < 0 || sample > FeatureViewRegistry.MAX_SAMPLE_EVENTS_PER_PARTITION) {
+                throw new LauncherException("--sample " + sample + " is out of range; give from 0 (no sample) to "
+                    + FeatureViewRegistry.MAX_SAMPLE_EVENTS_PER_PARTITION + " events per partition.");
+            }
             PrintStream out = System.out;
             String yaml;
             try {
@@ -126,6 +139,10 @@ public final class FeaturesCommand {
             }
             out.printf(Locale.ROOT, "%s %s to %s: %d created, %d updated, %d unchanged.%n",
                 dryRun ? "Checked" : "Applied", file, registry.topic(), created, updated, unchanged);
+            if (sample > 0) {
+                EventSamples.report(registry.cluster, yaml, file.toString(), sample, registry.timeout, dryRun, out,
+                    System.err);
+            }
             return 0;
         }
 
@@ -134,6 +151,65 @@ public final class FeaturesCommand {
                 + (problems.size() == 1 ? "" : "s") + "); nothing was registered:");
             problems.forEach(p -> message.append(System.lineSeparator()).append("  ").append(p));
             return message.toString();
+        }
+    }
+
+    /** How the views of a file fare on a sample of the newest events, as {@code apply} reports it. */
+    static final class EventSamples {
+        private EventSamples() {
+        }
+
+        /**
+         * With {@code everyView}, a line per view and per reason to {@code out}; else a warning to {@code err} for each
+         * view that would dead-letter most sampled events. A sample that cannot be taken is said, never fatal: the
+         * file was valid.
+         */
+        static void report(ClusterOptions cluster, String yaml, String source, int perPartition, Duration timeout,
+                boolean everyView, PrintStream out, PrintStream err) {
+            String topic = cluster.topics().name(Topic.EVENTS);
+            List<FeatureViewRegistry.EventSample> samples;
+            try {
+                samples = FeatureViewRegistry.sample(cluster.config(), yaml, source, perPartition, timeout);
+            } catch (FeatureStoreException e) {
+                (everyView ? out : err).println((everyView ? "" : "warning: ") + "could not sample the events: "
+                    + e.getMessage());
+                return;
+            }
+            long events = samples.isEmpty() ? 0 : samples.get(0).events();
+            if (everyView) {
+                out.printf(Locale.ROOT, "Sampled %,d events (the newest %,d of each partition of %s):%n", events,
+                    perPartition, topic);
+                if (events == 0) {
+                    out.println("  no event to try the views on.");
+                }
+            }
+            for (FeatureViewRegistry.EventSample sample : samples) {
+                if (events == 0) {
+                    break;
+                }
+                if (everyView) {
+                    out.printf(Locale.ROOT, "  %-24s would dead-letter %,d of %,d (%s)%n", sample.view(),
+                        sample.deadLetteredCount(), events, percent(sample.deadLetteredCount(), events));
+                    sample.deadLettered().forEach((reason, refusals) -> out.printf(Locale.ROOT,
+                        "    %-24s %,d, e.g. %s%n", reason, refusals.count(), refusals.example()));
+                } else if (sample.mostDeadLettered()) {
+                    err.printf(Locale.ROOT, "warning: view '%s' would dead-letter %,d of the %,d newest events of %s "
+                        + "(%s): %s; check its entity, event time and fields against the events (freshet features "
+                        + "apply --dry-run shows every reason).%n", sample.view(), sample.deadLetteredCount(), events,
+                        topic, percent(sample.deadLetteredCount(), events), reasons(sample));
+                }
+            }
+        }
+
+        private static String reasons(FeatureViewRegistry.EventSample sample) {
+            List<String> parts = new ArrayList<>();
+            sample.deadLettered().forEach((reason, refusals) -> parts.add(String.format(Locale.ROOT,
+                "%s %,d, e.g. %s", reason, refusals.count(), refusals.example())));
+            return String.join("; ", parts);
+        }
+
+        private static String percent(long part, long whole) {
+            return String.format(Locale.ROOT, "%.1f%%", 100.0 * part / whole);
         }
     }
 
@@ -195,7 +271,7 @@ public final class FeaturesCommand {
                 List<String> features = view.featureNames();
                 out.println("features (" + features.size() + "): " + String.join(", ", features));
             } catch (InvalidFeatureViewException e) {
-                out.println("its stored definition no longer parses: " + e.getMessage());
+                out.println("its stored definition is refused now, so it does not run: " + e.getMessage());
             }
             if (target != null) {
                 out.println(counts(target, name));

@@ -44,8 +44,11 @@ public final class Registration {
         List<DeclaredView> declared = FeatureViewParser.parseAll(yaml, source);
         List<FeatureView> live = new ArrayList<>();
         for (FeatureViewRecord record : registered.values()) {
-            if (record.getState() != FeatureViewRecord.State.RETIRED) {
-                live.add(viewOf(record));
+            // A registered definition this version refuses (say, one over a cost bound) does not run, so it can
+            // neither clash with the file nor stop a corrected definition of it from being applied.
+            FeatureView view = record.getState() == FeatureViewRecord.State.RETIRED ? null : runnableOrNull(record);
+            if (view != null) {
+                live.add(view);
             }
         }
         List<String> clashes = FeatureViewParser.clashesWithRegistered(declared, live);
@@ -56,8 +59,9 @@ public final class Registration {
         ApplyFeatureViewsResponse.Builder response = ApplyFeatureViewsResponse.newBuilder();
         for (DeclaredView view : declared) {
             FeatureViewRecord existing = registered.get(view.view().name());
-            if (existing != null && existing.getState() != FeatureViewRecord.State.RETIRED
-                    && viewOf(existing).sameDefinitionAs(view.view())) {
+            FeatureView existingView = existing == null || existing.getState() == FeatureViewRecord.State.RETIRED
+                ? null : runnableOrNull(existing);
+            if (existingView != null && existingView.sameDefinitionAs(view.view())) {
                 response.addViews(AppliedView.newBuilder().setName(existing.getName())
                     .setVersion(existing.getVersion()).setChange(Change.UNCHANGED).setState(existing.getState()));
                 continue;
@@ -92,11 +96,22 @@ public final class Registration {
         if (existing == null) {
             return null;
         }
-        return switch (existing.getState()) {
+        FeatureViewRecord serving = switch (existing.getState()) {
             case ACTIVE -> existing.toBuilder().clearServing().build();
             case BACKFILLING -> existing.hasServing() ? existing.getServing() : null;
             default -> null;
         };
+        // A version that cannot run serves nothing: the new one would otherwise wait behind it for ever.
+        return serving == null || runnableOrNull(serving) == null ? null : serving;
+    }
+
+    /** The view of a record, or null when its stored definition is refused now. */
+    private static FeatureView runnableOrNull(FeatureViewRecord record) {
+        try {
+            return viewOf(record);
+        } catch (InvalidFeatureViewException e) {
+            return null;
+        }
     }
 
     /** The record that makes a backfilled version the active one; the version it replaces is retired. */
@@ -108,7 +123,7 @@ public final class Registration {
      * The view a registry record defines, carrying the record's version.
      *
      * @throws InvalidFeatureViewException when the stored definition is no longer valid (e.g. written by a newer
-     *     Freshet)
+     *     Freshet, or by an older one that did not bound a view's cost)
      */
     public static FeatureView viewOf(FeatureViewRecord record) {
         return FeatureViewParser.parse(record.getDefinitionYaml(), "'" + record.getName() + "' v"

@@ -18,7 +18,6 @@ final class TransformReader {
         "min", "name", "offset", "vocabulary");
     private static final List<String> PARAMETERS = List.of("offset", "min", "max", "boundaries", "vocabulary",
         "buckets");
-    private static final int MAX_BUCKETS = 1 << 20;
 
     private final ViewSyntax syntax;
     private final DefinitionReader reader;
@@ -173,7 +172,7 @@ final class TransformReader {
             syntax.problem(at + ".buckets", "missing; give the number of hash buckets, e.g. 32");
             return 0;
         }
-        Integer buckets = reader.wholeNumber(node, at + ".buckets", 1, MAX_BUCKETS);
+        Integer buckets = reader.wholeNumber(node, at + ".buckets", 1, ViewCost.MAX_HASH_BUCKETS);
         return buckets == null ? 0 : buckets;
     }
 }

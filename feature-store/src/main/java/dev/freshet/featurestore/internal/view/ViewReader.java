@@ -58,8 +58,10 @@ final class ViewReader {
         if (!problems.isEmpty()) {
             return null;
         }
-        return new FeatureView(name, version, entity, eventTime, grace, fields, aggregations, transforms, label,
-            requestId);
+        FeatureView view = new FeatureView(name, version, entity, eventTime, grace, fields, aggregations, transforms,
+            label, requestId);
+        ViewCost.check(view, problems);
+        return problems.isEmpty() ? view : null;
     }
 
     private int version(JsonNode node) {

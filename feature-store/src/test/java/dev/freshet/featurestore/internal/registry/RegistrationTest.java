@@ -20,6 +20,15 @@ class RegistrationTest {
         fields: [{name: amount, type: number}]
         aggregations: [{name: amount_sum_1h, function: sum, field: amount, window: 1h}]
         """;
+    /** Over the windows-per-event bound, as an older Freshet registered it. */
+    private static final String COSTLY = """
+        name: cards
+        entity: entity_id
+        event_time: event_time
+        fields: [{name: amount, type: number}]
+        aggregations:
+          - {name: amount_sum_1h, function: sum, field: amount, window: {type: hopping, size: 1h, advance: 1ms}}
+        """;
     private final Map<String, FeatureViewRecord> registry = new HashMap<>();
 
     @Test
@@ -83,6 +92,30 @@ class RegistrationTest {
             .isInstanceOf(InvalidFeatureViewException.class)
             .hasMessageContaining(
                 "views[0].fields[0].name: feature 'amount' is also defined by registered view 'cards'");
+    }
+
+    @Test
+    void aCorrectionOfARegisteredViewOverACostBoundIsActiveAtOnce() {
+        registry.put("cards", FeatureViewRecord.newBuilder().setName("cards").setVersion(1).setState(State.ACTIVE)
+            .setDefinitionYaml(COSTLY).build());
+        registry.put("other", FeatureViewRecord.newBuilder().setName("other").setVersion(1).setState(State.ACTIVE)
+            .setDefinitionYaml(COSTLY.replace("cards", "other")).build());
+
+        FeatureViewRecord corrected = applyOne(CARDS);
+
+        assertThat(corrected.getVersion()).isEqualTo(2);
+        assertThat(corrected.getState()).isEqualTo(State.ACTIVE);
+        assertThat(corrected.hasServing()).isFalse();
+    }
+
+    @Test
+    void reapplyingACostlyRegisteredDefinitionIsRefusedRatherThanUnchanged() {
+        registry.put("cards", FeatureViewRecord.newBuilder().setName("cards").setVersion(1).setState(State.ACTIVE)
+            .setDefinitionYaml(COSTLY).build());
+
+        assertThatThrownBy(() -> applyOne(COSTLY))
+            .isInstanceOf(InvalidFeatureViewException.class)
+            .hasMessageContaining("aggregations[0].window.advance: 1h / 1ms = 3,600,000 windows per event");
     }
 
     private FeatureViewRecord applyOne(String yaml) {
