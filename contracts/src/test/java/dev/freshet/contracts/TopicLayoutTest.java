@@ -33,6 +33,10 @@ class TopicLayoutTest {
         assertThat(Topic.FEATURE_VIEWS.configs()).containsEntry("cleanup.policy", "compact");
         assertThat(Topic.MODELS.configs()).containsEntry("cleanup.policy", "compact")
             .containsEntry("max.message.bytes", Integer.toString(KafkaClients.MODEL_RECORD_MAX_BYTES));
+        // Without these the active 1 GiB segment keeps every replaced checkpoint and deleted version uncleaned.
+        assertThat(Topic.MODELS.configs()).containsEntry("segment.bytes", Integer.toString(64 * 1024 * 1024))
+            .containsEntry("segment.ms", "600000").containsEntry("max.compaction.lag.ms", "3600000")
+            .containsEntry("delete.retention.ms", "3600000");
         assertThat(Topic.EVENTS.configs()).isEmpty();
         assertThat(Topic.PREDICTIONS.compacted()).isFalse();
     }

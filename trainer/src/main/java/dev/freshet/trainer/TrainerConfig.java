@@ -101,6 +101,15 @@ public final class TrainerConfig extends AbstractConfig {
     private static final String RETRAIN_WINDOW_EXAMPLES_DOC =
         "How many of the most recent examples are kept in memory to retrain from on a RETRAIN command.";
 
+    public static final String REGISTRY_RETAINED_VERSIONS_CONFIG = "trainer.registry.retained.versions";
+    private static final String REGISTRY_RETAINED_VERSIONS_DOC = "How many of the newest model versions the "
+        + "registry keeps: each publication also deletes (a tombstone on the compacted models topic) every version "
+        + "this many or more below it, so the topic and every start-up read of it stay bounded. Rollbacks can only "
+        + "restore a version that is still kept: keep at least the versions published while the monitor judges "
+        + "one (the labels' delay times the publishing rate, trainer.publish.interval.ms) plus the ancestors it "
+        + "pools as a baseline (up to 20).";
+    public static final int REGISTRY_RETAINED_VERSIONS_DEFAULT = 100;
+
     public static final String RETRAIN_EPOCHS_CONFIG = "trainer.retrain.epochs";
     private static final String RETRAIN_EPOCHS_DOC = "Passes over the retained window when retraining.";
 
@@ -132,6 +141,8 @@ public final class TrainerConfig extends AbstractConfig {
             PUBLISH_INTERVAL_MS_DOC)
         .define(RETRAIN_WINDOW_EXAMPLES_CONFIG, Type.INT, 2000, Range.between(1, 10_000_000), Importance.MEDIUM,
             RETRAIN_WINDOW_EXAMPLES_DOC)
+        .define(REGISTRY_RETAINED_VERSIONS_CONFIG, Type.INT, REGISTRY_RETAINED_VERSIONS_DEFAULT,
+            Range.between(2, 1_000_000_000), Importance.MEDIUM, REGISTRY_RETAINED_VERSIONS_DOC)
         .define(RETRAIN_EPOCHS_CONFIG, Type.INT, 3, Range.between(1, 1000), Importance.LOW, RETRAIN_EPOCHS_DOC);
 
     private final SpecLineage spec;

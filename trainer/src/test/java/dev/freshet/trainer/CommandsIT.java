@@ -1,5 +1,6 @@
 package dev.freshet.trainer;
 
+import dev.freshet.trainer.testing.PublishedVersions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -82,19 +83,9 @@ class CommandsIT {
     }
 
     private static ModelVersion awaitVersion(KafkaTestCluster cluster, String prefix, long version) {
-        List<ConsumerRecord<byte[], byte[]>> records = cluster.consumeUntil(prefix + "models",
-            seen -> seen.size() >= version, TIMEOUT);
-        try {
-            for (ConsumerRecord<byte[], byte[]> record : records) {
-                ModelVersion mv = ModelVersion.parseFrom(record.value());
-                if (mv.getVersion() == version) {
-                    return mv;
-                }
-            }
-        } catch (InvalidProtocolBufferException e) {
-            throw new AssertionError(e);
-        }
-        throw new AssertionError("no v" + version);
+        return PublishedVersions.await(cluster, prefix + "models", (int) version, TIMEOUT).stream()
+            .filter(mv -> mv.getVersion() == version).findFirst()
+            .orElseThrow(() -> new AssertionError("no v" + version));
     }
 
     @Test

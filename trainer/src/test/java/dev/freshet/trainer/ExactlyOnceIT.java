@@ -1,5 +1,6 @@
 package dev.freshet.trainer;
 
+import dev.freshet.trainer.testing.PublishedVersions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -80,8 +81,7 @@ class ExactlyOnceIT {
     }
 
     private static List<ModelVersion> allVersions(KafkaTestCluster cluster, String prefix, int count) {
-        return cluster.consumeUntil(prefix + "models", seen -> seen.size() >= count, TIMEOUT).stream()
-            .map(r -> TrainerProcess.parse(r.value())).toList();
+        return PublishedVersions.await(cluster, prefix + "models", count, TIMEOUT);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.freshet.trainer;
 
+import dev.freshet.trainer.testing.PublishedVersions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -65,9 +66,8 @@ class RegressionIT {
 
         try (Trainer trainer = Trainer.start(props)) {
             cluster.produceBytes(prefix + "training-examples", records);
-            List<ConsumerRecord<byte[], byte[]>> published = cluster.consumeUntil(prefix + "models",
-                seen -> seen.size() >= 4, TIMEOUT);
-            ModelVersion v4 = ModelVersion.parseFrom(published.get(3).value());
+            List<ModelVersion> published = PublishedVersions.await(cluster, prefix + "models", 4, TIMEOUT);
+            ModelVersion v4 = published.get(3);
 
             assertThat(v4.getModel()).isEqualTo("basket-value");
             assertThat(v4.getSpec().getVersion()).isEqualTo(2);
@@ -79,7 +79,7 @@ class RegressionIT {
             // Prequential: every error is from a prediction made before learning its example.
             assertThat(v4.getMetricsMap().get("prequential_mae_window")).isLessThan(1.5);
             assertThat(v4.getMetricsMap().get("prequential_rmse_window")).isLessThan(2.0);
-            assertThat(ModelVersion.parseFrom(published.get(0).value()).getMetricsMap()
+            assertThat(published.get(0).getMetricsMap()
                 .get("prequential_mae_since_parent")).as("the first thousand, learning from scratch")
                 .isGreaterThan(v4.getMetricsMap().get("prequential_mae_since_parent"));
 

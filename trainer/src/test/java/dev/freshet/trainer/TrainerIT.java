@@ -1,5 +1,6 @@
 package dev.freshet.trainer;
 
+import dev.freshet.trainer.testing.PublishedVersions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -79,13 +80,7 @@ class TrainerIT {
     }
 
     private static List<ModelVersion> awaitVersions(KafkaTestCluster cluster, String prefix, int count) {
-        List<ConsumerRecord<byte[], byte[]>> records =
-            cluster.consumeUntil(prefix + "models", seen -> seen.size() >= count, TIMEOUT);
-        List<ModelVersion> versions = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            versions.add(parse(record.value()));
-        }
-        return versions;
+        return PublishedVersions.await(cluster, prefix + "models", count, TIMEOUT);
     }
 
     private static ModelVersion parse(byte[] bytes) {

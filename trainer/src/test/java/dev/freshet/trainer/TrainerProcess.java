@@ -1,5 +1,6 @@
 package dev.freshet.trainer;
 
+import dev.freshet.trainer.testing.PublishedVersions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -84,10 +85,10 @@ public final class TrainerProcess {
     /** The first published version that covers at least {@code examples} examples. */
     static ModelVersion awaitVersionCovering(KafkaTestCluster cluster, String prefix, long examples,
                                              Duration timeout) {
-        return cluster.consumeUntil(prefix + "models",
-                seen -> seen.stream().anyMatch(r -> parse(r.value()).getExamplesSeen() >= examples), timeout)
-            .stream().map(r -> parse(r.value())).filter(v -> v.getExamplesSeen() >= examples)
-            .findFirst().orElseThrow();
+        return PublishedVersions.firstRecords(cluster.consumeUntil(prefix + "models",
+                seen -> seen.stream().anyMatch(r -> r.value() != null && parse(r.value()).getExamplesSeen() >= examples),
+                timeout))
+            .stream().filter(v -> v.getExamplesSeen() >= examples).findFirst().orElseThrow();
     }
 
     static ModelVersion parse(byte[] bytes) {

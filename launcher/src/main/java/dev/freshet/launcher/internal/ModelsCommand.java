@@ -202,7 +202,7 @@ public final class ModelsCommand {
                 ? checkpointFeatures + " features, optimiser "
                     + mv.getLearnerState().getSettingsOrDefault("optimiser", "?") + " after "
                     + mv.getLearnerState().getOptimiserSteps() + " steps (a restarted trainer resumes from it)"
-                : "none (not made by a Freshet trainer, or made before checkpoints)"));
+                : "none (the trainer keeps its checkpoint on the newest version only; or not made by a Freshet trainer)"));
             printMap("hyperparameters", new TreeMap<>(mv.getHyperparametersMap()));
             Map<String, String> metrics = new TreeMap<>();
             mv.getMetricsMap().forEach((k, v) -> metrics.put(k, figure(v)));

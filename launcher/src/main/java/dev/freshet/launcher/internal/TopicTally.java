@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Lineage;
 import dev.freshet.proto.features.v1.DeadLetter;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,7 +38,9 @@ final class TopicTally implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Map<Long, ModelVersion> versions = new ConcurrentSkipListMap<>();
     private final Map<String, Long> deadLettersByReason = new ConcurrentHashMap<>();
-    private final Map<Long, Integer> recordsPerVersion = new ConcurrentHashMap<>();
+    private final Map<Long, Boolean> claimedTwice = new ConcurrentHashMap<>();
+    /** Only the poll thread touches it. */
+    private final Lineage lineage = new Lineage();
 
     TopicTally(KafkaClients clients, String modelsTopic, String deadLetterTopic, String modelName) {
         this.modelsTopic = modelsTopic;
@@ -75,10 +78,20 @@ final class TopicTally implements AutoCloseable {
     }
 
     private void recordVersion(ConsumerRecord<byte[], byte[]> record, String modelName) {
+        if (record.value() == null) {
+            // A version the trainer deleted as it left the retained window: it was published all the same, and the
+            // summary tells what was published.
+            return;
+        }
         try {
             ModelVersion version = ModelVersion.parseFrom(record.value());
             if (version.getModel().equals(modelName)) {
-                recordsPerVersion.merge(version.getVersion(), 1, Integer::sum);
+                // The trainer publishes each version again without its checkpoint once a newer one carries it:
+                // the same claim (parent, publication time) read twice is one version, not a race.
+                if (lineage.add(version.getVersion(), version.getParentVersion(), version.getPublishedAtMs())
+                        == Lineage.Claim.CONFLICTING) {
+                    claimedTwice.put(version.getVersion(), true);
+                }
                 versions.put(version.getVersion(), version.toBuilder().clearTribuoModel().clearLearnerState().build());
             }
         } catch (InvalidProtocolBufferException e) {
@@ -104,7 +117,7 @@ final class TopicTally implements AutoCloseable {
 
     /** True when two records on the models topic claimed {@code version} (two publishers raced for it). */
     boolean claimedTwice(long version) {
-        return recordsPerVersion.getOrDefault(version, 0) > 1;
+        return claimedTwice.getOrDefault(version, false);
     }
 
     long highestVersion() {

@@ -4,6 +4,8 @@ import java.util.Optional;
 
 import com.oracle.labs.mlrg.olcut.provenance.primitives.LongProvenance;
 import dev.freshet.proto.registry.v1.LearnerState;
+import dev.freshet.proto.registry.v1.ModelSchema;
+import dev.freshet.proto.registry.v1.ModelVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tribuo.Model;
@@ -55,14 +57,20 @@ final class LearnerRecovery {
         if (state.isPresent()) {
             return fromCheckpoint(version, state.get());
         }
-        Optional<byte[]> bytes = registry.model(version);
-        if (bytes.isEmpty()) {
+        Optional<Model<?>> stored;
+        try {
+            stored = storedModel(version);
+        } catch (RuntimeException e) {
+            log.warn("Cannot continue model '{}' from v{}: {}", settings.modelName(), version, e.getMessage());
+            return Optional.empty();
+        }
+        if (stored.isEmpty()) {
             log.warn("Cannot continue model '{}' from v{}: its serialized model is not in the registry.",
                 settings.modelName(), version);
             return Optional.empty();
         }
         try {
-            Model<?> model = TribuoModels.deserialize(bytes.get());
+            Model<?> model = stored.get();
             TribuoModels.Extracted extracted = TribuoModels.fromTribuo(model, settings.labels());
             if (!extracted.droppedLabels().isEmpty()) {
                 log.warn("Model '{}' v{} predicts labels {} the trainer does not know (trainer.labels = {}); "
@@ -78,5 +86,26 @@ final class LearnerRecovery {
             log.warn("Cannot continue model '{}' from v{}: {}", settings.modelName(), version, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * A version's Tribuo model: whole, or rebuilt from its packed numbers and schema (a version older than the
+     * newest keeps only these once a newer one carries the checkpoint); empty when the registry no longer has it.
+     */
+    private Optional<Model<?>> storedModel(long version) {
+        Optional<byte[]> bytes = registry.model(version);
+        if (bytes.isPresent()) {
+            return Optional.of(TribuoModels.deserialize(bytes.get()));
+        }
+        Optional<ModelVersion> packed = registry.recent(version).filter(mv -> !mv.getSchemaId().isEmpty());
+        if (packed.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<ModelSchema> schema = assembler.schema(packed.get().getSchemaId());
+        if (schema.isEmpty()) {
+            throw new IllegalArgumentException("its schema " + packed.get().getSchemaId()
+                + " is not among the recent schemas read from the model-schemas topic");
+        }
+        return Optional.of(PackedVersions.toTribuo(schema.get(), packed.get()));
     }
 }

@@ -14,6 +14,7 @@ import dev.freshet.proto.registry.v1.CommandAck;
 import dev.freshet.proto.registry.v1.ModelSchema;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import dev.freshet.proto.registry.v1.SpecLineage;
+import dev.freshet.trainer.TrainerConfig;
 import dev.freshet.trainer.TrainerStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,9 +57,16 @@ final class LearningSession {
         }
     }
 
-    /** A version ready to send; nothing changes in the session until {@link #published} confirms it. */
+    /**
+     * A version ready to send; nothing changes in the session until {@link #published} confirms it.
+     *
+     * @param stripped the previous checkpoint's version again without its checkpoint (to send in the same
+     *                 transaction, so that only the newest version carries one), or null
+     * @param expired  versions to delete from the registry in the same transaction (tombstones), oldest first
+     */
     record PendingVersion(ModelVersion version, ModelSchema schema, OnlineLearner snapshot,
-                          long examplesSinceParent, double accuracySinceParent) {
+                          long examplesSinceParent, double accuracySinceParent, ModelVersion stripped,
+                          List<Long> expired) {
         /** The schema to publish before the version (in the same transaction), or empty when it is out already. */
         public Optional<ModelSchema> newSchema() {
             return Optional.ofNullable(schema);
@@ -66,6 +74,7 @@ final class LearningSession {
     }
 
     private final Settings settings;
+    private final int retainedVersions;
     private final Registry registry = new Registry(MODELS_KEPT, MODEL_BYTES_KEPT);
     private final TestThenTrain learning;
     private final Evaluation metrics;
@@ -84,7 +93,13 @@ final class LearningSession {
     private String pendingNote = "";
 
     LearningSession(Settings settings, long nowMs) {
+        this(settings, TrainerConfig.REGISTRY_RETAINED_VERSIONS_DEFAULT, nowMs);
+    }
+
+    /** @param retainedVersions how many of the newest versions the registry keeps (older ones are deleted) */
+    LearningSession(Settings settings, int retainedVersions, long nowMs) {
         this.settings = settings;
+        this.retainedVersions = retainedVersions;
         if (settings.objective().regression() && !settings.labels().equals(Settings.REGRESSION_OUTPUT)) {
             throw new IllegalArgumentException("A regression's labels are " + Settings.REGRESSION_OUTPUT + ", got "
                 + settings.labels());
@@ -163,7 +178,11 @@ final class LearningSession {
             metrics.windowState(), nowMs);
         double accuracy = versionMetrics.getOrDefault(PrequentialMetrics.ACCURACY_SINCE_PARENT, Double.NaN);
         long since = versionMetrics.getOrDefault(PrequentialMetrics.EXAMPLES_SINCE_PARENT, 0.0).longValue();
-        return new PendingVersion(assembled.version(), assembled.newSchema(), snapshot, since, accuracy);
+        List<Long> expired = registry.expiredBy(version, retainedVersions);
+        ModelVersion stripped = registry.checkpointToStrip()
+            .filter(previous -> !expired.contains(previous.getVersion())).orElse(null);
+        return new PendingVersion(assembled.version(), assembled.newSchema(), snapshot, since, accuracy, stripped,
+            expired);
     }
 
     /**
@@ -183,6 +202,10 @@ final class LearningSession {
     void published(PendingVersion pending, long nowMs) {
         ModelVersion mv = pending.version();
         assembler.published(mv, pending.schema());
+        pending.expired().forEach(registry::forget);
+        if (pending.stripped() != null) {
+            registry.record(pending.stripped(), true);
+        }
         registry.record(mv, true);
         snapshots.keep(mv.getVersion(), pending.snapshot());
         if (mv.getOrigin() == ModelVersion.Origin.RETRAIN) {
@@ -206,6 +229,11 @@ final class LearningSession {
                 + "another publisher claimed a version number already taken. The newer record counts, as "
                 + "compaction will keep it.", mv.getModel(), mv.getVersion(), mv.getParentVersion(), mv.getOrigin());
         }
+    }
+
+    /** Takes note of a version deleted from the models topic (a tombstone, including this trainer's own). */
+    void onVersionDeleted(long version) {
+        registry.forget(version);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.freshet.trainer.internal;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -50,10 +51,12 @@ final class Registry {
             version.getPublishedAtMs());
         versions.put(version.getVersion(),
             new Entry(version.getVersion(), version.getParentVersion(), version.getOrigin()));
-        if (!version.getTribuoModel().isEmpty() || version.hasLearnerState()) {
+        if (!version.getTribuoModel().isEmpty() || version.hasLearnerState() || !version.getSchemaId().isEmpty()) {
             keepModel(version);
         }
-        if (madeHere || version.hasLearnerState()) {
+        // Packed versions come only from Freshet trainers; older ones lost their checkpoint to a newer version's.
+        if (madeHere || version.hasLearnerState()
+                || !version.getSchemaId().isEmpty() && version.getOrigin() != ModelVersion.Origin.EXTERNAL) {
             mine.add(version.getVersion());
         }
         if (version.hasLearnerState()
@@ -85,6 +88,47 @@ final class Registry {
     Optional<LearnerState> learnerState(long version) {
         ModelVersion mv = recentModels.get(version);
         return mv != null && mv.hasLearnerState() ? Optional.of(mv.getLearnerState()) : Optional.empty();
+    }
+
+    /**
+     * Forgets a version deleted from the registry (a tombstone on the models topic): it is neither continued from
+     * nor deleted again. Barring through it is kept.
+     */
+    void forget(long version) {
+        versions.remove(version);
+        lineage.remove(version);
+        mine.remove(version);
+        ModelVersion model = recentModels.remove(version);
+        if (model != null) {
+            modelBytes -= model.getSerializedSize();
+        }
+        if (newestCheckpoint != null && newestCheckpoint.getVersion() == version) {
+            newestCheckpoint = null;
+        }
+    }
+
+    /**
+     * The versions still in the registry that a new version {@code newVersion} pushes out of a window of the
+     * newest {@code retained}, oldest first: all those at or below {@code newVersion - retained}, so that a window
+     * made smaller, or versions another publisher left, go too.
+     */
+    List<Long> expiredBy(long newVersion, int retained) {
+        return List.copyOf(versions.headMap(newVersion - retained, true).keySet());
+    }
+
+    /**
+     * The version record to publish again without its checkpoint once a newer version carries one: the newest
+     * checkpoint so far, stripped of it, or empty when there is none. Only the newest version needs a checkpoint
+     * (a restart resumes there); older ones keep their model for serving and rollbacks.
+     */
+    Optional<ModelVersion> checkpointToStrip() {
+        return newestCheckpoint == null || !versions.containsKey(newestCheckpoint.getVersion()) ? Optional.empty()
+            : Optional.of(newestCheckpoint.toBuilder().clearLearnerState().build());
+    }
+
+    /** The record of a recent version, as kept (its model and, on the newest, its checkpoint). */
+    Optional<ModelVersion> recent(long version) {
+        return Optional.ofNullable(recentModels.get(version));
     }
 
     /** Bars a version and, through parent links, all its descendants, present and future. */

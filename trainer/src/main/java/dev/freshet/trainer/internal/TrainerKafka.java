@@ -95,6 +95,11 @@ final class TrainerKafka implements AutoCloseable {
         // of the models topic until it times out (or the trainer restarts); publishing takes milliseconds.
         tuning.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
         tuning.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // A publication sends several records to the models partition (tombstones, the previous version without its
+        // checkpoint, the new version), often in several batches. With more than one request in flight, a first
+        // batch refused while the broker adds the partition to the transaction lets the second arrive first, and
+        // the broker refuses it as out of sequence (logged at ERROR) before the retries sort it out.
+        tuning.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         // A version carries its weights and checkpoint (some 90 bytes per feature with 2 labels and AdaGrad: 9 MB at
         // 100k features), beyond the default 1 MB request size; the models topics are created to take as much.
         tuning.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, KafkaClients.MODEL_RECORD_MAX_BYTES);

@@ -11,6 +11,7 @@ import java.util.function.UnaryOperator;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.contracts.Liveness;
+import dev.freshet.contracts.RecordKeys;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.Command;
 import dev.freshet.proto.registry.v1.CommandAck;
@@ -70,7 +71,8 @@ public final class TrainerLoop implements AutoCloseable {
         this.clock = clock;
         this.liveness = liveness;
         this.modelName = config.getString(TrainerConfig.MODEL_NAME_CONFIG);
-        this.session = new LearningSession(settings(config, TrainerKafka.trainingTopic(config)), clock.millis());
+        this.session = new LearningSession(settings(config, TrainerKafka.trainingTopic(config)),
+            config.getInt(TrainerConfig.REGISTRY_RETAINED_VERSIONS_CONFIG), clock.millis());
         this.stats = session.stats();
         TrainerKafka clients = null;
         try {
@@ -215,6 +217,9 @@ public final class TrainerLoop implements AutoCloseable {
         boolean any = false;
         for (ConsumerRecord<String, byte[]> record : kafka.registry().poll(timeout)) {
             if (record.value() == null) {
+                if (record.topic().equals(kafka.modelsTopic)) {
+                    RecordKeys.versionOf(record.key(), modelName).ifPresent(session::onVersionDeleted);
+                }
                 continue;
             }
             if (record.topic().equals(kafka.schemasTopic)) {
@@ -314,7 +319,7 @@ public final class TrainerLoop implements AutoCloseable {
      */
     private boolean publish(LearningSession.PendingVersion pending, CommandAck ack) {
         ModelVersion mv = pending.version();
-        if (!publisher.publish(mv, pending.schema(), ack)) {
+        if (!publisher.publish(mv, pending.schema(), ack, pending.stripped(), pending.expired())) {
             return false;
         }
         session.published(pending, clock.millis());

@@ -1,6 +1,7 @@
 package dev.freshet.trainer.internal;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -54,12 +55,16 @@ final class TransactionalPublisher {
 
     /**
      * Publishes a version (its new schema first, or none when {@code schema} is null), with the acknowledgement of
-     * the command that asked for it (or null), and commits the training offsets it covers, in one transaction.
+     * the command that asked for it (or null), and commits the training offsets it covers, in one transaction. The
+     * same transaction publishes {@code stripped} (the previous checkpoint's version without it; or null) and
+     * deletes the {@code expired} versions, so the registry holds one checkpoint and a bounded number of versions
+     * whatever the moment a trainer stops.
      *
      * @return false if the transaction failed (logged)
      * @throws TrainerException if another trainer of the same model fenced this one
      */
-    boolean publish(ModelVersion mv, ModelSchema schema, CommandAck ack) {
+    boolean publish(ModelVersion mv, ModelSchema schema, CommandAck ack, ModelVersion stripped,
+                    List<Long> expired) {
         String key = RecordKeys.versionKey(mv.getModel(), mv.getVersion());
         try {
             producer.beginTransaction();
@@ -67,6 +72,14 @@ final class TransactionalPublisher {
             if (schema != null) {
                 producer.send(new ProducerRecord<>(kafka.schemasTopic, RecordKeys.schemaKey(schema.getModel(), schema.getSchemaId()),
                     schema.toByteArray()));
+            }
+            for (long version : expired) {
+                producer.send(new ProducerRecord<>(kafka.modelsTopic, RecordKeys.versionKey(mv.getModel(), version),
+                    null));
+            }
+            if (stripped != null) {
+                producer.send(new ProducerRecord<>(kafka.modelsTopic,
+                    RecordKeys.versionKey(stripped.getModel(), stripped.getVersion()), stripped.toByteArray()));
             }
             producer.send(new ProducerRecord<>(kafka.modelsTopic, key, mv.toByteArray()));
             if (ack != null && acksEnabled) {

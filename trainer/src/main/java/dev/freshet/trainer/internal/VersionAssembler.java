@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import com.google.protobuf.ByteString;
 import dev.freshet.proto.registry.v1.LearnerState;
@@ -134,6 +135,11 @@ final class VersionAssembler {
             lastSchemaId = mv.getSchemaId();
             lastSchemaNames = schema == null ? List.of() : schema.getFeatureNamesList();
         }
+    }
+
+    /** A recent schema read from the model-schemas topic (or published here), by id. */
+    Optional<ModelSchema> schema(String schemaId) {
+        return Optional.ofNullable(schemas.get(schemaId));
     }
 
     /**

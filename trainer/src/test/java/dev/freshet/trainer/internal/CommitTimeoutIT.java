@@ -1,5 +1,6 @@
 package dev.freshet.trainer.internal;
 
+import dev.freshet.trainer.testing.PublishedVersions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.InvocationHandler;
@@ -132,15 +133,7 @@ class CommitTimeoutIT {
     }
 
     private static List<ModelVersion> awaitVersions(KafkaTestCluster cluster, String prefix, int count) {
-        List<ModelVersion> versions = new ArrayList<>();
-        cluster.consumeUntil(prefix + "models", seen -> seen.size() >= count, TIMEOUT).forEach(r -> {
-            try {
-                versions.add(ModelVersion.parseFrom(r.value()));
-            } catch (InvalidProtocolBufferException e) {
-                throw new AssertionError(e);
-            }
-        });
-        return versions;
+        return PublishedVersions.await(cluster, prefix + "models", count, TIMEOUT);
     }
 
     private static void produceExamples(KafkaTestCluster cluster, String prefix, int from, int n) {

@@ -67,6 +67,54 @@ class LearningSessionTest {
     }
 
     @Test
+    void eachVersionTakesThePreviousCheckpointOffAndDeletesWhatLeavesTheRetainedWindow() {
+        LearningSession session = new LearningSession(SETTINGS, 2, 0);
+        learnSome(session, 100, 0);
+        LearningSession.PendingVersion first = session.prepareVersion(1000);
+        assertThat(first.stripped()).isNull();
+        assertThat(first.expired()).isEmpty();
+        session.published(first, 1000);
+        learnSome(session, 100, 100);
+        LearningSession.PendingVersion second = session.prepareVersion(2000);
+        session.published(second, 2000);
+        learnSome(session, 100, 200);
+
+        LearningSession.PendingVersion third = session.prepareVersion(3000);
+
+        assertThat(third.expired()).containsExactly(1L);
+        assertThat(third.stripped()).isEqualTo(second.version().toBuilder().clearLearnerState().build());
+        assertThat(third.version().hasLearnerState()).isTrue();
+    }
+
+    @Test
+    void aRestartAfterARollbackOfTheNewestContinuesFromTheParentsPackedWeights() {
+        LearningSession first = new LearningSession(SETTINGS, 0);
+        first.publishPacked();
+        learnSome(first, 100, 0);
+        LearningSession.PendingVersion p1 = first.prepareVersion(1000);
+        first.published(p1, 1000);
+        learnSome(first, 100, 100);
+        LearningSession.PendingVersion p2 = first.prepareVersion(2000);
+        first.published(p2, 2000);
+
+        // What a restarted trainer reads: v1 as published, v1 again without its checkpoint, v2; then a
+        // ROLLBACK of v2 read while catching up.
+        LearningSession restarted = new LearningSession(SETTINGS, 0);
+        restarted.publishPacked();
+        restarted.onSchema(p1.newSchema().orElseThrow());
+        restarted.onModelVersion(p1.version());
+        restarted.onModelVersion(p2.stripped());
+        restarted.onModelVersion(p2.version());
+        restarted.bar(2);
+
+        assertThat(restarted.restoreCheckpoint()).isTrue();
+        assertThat(restarted.currentVersion()).as("continues from v1, which kept only its model").isEqualTo(1);
+        assertThat(restarted.nextOffsets()).as("v2's examples stay read").containsEntry(0, 200L);
+        assertThat(restarted.learner().examplesLearned()).isEqualTo(100);
+        assertThat(restarted.learner().numFeatures()).isEqualTo(first.learner().numFeatures());
+    }
+
+    @Test
     void countsAndSkipsAnExampleWithAnUnknownLabel() {
         LearningSession session = new LearningSession(SETTINGS, 0);
         session.learn(example(1.0, "2"), 0, 0);
