@@ -85,7 +85,10 @@ public final class FeatureStoreConfig extends AbstractConfig {
         + "state, window or expiry: one event a century ahead would otherwise make every later real event of its "
         + "entity late and, with featurestore.entity.ttl.ms, expire every other entity of its partition. The label "
         + "join's clock ignores record timestamps beyond it for the same reason. The default, a day, covers clock "
-        + "skew and time zones mistaken for UTC.";
+        + "skew and time zones mistaken for UTC. At most 100 years, which keeps every accepted event time far from "
+        + "overflowing the window arithmetic and exact as a double (below 2^53 ms).";
+    /** 100 years. */
+    private static final long EVENT_TIME_MAX_FUTURE_MS_MAX = 100L * 365 * 24 * 3_600_000;
 
     public static final String EVENT_TIME_MIN_MS_CONFIG = "featurestore.event.time.min.ms";
     public static final long EVENT_TIME_MIN_MS_DEFAULT = 946_684_800_000L;
@@ -132,7 +135,7 @@ public final class FeatureStoreConfig extends AbstractConfig {
         .define(FEATURE_HISTORY_MS_CONFIG, Type.LONG, FEATURE_HISTORY_MS_DEFAULT, ConfigDef.Range.atLeast(0),
             Importance.MEDIUM, FEATURE_HISTORY_MS_DOC)
         .define(EVENT_TIME_MAX_FUTURE_MS_CONFIG, Type.LONG, EVENT_TIME_MAX_FUTURE_MS_DEFAULT,
-            ConfigDef.Range.atLeast(0), Importance.MEDIUM, EVENT_TIME_MAX_FUTURE_MS_DOC)
+            ConfigDef.Range.between(0, EVENT_TIME_MAX_FUTURE_MS_MAX), Importance.MEDIUM, EVENT_TIME_MAX_FUTURE_MS_DOC)
         .define(EVENT_TIME_MIN_MS_CONFIG, Type.LONG, EVENT_TIME_MIN_MS_DEFAULT, ConfigDef.Range.atLeast(1),
             Importance.MEDIUM, EVENT_TIME_MIN_MS_DOC)
         .define(ENTITY_ID_MAX_CHARS_CONFIG, Type.INT, ENTITY_ID_MAX_CHARS_DEFAULT, ConfigDef.Range.atLeast(1),

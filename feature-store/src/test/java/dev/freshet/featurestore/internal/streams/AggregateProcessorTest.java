@@ -179,6 +179,34 @@ class AggregateProcessorTest {
         }
     }
 
+    @Test
+    void anEventACenturyAheadIsDeadLetteredAndMovesNeitherItsEntityNorTheExpiryOfOthers() {
+        Map<String, Object> ttl = Map.of(FeatureStoreConfig.ENTITY_TTL_MS_CONFIG, 60 * MINUTE);
+        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir, ttl)) {
+            driven.event("u1", payment("u1", T0, 10), T0);
+            driven.event("u2", payment("u2", T0 + MINUTE, 1), T0 + MINUTE);
+            driven.features();
+            long century = 100L * 365 * 24 * 60 * MINUTE;
+
+            driven.event("u1", payment("u1", T0 + century, 99), T0 + 2 * MINUTE);
+            assertThat(driven.features()).as("no vector and no tombstone").isEmpty();
+            assertThat(driven.deadLetters()).singleElement().satisfies(deadLetter -> {
+                assertThat(deadLetter.getReason()).isEqualTo(DeadLetter.Reason.EVENT_TIME_OUT_OF_RANGE);
+                assertThat(deadLetter.getField()).isEqualTo("event_time");
+                assertThat(deadLetter.getDetail()).contains("featurestore.event.time.max.future.ms");
+                assertThat(deadLetter.getView()).isEqualTo("payments");
+            });
+
+            driven.event("u1", payment("u1", T0 + 3 * MINUTE, 5), T0 + 3 * MINUTE);
+            assertThat(driven.features()).singleElement().satisfies(kv -> {
+                assertThat(kv.key).isEqualTo("payments/u1");
+                assertThat(kv.value.getEventTimeMs()).isEqualTo(T0 + 3 * MINUTE);
+                assertThat(kv.value.getValuesMap()).contains(entry("amount_sum_10m", 15.0), entry("events_10m", 2.0));
+            });
+            assertThat(driven.deadLetters()).isEmpty();
+        }
+    }
+
     /** Expiry sweeps at most every tenth of the TTL of event time: an entity goes between TTL and TTL * 1.1. */
     @Test
     void anEntityUnseenForTheTtlOfEventTimeIsTombstonedAndStartsAfresh() {
@@ -202,7 +230,9 @@ class AggregateProcessorTest {
 
     @Test
     void withoutATtlNoEntityExpiresHoweverFarEventTimeMoves() {
-        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir)) {
+        // A year ahead is accepted only with featurestore.event.time.max.future.ms raised to allow it.
+        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir,
+                Map.of(FeatureStoreConfig.EVENT_TIME_MAX_FUTURE_MS_CONFIG, 2 * 365L * 24 * 60 * MINUTE))) {
             driven.event("u1", payment("u1", T0, 10), T0);
             driven.event("u2", payment("u2", T0 + 365L * 24 * 60 * MINUTE, 1), T0 + 1);
             driven.event("u1", payment("u1", T0 + 1, 1), T0 + 2);
@@ -219,7 +249,8 @@ class AggregateProcessorTest {
         FeatureView labelled = new FeatureView("payments", 4, "user_id", "event_time", Duration.ofSeconds(30),
             PAYMENTS.fields(), PAYMENTS.aggregations(), List.of(), new FeatureView.LabelFeature("last_label"),
             "event_id");
-        Topology topology = FeatureStoreTopology.buildIngestion(labelled, DrivenTopology.TOPICS, 60_000,
+        // The label comes two minutes of record time after its prediction: within a ten-minute wait.
+        Topology topology = FeatureStoreTopology.buildIngestion(labelled, DrivenTopology.TOPICS, 10 * MINUTE,
             new Counters(), 1, () -> true);
         try (DrivenTopology driven = new DrivenTopology(topology, stateDir)) {
             driven.event("u1", "{\"event_id\":\"r1\",\"user_id\":\"u1\",\"event_time\":" + T0
