@@ -210,6 +210,14 @@ public final class FeatureComputer {
         return !Objects.equals(before, visibleLabel(state));
     }
 
+    /**
+     * The one-hot feature a string value beyond its field's vocabulary (featurestore.category.max.values) is
+     * encoded as: {@code <field>=__other__}, the name the vocabulary transform uses for values outside its list.
+     */
+    public static String overflowFeature(String field) {
+        return FeatureEncoding.oneHotName(field, Transforms.OTHER);
+    }
+
     /** Adds the view's pass-through fields present in {@code values} (by field name) in the one encoding. */
     void encodeFields(Map<String, Object> values, Map<String, Double> out) {
         for (Field field : view.fields()) {
@@ -220,10 +228,22 @@ public final class FeatureComputer {
         }
     }
 
+    /** The pass-through fields of the entity's newest event, with values beyond their vocabulary as overflow. */
+    private void encodeLatest(EntityState state, Map<String, Double> out) {
+        for (Field field : view.fields()) {
+            Object value = state.latestValues().get(field.name());
+            if (value instanceof String && state.overflowed(field.name())) {
+                out.put(overflowFeature(field.name()), 1.0);
+            } else if (value != null) {
+                FeatureEncoding.encode(field.name(), value, out);
+            }
+        }
+    }
+
     /** The entity's features: pass-through values and transforms of its newest event, aggregations, label. */
     public Map<String, Double> features(EntityState state) {
         Map<String, Double> out = new HashMap<>();
-        encodeFields(state.latestValues(), out);
+        encodeLatest(state, out);
         for (Transform transform : view.transforms()) {
             Transforms.apply(transform, state.latestValues().get(transform.field()), out);
         }

@@ -207,6 +207,49 @@ class AggregateProcessorTest {
         }
     }
 
+    @Test
+    void aStringValueBeyondTheFieldsVocabularyIsEncodedAsTheOverflowFeature() {
+        Map<String, Object> twoCategories = Map.of(FeatureStoreConfig.CATEGORY_MAX_VALUES_CONFIG, 2);
+        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir, twoCategories)) {
+            driven.event("u1", channel("u1", T0, "web"), T0);
+            driven.event("u2", channel("u2", T0, "app"), T0);
+            driven.event("u3", channel("u3", T0, "pos"), T0);
+            driven.event("u1", channel("u1", T0 + MINUTE, "kiosk"), T0 + MINUTE);
+            driven.event("u3", channel("u3", T0 + 2 * MINUTE, "app"), T0 + 2 * MINUTE);
+
+            assertThat(driven.features()).extracting(kv -> kv.key, kv -> kv.value.getValuesMap().keySet().stream()
+                    .filter(name -> name.startsWith("channel=")).toList())
+                .containsExactly(tuple("payments/u1", List.of("channel=web")),
+                    tuple("payments/u2", List.of("channel=app")),
+                    tuple("payments/u3", List.of("channel=__other__")),
+                    tuple("payments/u1", List.of("channel=__other__")),
+                    tuple("payments/u3", List.of("channel=app")));
+            assertThat(driven.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void anEntityIdOrStringLongerThanItsLimitIsDeadLetteredAsValueTooLong() {
+        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir)) {
+            driven.event("k1", payment("u".repeat(500_000), T0, 10), T0);
+            driven.event("u1", channel("u1", T0, "w".repeat(900_000)), T0);
+
+            assertThat(driven.features()).isEmpty();
+            List<DeadLetter> deadLetters = driven.deadLetters();
+            assertThat(deadLetters).extracting(DeadLetter::getReason).containsOnly(DeadLetter.Reason.VALUE_TOO_LONG);
+            assertThat(deadLetters).extracting(DeadLetter::getField).containsExactly("user_id", "channel");
+            assertThat(deadLetters.get(0).getDetail()).contains("500000 characters long")
+                .contains("featurestore.entity.id.max.chars");
+            assertThat(deadLetters.get(1).getDetail()).contains("900000 characters long")
+                .contains("featurestore.string.value.max.chars");
+        }
+    }
+
+    private static String channel(String user, long eventTimeMs, String channel) {
+        return String.format(Locale.ROOT, "{\"user_id\":\"%s\",\"event_time\":%d,\"amount\":1,\"channel\":\"%s\"}",
+            user, eventTimeMs, channel);
+    }
+
     /** Expiry sweeps at most every tenth of the TTL of event time: an entity goes between TTL and TTL * 1.1. */
     @Test
     void anEntityUnseenForTheTtlOfEventTimeIsTombstonedAndStartsAfresh() {
