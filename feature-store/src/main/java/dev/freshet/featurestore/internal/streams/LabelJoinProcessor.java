@@ -13,6 +13,7 @@ import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.streams.PendingEntries.PendingLabel;
 import dev.freshet.featurestore.internal.streams.PendingEntries.PendingPrediction;
 import dev.freshet.featurestore.internal.view.RecordLimits;
+import dev.freshet.featurestore.internal.view.TimeMath;
 import dev.freshet.proto.features.v1.DeadLetter;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.serving.v1.PredictionLogEntry;
@@ -93,9 +94,7 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
         long arrivedAtMs = advanceJoinTime(record.timestamp(), source);
         if (joinTimeMs != Long.MIN_VALUE && joinTimeMs >= nextExpiryMs) {
             expire(joinTimeMs);
-            // Saturates: a join time near Long.MAX_VALUE (with an unbounded max future) must not wrap around.
-            nextExpiryMs = joinTimeMs > Long.MAX_VALUE - expiryIntervalMs ? Long.MAX_VALUE
-                : joinTimeMs + expiryIntervalMs;
+            nextExpiryMs = TimeMath.plus(joinTimeMs, expiryIntervalMs);
         }
         if (source.topic().equals(topics.name(Topic.PREDICTIONS))) {
             onPrediction(record, source, arrivedAtMs);
