@@ -34,6 +34,7 @@ import dev.freshet.featurestore.internal.registry.RegistryWatcher;
 import dev.freshet.featurestore.internal.runtime.ViewSet;
 import dev.freshet.featurestore.internal.streams.StreamsTuning;
 import dev.freshet.featurestore.internal.view.FeatureViewParser;
+import dev.freshet.featurestore.internal.view.RecordLimits;
 import dev.freshet.proto.features.v1.ApplyFeatureViewsResponse;
 import dev.freshet.proto.features.v1.FeatureVector;
 import dev.freshet.proto.features.v1.FeatureViewRecord;
@@ -142,6 +143,9 @@ public final class FeatureStore implements AutoCloseable {
             config.getLong(FeatureStoreConfig.ENTITY_TTL_MS_CONFIG));
         streamsProps.put(FeatureStoreConfig.FEATURE_HISTORY_MS_CONFIG,
             config.getLong(FeatureStoreConfig.FEATURE_HISTORY_MS_CONFIG));
+        for (String key : RecordLimits.KEYS) {
+            streamsProps.put(key, config.values().get(key));
+        }
         StreamsTuning.apply(streamsProps);
 
         ViewSet views = new ViewSet(clients, streamsProps, topics, labelWaitMs,

@@ -40,7 +40,9 @@ public final class FeatureStoreConfig extends AbstractConfig {
     public static final long LABEL_WAIT_MS_DEFAULT = 600_000L;
     private static final String LABEL_WAIT_MS_DOC = "How long the label join keeps a prediction waiting for its "
         + "label, or a label waiting for its prediction. A prediction still unlabelled then is counted as expired; "
-        + "a label still unmatched is dead-lettered as UNMATCHED_LABEL.";
+        + "a label still unmatched is dead-lettered as UNMATCHED_LABEL. Measured in record time (the prediction-log "
+        + "and label timestamps the join has read), not on the wall clock: an outage of the feature store expires "
+        + "nothing, and while no records come nothing expires.";
 
     public static final String CLOSE_TIMEOUT_MS_CONFIG = "featurestore.close.timeout.ms";
     public static final long CLOSE_TIMEOUT_MS_DEFAULT = 30_000L;
@@ -76,6 +78,47 @@ public final class FeatureStoreConfig extends AbstractConfig {
         + "default) keeps no history: the label join then does not read the features topic, and such labels are "
         + "dead-lettered.";
 
+    // Bounds on what one record may carry (issue 13): a record beyond them is dead-lettered, never folded in.
+
+    public static final String EVENT_TIME_MAX_FUTURE_MS_CONFIG = "featurestore.event.time.max.future.ms";
+    public static final long EVENT_TIME_MAX_FUTURE_MS_DEFAULT = 86_400_000L;
+    private static final String EVENT_TIME_MAX_FUTURE_MS_DOC = "How far ahead of this instance's wall clock an "
+        + "event time may be. A later event is dead-lettered as EVENT_TIME_OUT_OF_RANGE and touches no entity "
+        + "state, window or expiry: one event a century ahead would otherwise make every later real event of its "
+        + "entity late and, with featurestore.entity.ttl.ms, expire every other entity of its partition. The label "
+        + "join's clock ignores record timestamps beyond it for the same reason. The default, a day, covers clock "
+        + "skew and time zones mistaken for UTC. At most 100 years, which keeps every accepted event time far from "
+        + "overflowing the window arithmetic and exact as a double (below 2^53 ms).";
+    /** 100 years. */
+    private static final long EVENT_TIME_MAX_FUTURE_MS_MAX = 100L * 365 * 24 * 3_600_000;
+
+    public static final String EVENT_TIME_MIN_MS_CONFIG = "featurestore.event.time.min.ms";
+    public static final long EVENT_TIME_MIN_MS_DEFAULT = 946_684_800_000L;
+    private static final String EVENT_TIME_MIN_MS_DOC = "The earliest event time accepted, in epoch milliseconds; "
+        + "an earlier event is dead-lettered as EVENT_TIME_OUT_OF_RANGE. The default, 2000-01-01T00:00:00Z, refuses "
+        + "0, negative times and epoch seconds sent as milliseconds (which read as January 1970) while accepting any "
+        + "real recent history; lower it to replay older data. At least 1: 0 is what a missing time defaults to.";
+
+    public static final String ENTITY_ID_MAX_CHARS_CONFIG = "featurestore.entity.id.max.chars";
+    public static final int ENTITY_ID_MAX_CHARS_DEFAULT = 256;
+    private static final String ENTITY_ID_MAX_CHARS_DOC = "The longest entity id accepted, in characters; an event "
+        + "with a longer one is dead-lettered as VALUE_TOO_LONG. The id becomes a state-store key and a features-topic "
+        + "key, so it must stay small.";
+
+    public static final String STRING_VALUE_MAX_CHARS_CONFIG = "featurestore.string.value.max.chars";
+    public static final int STRING_VALUE_MAX_CHARS_DEFAULT = 1024;
+    private static final String STRING_VALUE_MAX_CHARS_DOC = "The longest string field value accepted, in "
+        + "characters; an event with a longer one is dead-lettered as VALUE_TOO_LONG naming the field. A string "
+        + "becomes part of a one-hot feature name (<field>=<value>), which the model keeps.";
+
+    public static final String CATEGORY_MAX_VALUES_CONFIG = "featurestore.category.max.values";
+    public static final int CATEGORY_MAX_VALUES_DEFAULT = 1000;
+    private static final String CATEGORY_MAX_VALUES_DOC = "How many distinct values each string field (and the "
+        + "label feature) may one-hot encode per feature-store task (one partition of the entities). Values seen "
+        + "after that many others become the overflow feature <field>=__other__, so the feature space and the model "
+        + "stay bounded. The vocabulary is kept in a state store, so it survives restarts; it is per partition, so "
+        + "the overflow set depends on each partition's arrival order (see the README).";
+
     private static final ConfigDef CONFIG_DEF = CommonConfig.defineShared(new ConfigDef(), true)
         .define(VIEW_FILE_CONFIG, Type.STRING, "", Importance.HIGH, VIEW_FILE_DOC)
         .define(GRPC_PORT_CONFIG, Type.INT, GRPC_PORT_DEFAULT, ConfigDef.Range.between(-1, 65535),
@@ -92,7 +135,17 @@ public final class FeatureStoreConfig extends AbstractConfig {
         .define(ENTITY_TTL_MS_CONFIG, Type.LONG, ENTITY_TTL_MS_DEFAULT, ConfigDef.Range.atLeast(0),
             Importance.MEDIUM, ENTITY_TTL_MS_DOC)
         .define(FEATURE_HISTORY_MS_CONFIG, Type.LONG, FEATURE_HISTORY_MS_DEFAULT, ConfigDef.Range.atLeast(0),
-            Importance.MEDIUM, FEATURE_HISTORY_MS_DOC);
+            Importance.MEDIUM, FEATURE_HISTORY_MS_DOC)
+        .define(EVENT_TIME_MAX_FUTURE_MS_CONFIG, Type.LONG, EVENT_TIME_MAX_FUTURE_MS_DEFAULT,
+            ConfigDef.Range.between(0, EVENT_TIME_MAX_FUTURE_MS_MAX), Importance.MEDIUM, EVENT_TIME_MAX_FUTURE_MS_DOC)
+        .define(EVENT_TIME_MIN_MS_CONFIG, Type.LONG, EVENT_TIME_MIN_MS_DEFAULT, ConfigDef.Range.atLeast(1),
+            Importance.MEDIUM, EVENT_TIME_MIN_MS_DOC)
+        .define(ENTITY_ID_MAX_CHARS_CONFIG, Type.INT, ENTITY_ID_MAX_CHARS_DEFAULT, ConfigDef.Range.atLeast(1),
+            Importance.LOW, ENTITY_ID_MAX_CHARS_DOC)
+        .define(STRING_VALUE_MAX_CHARS_CONFIG, Type.INT, STRING_VALUE_MAX_CHARS_DEFAULT, ConfigDef.Range.atLeast(1),
+            Importance.LOW, STRING_VALUE_MAX_CHARS_DOC)
+        .define(CATEGORY_MAX_VALUES_CONFIG, Type.INT, CATEGORY_MAX_VALUES_DEFAULT, ConfigDef.Range.atLeast(1),
+            Importance.LOW, CATEGORY_MAX_VALUES_DOC);
 
     /**
      * @param props the settings; keys of other components are ignored, an unknown featurestore.* key or kafka.*

@@ -160,13 +160,19 @@ class FeatureStoreIT {
     }
 
     @Test
-    void expiresUnmatchedLabelsAndPredictionsAfterTheWait() throws Exception {
+    void expiresUnmatchedLabelsAndPredictionsOnceLaterRecordsPassTheWait() throws Exception {
         FeatureStore store = start(Map.of(FeatureStoreConfig.LABEL_WAIT_MS_CONFIG, 1_000L));
         cluster.produceStrings(prefix + "labels", List.of(
             Map.entry("r-1", "{\"request_id\":\"r-1\",\"label\":\"1\"}"),
             Map.entry("r-2", "{\"request_id\":\"r-2\"}")));
         cluster.produceBytes(prefix + "predictions",
             List.of(Map.entry(utf8("r-3"), prediction("r-3", "u-3", Map.of()).toByteArray())));
+        // The wait runs on record time: a prediction written more than the wait later moves the join past it.
+        long writtenBy = System.currentTimeMillis();
+        KafkaTestCluster.await("record time to pass the wait", TIMEOUT,
+            () -> System.currentTimeMillis() > writtenBy + 1_200);
+        cluster.produceBytes(prefix + "predictions",
+            List.of(Map.entry(utf8("r-later"), prediction("r-later", "u-4", Map.of()).toByteArray())));
 
         List<DeadLetter> deadLetters = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : consume("dead-letter", records -> records.size() >= 2)) {

@@ -8,6 +8,7 @@ import dev.freshet.featurestore.internal.view.EntityState;
 import dev.freshet.featurestore.internal.view.EntityStateCodec;
 import dev.freshet.featurestore.internal.view.Event;
 import dev.freshet.featurestore.internal.view.FeatureComputer;
+import dev.freshet.featurestore.internal.view.RecordLimits;
 import dev.freshet.featurestore.internal.view.Rejection;
 import dev.freshet.proto.features.v1.DeadLetter;
 import dev.freshet.proto.features.v1.FeatureVector;
@@ -33,6 +34,7 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<String, byte[]> states;
     private EntityExpiry expiry;
+    private CategoryVocabulary vocabulary;
 
     AggregateProcessor(FeatureView view, TopicLayout topics, Counters counters) {
         this.view = view;
@@ -48,6 +50,8 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
         long ttlMs = EntityExpiry.ttlMs(context.appConfigs());
         this.expiry = ttlMs <= 0 ? null : new EntityExpiry(ttlMs,
             context.getStateStore(FeatureStoreTopology.ENTITY_LAST_SEEN_STORE), states);
+        this.vocabulary = new CategoryVocabulary(context.getStateStore(FeatureStoreTopology.CATEGORY_VOCABULARY_STORE),
+            RecordLimits.fromAppConfigs(context.appConfigs()).categoryMaxValues());
     }
 
     @Override
@@ -72,6 +76,9 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
                 context.currentSystemTimeMs()), record.timestamp()));
             return;
         }
+        if (newestBefore == null || event.eventTimeMs() >= newestBefore) {
+            boundCategories(state, event);
+        }
         states.put(event.entityId(), EntityStateCodec.encode(state));
         emitVector(record, event.entityId(), state);
         if (expiry != null) {
@@ -83,6 +90,22 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
                 // A tombstone, so that compaction removes the entity from every replica of the features topic.
                 context.forward(new Record<>(RecordKeys.featureKey(view.name(), expired),
                     new Routed(topics.name(Topic.FEATURES), null), record.timestamp()));
+            }
+        }
+    }
+
+    /**
+     * Marks the string values of the entity's newest event that are beyond their field's vocabulary, so that the
+     * vector (here and on an online read) shows {@code <field>=__other__} for them. Only the newest event's values
+     * are encoded, so only they take a place in the vocabulary.
+     */
+    private void boundCategories(EntityState state, Event event) {
+        for (FeatureView.Field field : view.fields()) {
+            if (event.values().get(field.name()) instanceof String value && !vocabulary.admit(field.name(), value)) {
+                state.markOverflow(field.name());
+                log.debug("The value of field '{}' of entity '{}' is beyond the view's {} categories for it; it is "
+                    + "encoded as {}.", field.name(), event.entityId(), view.name(),
+                    FeatureComputer.overflowFeature(field.name()));
             }
         }
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.freshet.featurestore.FeatureStoreConfig;
+import dev.freshet.featurestore.internal.view.TimeMath;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -69,7 +70,7 @@ final class EntityExpiry {
             return List.of();
         }
         List<Bytes> due = new ArrayList<>();
-        long cutoff = streamTimeMs - ttlMs;
+        long cutoff = TimeMath.minus(streamTimeMs, ttlMs);
         try (KeyValueIterator<Bytes, byte[]> it = lastSeen.range(key(Long.MIN_VALUE, ""), bound(cutoff))) {
             while (it.hasNext() && due.size() < SWEEP_LIMIT) {
                 KeyValue<Bytes, byte[]> next = it.next();
@@ -85,7 +86,8 @@ final class EntityExpiry {
             states.delete(entityId);
             expired.add(entityId);
         }
-        nextSweepMs = due.size() == SWEEP_LIMIT ? streamTimeMs : streamTimeMs + Math.max(1, ttlMs / 10);
+        nextSweepMs = due.size() == SWEEP_LIMIT ? streamTimeMs
+            : TimeMath.plus(streamTimeMs, Math.max(1, ttlMs / 10));
         return expired;
     }
 

@@ -35,6 +35,8 @@ public final class FeatureStoreTopology {
     public static final String ENTITY_STATE_STORE = "entity-state";
     /** Entities by newest event time, for expiry; empty unless featurestore.entity.ttl.ms is set. */
     static final String ENTITY_LAST_SEEN_STORE = "entity-last-seen";
+    /** Each string field's one-hot categories in the task (featurestore.category.max.values). */
+    static final String CATEGORY_VOCABULARY_STORE = "category-vocabulary";
     static final String PENDING_PREDICTIONS_STORE = "label-join-pending-predictions";
     static final String PENDING_LABELS_STORE = "label-join-pending-labels";
     static final String LABEL_EXPIRY_STORE = "label-join-expiry";
@@ -78,6 +80,9 @@ public final class FeatureStoreTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(ENTITY_LAST_SEEN_STORE), Serdes.Bytes(), Serdes.ByteArray())
             .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(CATEGORY_VOCABULARY_STORE), Serdes.String(), Serdes.ByteArray())
+            .withCachingEnabled());
         Map<String, KStream<String, IngestOutput>> parsed = builder
             .stream(topics.name(Topic.EVENTS), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("events"))
             .process(() -> new ParseEventsProcessor(view, topics, counters, entityPartitions),
@@ -107,7 +112,7 @@ public final class FeatureStoreTopology {
         }
         KStream<String, Routed> aggregated = entityInputs
             .process(() -> new AggregateProcessor(view, topics, counters), Named.as("aggregate"),
-                ENTITY_STATE_STORE, ENTITY_LAST_SEEN_STORE);
+                ENTITY_STATE_STORE, ENTITY_LAST_SEEN_STORE, CATEGORY_VOCABULARY_STORE);
         route(aggregated.filter((key, value) -> emitting.getAsBoolean(), Named.as("aggregate-gate")),
             "aggregate-sink");
     }

@@ -1,7 +1,6 @@
 package dev.freshet.featurestore.internal.streams;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,12 +12,13 @@ import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.streams.PendingEntries.PendingLabel;
 import dev.freshet.featurestore.internal.streams.PendingEntries.PendingPrediction;
+import dev.freshet.featurestore.internal.view.RecordLimits;
+import dev.freshet.featurestore.internal.view.TimeMath;
 import dev.freshet.proto.features.v1.DeadLetter;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.serving.v1.PredictionLogEntry;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -31,7 +31,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Joins logged predictions with their labels by request id. The training example carries the features as
  * logged when the prediction was served, so nothing that happened after the prediction can leak in. Whichever
- * side comes first waits in a store; a wall-clock punctuator expires what waited longer than the label wait.
+ * side comes first waits in a store until the task's join time, the newest record timestamp it has read
+ * (prediction-log and label times), has moved the label wait past its arrival.
+ *
+ * <p>The wait is measured in record time, not on the wall clock, so an outage of the feature store expires nothing:
+ * after it, the backlog is read in timestamp order and a label finds the prediction it followed within the wait,
+ * however long the store was down. When no records come, nothing expires and nothing is added, so the pending
+ * stores (RocksDB, changelogged) grow only with records read. A record timestamp further ahead of the wall clock
+ * than featurestore.event.time.max.future.ms does not move the join time: one bad producer clock would otherwise
+ * expire every pending entry of the task. The join time is not persisted; after a restart the first record sets it
+ * again, and until then nothing is due.
  */
 final class LabelJoinProcessor implements Processor<String, byte[], String, JoinOutput> {
     private static final Logger log = LoggerFactory.getLogger(LabelJoinProcessor.class);
@@ -43,7 +52,11 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
     private final Counters counters;
     private final long labelWaitMs;
     private final boolean entityLabels;
+    private final long expiryIntervalMs;
     private ProcessorContext<String, JoinOutput> context;
+    private RecordLimits limits;
+    private long joinTimeMs = Long.MIN_VALUE;
+    private long nextExpiryMs = Long.MIN_VALUE;
     private KeyValueStore<String, byte[]> predictions;
     private KeyValueStore<String, byte[]> labels;
     private KeyValueStore<Bytes, byte[]> expiry;
@@ -62,6 +75,8 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
         this.counters = counters;
         this.labelWaitMs = labelWaitMs;
         this.entityLabels = entityLabels;
+        // A tenth of the wait keeps an entry's real lifetime within 10% of the configured one.
+        this.expiryIntervalMs = Math.max(1, Math.min(5_000, labelWaitMs / 10));
     }
 
     @Override
@@ -70,23 +85,44 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
         this.predictions = context.getStateStore(FeatureStoreTopology.PENDING_PREDICTIONS_STORE);
         this.labels = context.getStateStore(FeatureStoreTopology.PENDING_LABELS_STORE);
         this.expiry = context.getStateStore(FeatureStoreTopology.LABEL_EXPIRY_STORE);
-        // A tenth of the wait keeps an entry's real lifetime within 10% of the configured one.
-        long intervalMs = Math.max(100, Math.min(5_000, labelWaitMs / 10));
-        context.schedule(Duration.ofMillis(intervalMs), PunctuationType.WALL_CLOCK_TIME, this::expire);
+        this.limits = RecordLimits.fromAppConfigs(context.appConfigs());
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
         RecordMetadata source = context.recordMetadata().orElseThrow();
+        long arrivedAtMs = advanceJoinTime(record.timestamp(), source);
+        if (joinTimeMs != Long.MIN_VALUE && joinTimeMs >= nextExpiryMs) {
+            expire(joinTimeMs);
+            nextExpiryMs = TimeMath.plus(joinTimeMs, expiryIntervalMs);
+        }
         if (source.topic().equals(topics.name(Topic.PREDICTIONS))) {
-            onPrediction(record, source);
+            onPrediction(record, source, arrivedAtMs);
         } else {
             counters.labelsIn.increment();
-            onLabel(record, source);
+            onLabel(record, source, arrivedAtMs);
         }
     }
 
-    private void onPrediction(Record<String, byte[]> record, RecordMetadata source) {
+    /**
+     * Moves the join time to the record's timestamp when that is later and credible.
+     *
+     * @return the join time the record arrived at, which its wait is measured from: the record's timestamp or the
+     *     join time before it, whichever is later (the wall clock for an incredible first record after a start)
+     */
+    private long advanceJoinTime(long timestampMs, RecordMetadata source) {
+        long wallClockMs = context.currentSystemTimeMs();
+        if (timestampMs >= 0 && timestampMs <= limits.latestCredibleMs(wallClockMs)) {
+            joinTimeMs = Math.max(joinTimeMs, timestampMs);
+            return joinTimeMs;
+        }
+        log.debug("The record at {}-{} offset {} has timestamp {}, more than {} ms ahead of the wall clock "
+            + "(featurestore.event.time.max.future.ms); it does not move the label join's time.", source.topic(),
+            source.partition(), source.offset(), timestampMs, limits.maxFutureMs());
+        return joinTimeMs == Long.MIN_VALUE ? wallClockMs : joinTimeMs;
+    }
+
+    private void onPrediction(Record<String, byte[]> record, RecordMetadata source, long arrivedAtMs) {
         PredictionLogEntry entry;
         try {
             entry = record.value() == null ? null : PredictionLogEntry.parseFrom(record.value());
@@ -119,12 +155,11 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
             expiry.delete(PendingEntries.expiryKey(PendingPrediction.decode(previous).storedAtMs(),
                 PendingEntries.PREDICTION, requestId));
         }
-        long now = context.currentSystemTimeMs();
-        predictions.put(requestId, new PendingPrediction(now, record.value()).encode());
-        expiry.put(PendingEntries.expiryKey(now, PendingEntries.PREDICTION, requestId), new byte[0]);
+        predictions.put(requestId, new PendingPrediction(arrivedAtMs, record.value()).encode());
+        expiry.put(PendingEntries.expiryKey(arrivedAtMs, PendingEntries.PREDICTION, requestId), new byte[0]);
     }
 
-    private void onLabel(Record<String, byte[]> record, RecordMetadata source) {
+    private void onLabel(Record<String, byte[]> record, RecordMetadata source, long arrivedAtMs) {
         String requestId;
         String label;
         try {
@@ -173,10 +208,9 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
             expiry.delete(PendingEntries.expiryKey(PendingLabel.decode(previous).storedAtMs(),
                 PendingEntries.LABEL, requestId));
         }
-        long now = context.currentSystemTimeMs();
-        labels.put(requestId, new PendingLabel(now, record.timestamp(), label, source.partition(), source.offset(),
-            record.value()).encode());
-        expiry.put(PendingEntries.expiryKey(now, PendingEntries.LABEL, requestId), new byte[0]);
+        labels.put(requestId, new PendingLabel(arrivedAtMs, record.timestamp(), label, source.partition(),
+            source.offset(), record.value()).encode());
+        expiry.put(PendingEntries.expiryKey(arrivedAtMs, PendingEntries.LABEL, requestId), new byte[0]);
     }
 
     /** A label naming an entity and an event time: checked here, joined with the entity's feature history. */
@@ -225,13 +259,19 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
         }
     }
 
+    /** Removes the entries that arrived at least the label wait before {@code now} (join time). */
     private void expire(long now) {
+        long cutoff = now - labelWaitMs;
+        if (cutoff < 0) {
+            // Entries are stored at record timestamps, never negative: nothing can be due yet.
+            return;
+        }
         List<Bytes> due = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it =
-                 expiry.range(PendingEntries.expiryBound(0), PendingEntries.expiryBound(now - labelWaitMs + 1))) {
+                 expiry.range(PendingEntries.expiryBound(0), PendingEntries.expiryBound(cutoff + 1))) {
             while (it.hasNext() && due.size() < EXPIRY_BATCH) {
                 KeyValue<Bytes, byte[]> next = it.next();
-                if (PendingEntries.storedAt(next.key) <= now - labelWaitMs) {
+                if (PendingEntries.storedAt(next.key) <= cutoff) {
                     due.add(next.key);
                 }
             }
@@ -253,15 +293,16 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
         }
     }
 
-    private void unmatchedLabel(String requestId, PendingLabel label, long now) {
+    private void unmatchedLabel(String requestId, PendingLabel label, long joinTime) {
         counters.deadLettered(DeadLetter.Reason.UNMATCHED_LABEL.name());
         log.debug("Dead-lettered the label for request '{}': no prediction arrived within {} ms.",
             requestId, labelWaitMs);
+        long now = context.currentSystemTimeMs();
         context.forward(new Record<>(requestId, DeadLetters.of(topics, DeadLetter.Reason.UNMATCHED_LABEL,
             "no prediction with request_id '" + requestId + "' arrived within " + labelWaitMs
                 + " ms (featurestore.label.wait.ms); check that serving logs predictions with this request id",
             "request_id", view.name(), topics.name(Topic.LABELS), label.sourcePartition(), label.sourceOffset(), label.raw(),
-            now), now));
+            now), joinTime));
     }
 
     private void malformedLabel(Record<String, byte[]> record, RecordMetadata source, String what, String field) {

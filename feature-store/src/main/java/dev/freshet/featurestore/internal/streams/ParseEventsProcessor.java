@@ -5,6 +5,7 @@ import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.view.Event;
 import dev.freshet.featurestore.internal.view.EventParser;
 import dev.freshet.featurestore.internal.view.ParseResult;
+import dev.freshet.featurestore.internal.view.RecordLimits;
 import dev.freshet.featurestore.internal.view.Rejection;
 import dev.freshet.proto.features.v1.DeadLetter;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -24,7 +25,7 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
     private static final Logger log = LoggerFactory.getLogger(ParseEventsProcessor.class);
 
     private final FeatureView view;
-    private final EventParser parser;
+    private EventParser parser;
     private final TopicLayout topics;
     private final Counters counters;
     private final int entityPartitions;
@@ -36,7 +37,6 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
      */
     ParseEventsProcessor(FeatureView view, TopicLayout topics, Counters counters, int entityPartitions) {
         this.view = view;
-        this.parser = new EventParser(view);
         this.topics = topics;
         this.counters = counters;
         this.entityPartitions = entityPartitions;
@@ -45,13 +45,16 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
     @Override
     public void init(ProcessorContext<String, IngestOutput> context) {
         this.context = context;
+        this.parser = new EventParser(view, RecordLimits.fromAppConfigs(context.appConfigs()));
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
         counters.eventsIn.increment();
         RecordMetadata source = context.recordMetadata().orElseThrow();
-        ParseResult result = parser.parse(record.value());
+        // Refused here, an event out of bounds never reaches the entity's state or the expiry sweep. Kafka Streams'
+        // own stream time follows the record timestamp, which no processor of the ingestion reads for time.
+        ParseResult result = parser.parse(record.value(), context.currentSystemTimeMs());
         if (result instanceof Event event) {
             boolean onEntityPartition = entityPartitions > 0
                 && EntityPartitions.of(event.entityId(), entityPartitions) == source.partition();

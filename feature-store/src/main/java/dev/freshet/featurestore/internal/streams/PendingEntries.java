@@ -22,7 +22,7 @@ final class PendingEntries {
     /**
      * A logged prediction waiting for its label.
      *
-     * @param storedAtMs wall-clock time it was stored, for expiry
+     * @param storedAtMs the label join's time when it arrived (a record timestamp), for expiry
      * @param entry the {@code PredictionLogEntry} bytes as read
      */
     record PendingPrediction(long storedAtMs, byte[] entry) {
@@ -42,7 +42,7 @@ final class PendingEntries {
     /**
      * A label waiting for its prediction, with what an UNMATCHED_LABEL dead letter needs.
      *
-     * @param storedAtMs wall-clock time it was stored, for expiry
+     * @param storedAtMs the label join's time when it arrived (a record timestamp), for expiry
      * @param arrivedAtMs the label record's timestamp
      */
     record PendingLabel(long storedAtMs, long arrivedAtMs, String label, int sourcePartition, long sourceOffset,

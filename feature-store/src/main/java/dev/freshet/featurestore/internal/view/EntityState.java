@@ -71,6 +71,23 @@ public final class EntityState {
         return latestValues;
     }
 
+    /**
+     * Records that the latest value of string field {@code field} is beyond the field's vocabulary. Kept among the
+     * latest values under a key no field name has (a NUL), so the stored format is unchanged and the next newest
+     * event, which replaces the latest values, clears it.
+     */
+    public void markOverflow(String field) {
+        latestValues.put(overflowKey(field), Boolean.TRUE);
+    }
+
+    boolean overflowed(String field) {
+        return latestValues.containsKey(overflowKey(field));
+    }
+
+    private static String overflowKey(String field) {
+        return "\u0000overflow\u0000" + field;
+    }
+
     List<Sample> samples() {
         return samples;
     }

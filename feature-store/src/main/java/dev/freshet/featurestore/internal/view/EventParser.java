@@ -9,22 +9,44 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.FeatureView.Field;
 import dev.freshet.featurestore.internal.view.Rejection.Reason;
 
-/** Reads raw JSON events against one view: entity, event time and the declared fields, type-checked. Thread-safe. */
+/**
+ * Reads raw JSON events against one view: entity, event time and the declared fields, type-checked and bounded by
+ * the {@link RecordLimits} (entity id and string lengths, event time between the floor and the wall clock plus the
+ * allowed future). An event out of bounds is refused here, before it reaches any state, so it never moves an
+ * entity's stream time, its windows or the expiry of other entities. Thread-safe.
+ */
 public final class EventParser {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final FeatureView view;
+    private final RecordLimits limits;
 
-    public EventParser(FeatureView view) {
+    public EventParser(FeatureView view, RecordLimits limits) {
         this.view = view;
+        this.limits = limits;
     }
 
-    /** The event, or why it cannot be used. Never throws for bad input. */
+    /** A parser with the default limits. */
+    public EventParser(FeatureView view) {
+        this(view, RecordLimits.DEFAULTS);
+    }
+
+    /** The event, or why it cannot be used, judging the event time against the system clock. */
     public ParseResult parse(byte[] raw) {
+        return parse(raw, System.currentTimeMillis());
+    }
+
+    /**
+     * The event, or why it cannot be used. Never throws for bad input.
+     *
+     * @param wallClockMs now, which bounds how far ahead the event time may be
+     */
+    public ParseResult parse(byte[] raw, long wallClockMs) {
         JsonNode root;
         try {
             root = raw == null ? null : JSON.readTree(raw);
@@ -43,6 +65,10 @@ public final class EventParser {
         if ((!entityNode.isTextual() && !entityNode.isIntegralNumber()) || entityNode.asText().isEmpty()) {
             return new Rejection(Reason.WRONG_TYPE, "the entity id '" + view.entityPath() + "' is "
                 + describe(entityNode) + "; expected a non-empty string or a whole number", view.entityPath());
+        }
+        if (entityNode.asText().length() > limits.entityIdMaxChars()) {
+            return tooLong(view.entityPath(), "the entity id", entityNode.asText().length(),
+                limits.entityIdMaxChars(), FeatureStoreConfig.ENTITY_ID_MAX_CHARS_CONFIG);
         }
         JsonNode timeNode = at(root, view.eventTimePath());
         if (timeNode == null) {
@@ -68,7 +94,15 @@ public final class EventParser {
                 return new Rejection(Reason.WRONG_TYPE, "the field '" + field.path() + "' is " + describe(node)
                     + "; expected a " + typeName(field), field.path());
             }
+            if (value instanceof String text && text.length() > limits.stringValueMaxChars()) {
+                return tooLong(field.path(), "the string field", text.length(), limits.stringValueMaxChars(),
+                    FeatureStoreConfig.STRING_VALUE_MAX_CHARS_CONFIG);
+            }
             values.put(field.name(), value);
+        }
+        Rejection outOfRange = checkEventTime(eventTimeMs, wallClockMs);
+        if (outOfRange != null) {
+            return outOfRange;
         }
         String requestId = null;
         if (view.requestIdPath() != null) {
@@ -79,6 +113,36 @@ public final class EventParser {
             }
         }
         return new Event(entityNode.asText(), eventTimeMs, values, requestId);
+    }
+
+    /** Checked after the fields, so that an event with several faults is told its type errors first. */
+    private Rejection checkEventTime(long eventTimeMs, long wallClockMs) {
+        if (eventTimeMs < limits.minEventTimeMs()) {
+            return new Rejection(Reason.EVENT_TIME_OUT_OF_RANGE, "the event time '" + view.eventTimePath() + "' is "
+                + eventTimeMs + " (" + instant(eventTimeMs) + "), before the earliest accepted "
+                + limits.minEventTimeMs() + " (" + instant(limits.minEventTimeMs()) + ", "
+                + FeatureStoreConfig.EVENT_TIME_MIN_MS_CONFIG + "); send epoch milliseconds, or lower "
+                + FeatureStoreConfig.EVENT_TIME_MIN_MS_CONFIG + " to replay older history", view.eventTimePath());
+        }
+        long latest = limits.latestCredibleMs(wallClockMs);
+        if (eventTimeMs > latest) {
+            return new Rejection(Reason.EVENT_TIME_OUT_OF_RANGE, "the event time '" + view.eventTimePath() + "' is "
+                + eventTimeMs + " (" + instant(eventTimeMs) + "), more than " + limits.maxFutureMs()
+                + " ms (" + FeatureStoreConfig.EVENT_TIME_MAX_FUTURE_MS_CONFIG + ") ahead of the feature store's "
+                + "clock (" + instant(wallClockMs) + "); fix the producer's clock or time unit, or raise "
+                + FeatureStoreConfig.EVENT_TIME_MAX_FUTURE_MS_CONFIG, view.eventTimePath());
+        }
+        return null;
+    }
+
+    private static Rejection tooLong(String path, String what, int length, int max, String key) {
+        return new Rejection(Reason.VALUE_TOO_LONG, what + " '" + path + "' is " + length + " characters long, "
+            + "more than the " + max + " accepted (" + key + "); send a shorter value, or raise " + key, path);
+    }
+
+    /** Every long of epoch milliseconds is within {@link Instant}'s range. */
+    private static String instant(long epochMs) {
+        return Instant.ofEpochMilli(epochMs).toString();
     }
 
     private static Object value(Field field, JsonNode node) {

@@ -1,5 +1,8 @@
 package dev.freshet.featurestore.internal.view;
 
+import static dev.freshet.featurestore.internal.view.TimeMath.minus;
+import static dev.freshet.featurestore.internal.view.TimeMath.plus;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -74,7 +77,7 @@ public final class FeatureComputer {
         long t = event.eventTimeMs();
         if (!state.isEmpty() && t < state.newestEventTimeMs() && isLate(t, state.newestEventTimeMs())) {
             long newest = state.newestEventTimeMs();
-            return new Rejection(Reason.LATE_EVENT, "event time " + t + " is " + (newest - t)
+            return new Rejection(Reason.LATE_EVENT, "event time " + t + " is " + minus(newest, t)
                 + " ms older than entity '" + event.entityId() + "''s newest event time " + newest
                 + "; it is too late for every window (" + lateness() + ")", view.eventTimePath());
         }
@@ -84,7 +87,7 @@ public final class FeatureComputer {
             state.rememberRequest(event.requestId(), t);
         }
         if (retentionMs > 0) {
-            long cutoff = state.newestEventTimeMs() - retentionMs;
+            long cutoff = minus(state.newestEventTimeMs(), retentionMs);
             if (t > cutoff) {
                 state.insert(new EntityState.Sample(t, observedAt, aggregatedValues(event)));
             }
@@ -120,8 +123,10 @@ public final class FeatureComputer {
             value = numeric(event.values().get(aggregation.field()));
         }
         if (aggregation.field() == null || value != null) {
-            for (long start = Math.floorDiv(t, advance) * advance; start > t - size; start -= advance) {
-                if (observedAt >= start + size + grace) {
+            long earliestStart = minus(t, size);
+            for (long start = Math.floorDiv(t, advance) * advance; start > earliestStart;
+                    start = minus(start, advance)) {
+                if (observedAt >= plus(plus(start, size), grace)) {
                     break;
                 }
                 WindowPartial partial = windows.computeIfAbsent(start, k -> new WindowPartial());
@@ -133,7 +138,7 @@ public final class FeatureComputer {
             }
         }
         long newest = state.newestEventTimeMs();
-        windows.headMap(newest - 2 * size - grace, true).clear();
+        windows.headMap(minus(minus(minus(newest, size), size), grace), true).clear();
     }
 
     /**
@@ -169,7 +174,7 @@ public final class FeatureComputer {
         }
         // An event in time is after T - (gap + grace) and reaches only sessions ending after it minus the gap. The
         // newest session is what the feature reads, and stays.
-        long reachable = state.newestEventTimeMs() - 2 * gap - grace;
+        long reachable = minus(minus(minus(state.newestEventTimeMs(), gap), gap), grace);
         if (!sessions.isEmpty()) {
             sessions.headMap(sessions.lastKey(), false).values().removeIf(session -> session.endMs <= reachable);
         }
@@ -181,7 +186,7 @@ public final class FeatureComputer {
      * after that, as an event may arrive in a trailing window until the window's length plus the grace after it.
      */
     private static boolean sessionOpen(long t, long gap, long grace, long streamTime) {
-        return t + gap + grace > streamTime;
+        return plus(plus(t, gap), grace) > streamTime;
     }
 
     /**
@@ -205,6 +210,14 @@ public final class FeatureComputer {
         return !Objects.equals(before, visibleLabel(state));
     }
 
+    /**
+     * The one-hot feature a string value beyond its field's vocabulary (featurestore.category.max.values) is
+     * encoded as: {@code <field>=__other__}, the name the vocabulary transform uses for values outside its list.
+     */
+    public static String overflowFeature(String field) {
+        return FeatureEncoding.oneHotName(field, Transforms.OTHER);
+    }
+
     /** Adds the view's pass-through fields present in {@code values} (by field name) in the one encoding. */
     void encodeFields(Map<String, Object> values, Map<String, Double> out) {
         for (Field field : view.fields()) {
@@ -215,10 +228,22 @@ public final class FeatureComputer {
         }
     }
 
+    /** The pass-through fields of the entity's newest event, with values beyond their vocabulary as overflow. */
+    private void encodeLatest(EntityState state, Map<String, Double> out) {
+        for (Field field : view.fields()) {
+            Object value = state.latestValues().get(field.name());
+            if (value instanceof String && state.overflowed(field.name())) {
+                out.put(overflowFeature(field.name()), 1.0);
+            } else if (value != null) {
+                FeatureEncoding.encode(field.name(), value, out);
+            }
+        }
+    }
+
     /** The entity's features: pass-through values and transforms of its newest event, aggregations, label. */
     public Map<String, Double> features(EntityState state) {
         Map<String, Double> out = new HashMap<>();
-        encodeFields(state.latestValues(), out);
+        encodeLatest(state, out);
         for (Transform transform : view.transforms()) {
             Transforms.apply(transform, state.latestValues().get(transform.field()), out);
         }
@@ -240,10 +265,10 @@ public final class FeatureComputer {
         long newest = state.newestEventTimeMs();
         if (aggregation.function() == Function.TIME_SINCE_LAST) {
             return state.isEmpty() || state.previousEventTimeMs() == Long.MIN_VALUE ? null
-                : (double) (newest - state.previousEventTimeMs());
+                : (double) minus(newest, state.previousEventTimeMs());
         }
         if (aggregation.type() == WindowType.TRAILING) {
-            return compute(state, aggregation, newest - aggregation.window().toMillis() + 1, newest + 1);
+            return compute(state, aggregation, plus(minus(newest, aggregation.window().toMillis()), 1), newest);
         }
         if (aggregation.type() == WindowType.SESSION) {
             // The newest session holds the newest event: no event is later than it.
@@ -252,7 +277,7 @@ public final class FeatureComputer {
                 : sessions.lastEntry().getValue().partial, aggregation.function());
         }
         long advance = aggregation.advance().toMillis();
-        long start = (Math.floorDiv(newest - aggregation.window().toMillis(), advance) + 1) * advance;
+        long start = plus(Math.floorDiv(minus(newest, aggregation.window().toMillis()), advance) * advance, advance);
         return window(state, aggregation, start);
     }
 
@@ -266,12 +291,12 @@ public final class FeatureComputer {
         return WindowPartial.value(windows == null ? null : windows.get(startMs), aggregation.function());
     }
 
-    /** The aggregation over the retained events with time in {@code [fromMs, untilMs)}. */
-    private Double compute(EntityState state, Aggregation aggregation, long fromMs, long untilMs) {
+    /** The aggregation over the retained events with time in {@code [fromMs, toMs]}; closed, so no bound wraps. */
+    private Double compute(EntityState state, Aggregation aggregation, long fromMs, long toMs) {
         List<Double> values = new ArrayList<>();
         long count = 0;
         for (EntityState.Sample sample : state.samples()) {
-            if (sample.eventTimeMs() < fromMs || sample.eventTimeMs() >= untilMs) {
+            if (sample.eventTimeMs() < fromMs || sample.eventTimeMs() > toMs) {
                 continue;
             }
             count++;
@@ -331,7 +356,7 @@ public final class FeatureComputer {
             long grace = view.graceOf(aggregation).toMillis();
             long size = aggregation.window().toMillis();
             if (aggregation.type() == WindowType.TRAILING) {
-                if (t >= newest - (size + grace)) {
+                if (t >= minus(newest, plus(size, grace))) {
                     return false;
                 }
             } else if (aggregation.type() == WindowType.SESSION) {
@@ -340,8 +365,8 @@ public final class FeatureComputer {
                 }
             } else {
                 long advance = aggregation.advance().toMillis();
-                long lastEnd = Math.floorDiv(t, advance) * advance + size;
-                if (newest < lastEnd + grace) {
+                long lastEnd = plus(Math.floorDiv(t, advance) * advance, size);
+                if (newest < plus(lastEnd, grace)) {
                     return false;
                 }
             }

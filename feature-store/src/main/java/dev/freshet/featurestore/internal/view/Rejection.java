@@ -17,5 +17,5 @@ public record Rejection(Reason reason, String detail, String field) implements P
     }
 
     /** Rejection categories; the names match the dead-letter topic's reasons. */
-    public enum Reason { MALFORMED_JSON, MISSING_FIELD, WRONG_TYPE, LATE_EVENT }
+    public enum Reason { MALFORMED_JSON, MISSING_FIELD, WRONG_TYPE, LATE_EVENT, EVENT_TIME_OUT_OF_RANGE, VALUE_TOO_LONG }
 }

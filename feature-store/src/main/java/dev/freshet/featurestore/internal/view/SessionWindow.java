@@ -17,7 +17,7 @@ final class SessionWindow {
 
     /** Whether an event at {@code t} is less than {@code gapMs} from this session's events, so it joins it. */
     boolean reaches(long t, long gapMs) {
-        return t > startMs - gapMs && t < endMs + gapMs;
+        return t > TimeMath.minus(startMs, gapMs) && t < TimeMath.plus(endMs, gapMs);
     }
 
     /** Takes in another session (one an event has bridged this one to). */

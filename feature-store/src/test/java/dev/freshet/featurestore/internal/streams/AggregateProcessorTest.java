@@ -179,6 +179,77 @@ class AggregateProcessorTest {
         }
     }
 
+    @Test
+    void anEventACenturyAheadIsDeadLetteredAndMovesNeitherItsEntityNorTheExpiryOfOthers() {
+        Map<String, Object> ttl = Map.of(FeatureStoreConfig.ENTITY_TTL_MS_CONFIG, 60 * MINUTE);
+        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir, ttl)) {
+            driven.event("u1", payment("u1", T0, 10), T0);
+            driven.event("u2", payment("u2", T0 + MINUTE, 1), T0 + MINUTE);
+            driven.features();
+            long century = 100L * 365 * 24 * 60 * MINUTE;
+
+            driven.event("u1", payment("u1", T0 + century, 99), T0 + 2 * MINUTE);
+            assertThat(driven.features()).as("no vector and no tombstone").isEmpty();
+            assertThat(driven.deadLetters()).singleElement().satisfies(deadLetter -> {
+                assertThat(deadLetter.getReason()).isEqualTo(DeadLetter.Reason.EVENT_TIME_OUT_OF_RANGE);
+                assertThat(deadLetter.getField()).isEqualTo("event_time");
+                assertThat(deadLetter.getDetail()).contains("featurestore.event.time.max.future.ms");
+                assertThat(deadLetter.getView()).isEqualTo("payments");
+            });
+
+            driven.event("u1", payment("u1", T0 + 3 * MINUTE, 5), T0 + 3 * MINUTE);
+            assertThat(driven.features()).singleElement().satisfies(kv -> {
+                assertThat(kv.key).isEqualTo("payments/u1");
+                assertThat(kv.value.getEventTimeMs()).isEqualTo(T0 + 3 * MINUTE);
+                assertThat(kv.value.getValuesMap()).contains(entry("amount_sum_10m", 15.0), entry("events_10m", 2.0));
+            });
+            assertThat(driven.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void aStringValueBeyondTheFieldsVocabularyIsEncodedAsTheOverflowFeature() {
+        Map<String, Object> twoCategories = Map.of(FeatureStoreConfig.CATEGORY_MAX_VALUES_CONFIG, 2);
+        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir, twoCategories)) {
+            driven.event("u1", channel("u1", T0, "web"), T0);
+            driven.event("u2", channel("u2", T0, "app"), T0);
+            driven.event("u3", channel("u3", T0, "pos"), T0);
+            driven.event("u1", channel("u1", T0 + MINUTE, "kiosk"), T0 + MINUTE);
+            driven.event("u3", channel("u3", T0 + 2 * MINUTE, "app"), T0 + 2 * MINUTE);
+
+            assertThat(driven.features()).extracting(kv -> kv.key, kv -> kv.value.getValuesMap().keySet().stream()
+                    .filter(name -> name.startsWith("channel=")).toList())
+                .containsExactly(tuple("payments/u1", List.of("channel=web")),
+                    tuple("payments/u2", List.of("channel=app")),
+                    tuple("payments/u3", List.of("channel=__other__")),
+                    tuple("payments/u1", List.of("channel=__other__")),
+                    tuple("payments/u3", List.of("channel=app")));
+            assertThat(driven.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void anEntityIdOrStringLongerThanItsLimitIsDeadLetteredAsValueTooLong() {
+        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir)) {
+            driven.event("k1", payment("u".repeat(500_000), T0, 10), T0);
+            driven.event("u1", channel("u1", T0, "w".repeat(900_000)), T0);
+
+            assertThat(driven.features()).isEmpty();
+            List<DeadLetter> deadLetters = driven.deadLetters();
+            assertThat(deadLetters).extracting(DeadLetter::getReason).containsOnly(DeadLetter.Reason.VALUE_TOO_LONG);
+            assertThat(deadLetters).extracting(DeadLetter::getField).containsExactly("user_id", "channel");
+            assertThat(deadLetters.get(0).getDetail()).contains("500000 characters long")
+                .contains("featurestore.entity.id.max.chars");
+            assertThat(deadLetters.get(1).getDetail()).contains("900000 characters long")
+                .contains("featurestore.string.value.max.chars");
+        }
+    }
+
+    private static String channel(String user, long eventTimeMs, String channel) {
+        return String.format(Locale.ROOT, "{\"user_id\":\"%s\",\"event_time\":%d,\"amount\":1,\"channel\":\"%s\"}",
+            user, eventTimeMs, channel);
+    }
+
     /** Expiry sweeps at most every tenth of the TTL of event time: an entity goes between TTL and TTL * 1.1. */
     @Test
     void anEntityUnseenForTheTtlOfEventTimeIsTombstonedAndStartsAfresh() {
@@ -202,7 +273,9 @@ class AggregateProcessorTest {
 
     @Test
     void withoutATtlNoEntityExpiresHoweverFarEventTimeMoves() {
-        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir)) {
+        // A year ahead is accepted only with featurestore.event.time.max.future.ms raised to allow it.
+        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir,
+                Map.of(FeatureStoreConfig.EVENT_TIME_MAX_FUTURE_MS_CONFIG, 2 * 365L * 24 * 60 * MINUTE))) {
             driven.event("u1", payment("u1", T0, 10), T0);
             driven.event("u2", payment("u2", T0 + 365L * 24 * 60 * MINUTE, 1), T0 + 1);
             driven.event("u1", payment("u1", T0 + 1, 1), T0 + 2);
@@ -219,7 +292,8 @@ class AggregateProcessorTest {
         FeatureView labelled = new FeatureView("payments", 4, "user_id", "event_time", Duration.ofSeconds(30),
             PAYMENTS.fields(), PAYMENTS.aggregations(), List.of(), new FeatureView.LabelFeature("last_label"),
             "event_id");
-        Topology topology = FeatureStoreTopology.buildIngestion(labelled, DrivenTopology.TOPICS, 60_000,
+        // The label comes two minutes of record time after its prediction: within a ten-minute wait.
+        Topology topology = FeatureStoreTopology.buildIngestion(labelled, DrivenTopology.TOPICS, 10 * MINUTE,
             new Counters(), 1, () -> true);
         try (DrivenTopology driven = new DrivenTopology(topology, stateDir)) {
             driven.event("u1", "{\"event_id\":\"r1\",\"user_id\":\"u1\",\"event_time\":" + T0

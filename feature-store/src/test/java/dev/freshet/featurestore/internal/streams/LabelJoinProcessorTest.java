@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The label join ({@link FeatureStoreTopology#buildLabelJoin}), as the feature store runs it: logged predictions and
  * labels by request id in, training examples with the features as served out; what cannot be joined is
- * dead-lettered with the reason. The label wait runs on the driver's wall clock, advanced by the tests.
+ * dead-lettered with the reason. The label wait runs on the records' timestamps (the join time), which the tests
+ * move on by writing later records; the driver's wall clock only bounds how far ahead a credible timestamp may be.
  */
 class LabelJoinProcessorTest {
     private static final long WAIT_MS = 60_000;
@@ -102,7 +103,7 @@ class LabelJoinProcessorTest {
                 assertThat(example.getFeaturesMap()).containsEntry("amount", 12.5);
             });
             // Joined: nothing is left to expire.
-            driven.advanceWallClock(Duration.ofMillis(2 * WAIT_MS));
+            tick(driven, SERVED_AT + 2 * WAIT_MS);
             assertThat(driven.deadLetters()).isEmpty();
         }
     }
@@ -137,14 +138,12 @@ class LabelJoinProcessorTest {
     void keepsALabelForTheWholeWaitThenDeadLettersItAsUnmatched() {
         try (DrivenTopology driven = labelJoin()) {
             String raw = label("r1", "ok");
-            // Stored 1 ms after the start, so that the expiry run due at start + wait comes 1 ms before its end.
-            driven.advanceWallClock(Duration.ofMillis(1));
             driven.label("r1", raw, SERVED_AT);
-            driven.advanceWallClock(Duration.ofMillis(WAIT_MS - 1));
+            tick(driven, SERVED_AT + WAIT_MS - 1);
             assertThat(driven.deadLetters()).isEmpty();
 
-            // The expiry runs every tenth of the wait, so an entry lives at most that much longer.
-            driven.advanceWallClock(Duration.ofMillis(WAIT_MS / 10 + 1));
+            // The expiry runs every tenth of the wait of join time, so an entry lives at most that much longer.
+            tick(driven, SERVED_AT + WAIT_MS + WAIT_MS / 10);
             List<KeyValue<String, DeadLetter>> deadLetters = driven.keyedDeadLetters();
             assertThat(deadLetters).extracting(kv -> kv.key).containsExactly("r1");
             DeadLetter deadLetter = deadLetters.get(0).value;
@@ -155,8 +154,8 @@ class LabelJoinProcessorTest {
             assertThat(deadLetter.getSourceTopic()).isEqualTo(DrivenTopology.TOPICS.name(Topic.LABELS));
             assertThat(deadLetter.getSourceOffset()).isZero();
             assertThat(deadLetter.getRawValue().toStringUtf8()).isEqualTo(raw);
-            assertThat(deadLetter.getDeadLetteredAtMs()).isGreaterThanOrEqualTo(
-                DrivenTopology.WALL_CLOCK_START.toEpochMilli() + WAIT_MS);
+            // When it was dead-lettered is still told on the wall clock, which no test here moves.
+            assertThat(deadLetter.getDeadLetteredAtMs()).isEqualTo(DrivenTopology.WALL_CLOCK_START.toEpochMilli());
 
             // Gone from the join: a prediction now waits alone.
             driven.prediction("r1", served("r1", "u1").build().toByteArray(), SERVED_AT);
@@ -169,17 +168,60 @@ class LabelJoinProcessorTest {
     void aLabelLaterThanTheWaitFindsNoPredictionAndIsDeadLettered() {
         try (DrivenTopology driven = labelJoin()) {
             driven.prediction("r1", served("r1", "u1").build().toByteArray(), SERVED_AT);
-            driven.advanceWallClock(Duration.ofMillis(WAIT_MS + WAIT_MS / 10));
+            driven.label("r1", label("r1", "ok"), SERVED_AT + WAIT_MS + WAIT_MS / 10);
             FeatureStoreStats stats = counters.snapshot();
             assertThat(stats.predictionsExpiredUnlabelled()).isEqualTo(1);
 
-            driven.label("r1", label("r1", "ok"), SERVED_AT + WAIT_MS + WAIT_MS / 10);
-            driven.advanceWallClock(Duration.ofMillis(WAIT_MS + WAIT_MS / 10));
+            tick(driven, SERVED_AT + 2 * (WAIT_MS + WAIT_MS / 10));
 
             assertThat(driven.trainingExamples()).isEmpty();
             assertThat(driven.deadLetters()).extracting(DeadLetter::getReason)
                 .containsExactly(DeadLetter.Reason.UNMATCHED_LABEL);
         }
+    }
+
+    @Test
+    void aWallClockOutageLongerThanTheWaitExpiresNothing() {
+        try (DrivenTopology driven = labelJoin()) {
+            driven.prediction("r1", served("r1", "u1").build().toByteArray(), SERVED_AT);
+            // The feature store was down for ten label waits; the label was written 5 s after the prediction.
+            driven.advanceWallClock(Duration.ofMillis(10 * WAIT_MS));
+            driven.label("r1", label("r1", "ok"), SERVED_AT + 5_000);
+
+            assertThat(driven.trainingExamples()).extracting(TrainingExample::getRequestId).containsExactly("r1");
+            assertThat(driven.deadLetters()).isEmpty();
+            assertThat(counters.snapshot().predictionsExpiredUnlabelled()).isZero();
+        }
+    }
+
+    @Test
+    void aRecordTimestampFarAheadOfTheWallClockDoesNotExpireWhatWaits() {
+        try (DrivenTopology driven = labelJoin()) {
+            driven.prediction("r1", served("r1", "u1").build().toByteArray(), SERVED_AT);
+            long century = 100L * 365 * 24 * 3_600_000;
+            driven.label("r2", label("r2", "ok"), DrivenTopology.WALL_CLOCK_START.toEpochMilli() + century);
+            driven.label("r1", label("r1", "ok"), SERVED_AT + 1_000);
+
+            assertThat(driven.trainingExamples()).extracting(TrainingExample::getRequestId).containsExactly("r1");
+            assertThat(driven.deadLetters()).isEmpty();
+            assertThat(counters.snapshot().predictionsExpiredUnlabelled()).isZero();
+        }
+    }
+
+    @Test
+    void aRecordWithinTheMaxFutureMovesTheJoinTime() {
+        try (DrivenTopology driven = labelJoin()) {
+            driven.prediction("r1", served("r1", "u1").build().toByteArray(), SERVED_AT);
+            // An hour ahead of the driver's wall clock: credible under the default day, so it moves the join time.
+            tick(driven, DrivenTopology.WALL_CLOCK_START.toEpochMilli() + 3_600_000);
+
+            assertThat(counters.snapshot().predictionsExpiredUnlabelled()).isEqualTo(1);
+        }
+    }
+
+    /** Moves the join time to {@code atMs} with a prediction no label will ever follow. */
+    private static void tick(DrivenTopology driven, long atMs) {
+        driven.prediction("tick-" + atMs, served("tick-" + atMs, "u-tick").build().toByteArray(), atMs);
     }
 
     static Stream<Arguments> malformedLabels() {

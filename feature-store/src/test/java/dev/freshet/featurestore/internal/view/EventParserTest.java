@@ -7,8 +7,13 @@ import java.util.Map;
 
 import dev.freshet.featurestore.internal.view.Rejection.Reason;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class EventParserTest {
+    private static final long DAY = 86_400_000L;
+    /** 2025-11-24T16:00:00Z, the parser's wall clock in the bound tests. */
+    private static final long NOW = 1_764_000_000_000L;
     private final EventParser parser = new EventParser(Views.transactions());
 
     @Test
@@ -96,9 +101,75 @@ class EventParserTest {
             """, null));
 
         ParseResult result = nested.parse("""
-            {"user":{"id":"u-9"},"meta":{"ts":5},"risk":{"score":0.7}}""".getBytes(StandardCharsets.UTF_8));
+            {"user":{"id":"u-9"},"meta":{"ts":1764000000000},"risk":{"score":0.7}}""".getBytes(StandardCharsets.UTF_8));
 
-        assertThat(result).isEqualTo(new Event("u-9", 5, Map.of("score", 0.7)));
+        assertThat(result).isEqualTo(new Event("u-9", 1764000000000L, Map.of("score", 0.7)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(longs = {0, -1, Long.MIN_VALUE, 1_764_000_000L, 946_684_799_999L})
+    void refusesAnEventTimeBeforeTheFloorNamingTheBoundAndTheKey(long eventTimeMs) {
+        Rejection rejection = (Rejection) parser.parse(event("u-1", eventTimeMs, "web"), NOW);
+
+        assertThat(rejection.reason()).isEqualTo(Reason.EVENT_TIME_OUT_OF_RANGE);
+        assertThat(rejection.field()).isEqualTo("event_time");
+        assertThat(rejection.detail()).startsWith("the event time 'event_time' is " + eventTimeMs + " (")
+            .contains("before the earliest accepted 946684800000 (2000-01-01T00:00:00Z, featurestore.event.time.min.ms)");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(longs = {NOW + DAY + 1, NOW + 100L * 365 * DAY, Long.MAX_VALUE})
+    void refusesAnEventTimeTooFarAheadOfTheClockNamingTheBoundAndTheKey(long eventTimeMs) {
+        Rejection rejection = (Rejection) parser.parse(event("u-1", eventTimeMs, "web"), NOW);
+
+        assertThat(rejection.reason()).isEqualTo(Reason.EVENT_TIME_OUT_OF_RANGE);
+        assertThat(rejection.field()).isEqualTo("event_time");
+        assertThat(rejection.detail()).contains("more than 86400000 ms (featurestore.event.time.max.future.ms) ahead "
+            + "of the feature store's clock (2025-11-24T16:00:00Z)");
+    }
+
+    @Test
+    void acceptsEventTimesAtBothBounds() {
+        assertThat(parser.parse(event("u-1", 946_684_800_000L, "web"), NOW)).isInstanceOf(Event.class);
+        assertThat(parser.parse(event("u-1", NOW + DAY, "web"), NOW)).isInstanceOf(Event.class);
+    }
+
+    @Test
+    void appliesConfiguredEventTimeBounds() {
+        EventParser strict = new EventParser(Views.transactions(), new RecordLimits(0, NOW - DAY, 256, 1024, 1000));
+
+        assertThat(strict.parse(event("u-1", NOW, "web"), NOW)).isInstanceOf(Event.class);
+        assertThat(((Rejection) strict.parse(event("u-1", NOW + 1, "web"), NOW)).reason())
+            .isEqualTo(Reason.EVENT_TIME_OUT_OF_RANGE);
+        assertThat(((Rejection) strict.parse(event("u-1", NOW - DAY - 1, "web"), NOW)).reason())
+            .isEqualTo(Reason.EVENT_TIME_OUT_OF_RANGE);
+    }
+
+    @Test
+    void refusesAnEntityIdLongerThanTheLimitNamingTheFieldAndTheKey() {
+        assertThat(parser.parse(event("u".repeat(256), NOW, "web"), NOW)).isInstanceOf(Event.class);
+
+        Rejection rejection = (Rejection) parser.parse(event("u".repeat(500_000), NOW, "web"), NOW);
+
+        assertThat(rejection).isEqualTo(new Rejection(Reason.VALUE_TOO_LONG, "the entity id 'entity_id' is 500000 "
+            + "characters long, more than the 256 accepted (featurestore.entity.id.max.chars); send a shorter value, "
+            + "or raise featurestore.entity.id.max.chars", "entity_id"));
+    }
+
+    @Test
+    void refusesAStringValueLongerThanTheLimitNamingTheFieldAndTheKey() {
+        assertThat(parser.parse(event("u-1", NOW, "w".repeat(1024)), NOW)).isInstanceOf(Event.class);
+
+        Rejection rejection = (Rejection) parser.parse(event("u-1", NOW, "w".repeat(900_000)), NOW);
+
+        assertThat(rejection).isEqualTo(new Rejection(Reason.VALUE_TOO_LONG, "the string field 'channel' is 900000 "
+            + "characters long, more than the 1024 accepted (featurestore.string.value.max.chars); send a shorter "
+            + "value, or raise featurestore.string.value.max.chars", "channel"));
+    }
+
+    private static byte[] event(String entity, long eventTimeMs, String channel) {
+        return ("{\"entity_id\":\"" + entity + "\",\"event_time\":" + eventTimeMs + ",\"amount\":1,\"velocity\":0,"
+            + "\"channel\":\"" + channel + "\",\"is_new_device\":true}").getBytes(StandardCharsets.UTF_8);
     }
 
     private ParseResult parse(String json) {

@@ -33,6 +33,17 @@ class FeatureComputerTest {
     }
 
     @Test
+    void aggregatesEventsAtTheLargestTimeWithoutOverflow() {
+        // The parser refuses such times (featurestore.event.time.*); the arithmetic still must not wrap.
+        EntityState state = EntityState.empty();
+        apply(state, event(Long.MAX_VALUE - MINUTE, 10, "web"));
+        apply(state, event(Long.MAX_VALUE, 30, "web"));
+
+        assertThat(computer.features(state)).containsEntry("events_10m", 2.0).containsEntry("amount_mean_10m", 20.0)
+            .containsEntry("amount_max_10m", 30.0);
+    }
+
+    @Test
     void excludesAnEventExactlyOneWindowOld() {
         EntityState state = EntityState.empty();
         apply(state, event(T0, 10, "web"));
