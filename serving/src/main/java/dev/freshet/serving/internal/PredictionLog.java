@@ -87,8 +87,14 @@ final class PredictionLog implements AutoCloseable {
         }
     }
 
-    /** Hands a prediction over for writing; returns at once. */
-    void append(LoggedPrediction prediction) {
+    /** Hands predictions over for writing, in order; returns at once. */
+    void append(List<LoggedPrediction> predictions) {
+        for (LoggedPrediction prediction : predictions) {
+            append(prediction);
+        }
+    }
+
+    private void append(LoggedPrediction prediction) {
         // A call cancelled by shutdownNow may still finish scoring after close(); count what nobody will write.
         if (closing && !writer.isAlive()) {
             failed(new IllegalStateException("the prediction log was closed"));
