@@ -32,9 +32,7 @@ import org.tribuo.classification.Label;
 final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImplBase {
     private static final Logger log = LoggerFactory.getLogger(PredictionHandler.class);
 
-    private final ModelWatcher models;
-    private final FeatureReplica features;
-    private final PredictionLog predictionLog;
+    private final OpenedParts parts;
     private final Counters counters;
     private final ServingMetrics metrics;
     private final RolloutPolicy rollout;
@@ -45,12 +43,11 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
     private final InstantSource clock;
     private final Set<OpenStream> openStreams = ConcurrentHashMap.newKeySet();
 
-    PredictionHandler(ModelWatcher models, FeatureReplica features, PredictionLog predictionLog, Counters counters,
-                      ServingMetrics metrics, RolloutPolicy rollout, String modelName, String modelsTopic, int batchMaxSize, BooleanSupplier shuttingDown,
+    /** @param parts the Kafka parts; until they are open, every call is answered UNAVAILABLE */
+    PredictionHandler(OpenedParts parts, Counters counters, ServingMetrics metrics, RolloutPolicy rollout,
+                      String modelName, String modelsTopic, int batchMaxSize, BooleanSupplier shuttingDown,
                       InstantSource clock) {
-        this.models = models;
-        this.features = features;
-        this.predictionLog = predictionLog;
+        this.parts = parts;
         this.counters = counters;
         this.metrics = metrics;
         this.rollout = rollout;
@@ -92,7 +89,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
         for (int i = 0; i < batch.getRequestsCount(); i++) {
             RequestValidator.validate(batch.getRequests(i), "requests[" + i + "]: ");
         }
-        if (models.current() == null) {
+        if (parts.get().models().current() == null) {
             logUnanswered(batch);
             throw notReady();
         }
@@ -259,7 +256,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
 
     /** Logs one scored request, then counts it; returns its answer. */
     private PredictResponse record(Scored scored) {
-        predictionLog.append(scored.shadow() == null ? List.of(scored.answer())
+        parts.get().predictionLog().append(scored.shadow() == null ? List.of(scored.answer())
             : List.of(scored.answer(), scored.shadow()));
         counted(scored);
         return scored.response();
@@ -274,7 +271,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
                 entries.add(one.shadow());
             }
         }
-        predictionLog.append(entries);
+        parts.get().predictionLog().append(entries);
         List<PredictResponse> answers = new ArrayList<>(scored.size());
         for (Scored one : scored) {
             counted(one);
@@ -300,7 +297,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
     private Scored score(PredictRequest request) {
         String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : request.getRequestId();
         String entityId = request.getEntityId();
-        ModelWatcher.Serving serving = models.serving();
+        ModelWatcher.Serving serving = parts.get().models().serving();
         Map<String, Double> merged = merged(request);
         boolean known = merged != null;
         if (!known) {
@@ -309,7 +306,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
         if (serving.champion() == null) {
             // Log what was asked even though nothing could answer it: the label join needs these features to
             // make the examples that train the very first version (model_version 0 marks "no model").
-            predictionLog.append(List.of(LoggedPrediction.unanswered(requestId, entityId, merged, known, modelName,
+            parts.get().predictionLog().append(List.of(LoggedPrediction.unanswered(requestId, entityId, merged, known, modelName,
                 clock.millis())));
             throw notReady();
         }
@@ -352,7 +349,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
     // The entity's stored features with the request's fields merged over them; null when the entity is unknown.
     // Owned by this request and never modified once merged, so the log's writer thread may read it later.
     private Map<String, Double> merged(PredictRequest request) {
-        HashMap<String, Double> stored = features.lookup(request.getEntityId(), request.getFieldsCount());
+        HashMap<String, Double> stored = parts.get().features().lookup(request.getEntityId(), request.getFieldsCount());
         return stored == null ? null : RequestFeatures.mergeInto(stored, request.getFieldsMap());
     }
 
