@@ -9,6 +9,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.serving.ServingException;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -45,14 +46,18 @@ final class PredictionLog implements AutoCloseable {
     private final Callback onWritten = this::written;
     private final long idleParkNanos;
     private final Thread writer;
+    private final Liveness liveness;
     private volatile boolean closing;
 
     /**
+     * @param liveness told when the writer thread stops for good (never when {@link #close()} stops it)
      * @throws ServingException if the topic does not exist or the cluster cannot be reached
      */
-    PredictionLog(KafkaClients clients, String topic, String clientId, int lingerMs, Counters counters) {
+    PredictionLog(KafkaClients clients, String topic, String clientId, int lingerMs, Counters counters,
+                  Liveness liveness) {
         this.topic = topic;
         this.counters = counters;
+        this.liveness = liveness;
         this.idleParkNanos = Math.max(100_000, Math.min(MAX_IDLE_PARK_NANOS, lingerMs * 1_000_000L));
         Map<String, Object> tuning = new HashMap<>();
         // Fewer, larger produce requests: much of a request's cost to the broker does not depend on its size (for
@@ -107,6 +112,22 @@ final class PredictionLog implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            writeUntilClosed();
+        } catch (RuntimeException | Error e) {
+            if (!closing) {
+                log.debug("The prediction-log writer failed.", e);
+                liveness.stopped("prediction log", String.format("the writer of topic '%s' stopped after an "
+                    + "unexpected error (%s: %s), so answered predictions are no longer logged; restart the serving "
+                    + "instance.", topic, e.getClass().getSimpleName(), e.getMessage()));
+            }
+            if (e instanceof Error error) {
+                throw error;
+            }
+        }
+    }
+
+    private void writeUntilClosed() {
         List<LoggedPrediction> batch = new ArrayList<>(DRAIN_BATCH);
         while (true) {
             // Read the flag before draining: once closing is seen, one more full drain empties the queue.

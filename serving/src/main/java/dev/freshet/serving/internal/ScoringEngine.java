@@ -144,12 +144,12 @@ public final class ScoringEngine implements AutoCloseable {
             topics.name(Topic.MODELS), topics.name(Topic.COMMANDS));
 
         FeatureReplica features = remember(new FeatureReplica(featureStore, clients, featuresTopic,
-            topics.clientId("serving-features"), counters, () -> featuresCaughtUp(featuresTopic)));
+            topics.clientId("serving-features"), counters, () -> featuresCaughtUp(featuresTopic), liveness));
         ModelWatcher models = remember(new ModelWatcher(modelName, mode, versionStore, clients, topics, counters,
-            this::modelLoaded));
+            this::modelLoaded, liveness));
         PredictionLog predictionLog = remember(new PredictionLog(clients, topics.name(Topic.PREDICTIONS),
             topics.clientId("serving-predictions"), config.getInt(ServingConfig.PREDICTION_LOG_LINGER_MS_CONFIG),
-            counters));
+            counters, liveness));
         // Without tokens or allowed certificate subjects every admin call is refused before it reaches the
         // handler, so no producer is needed.
         CommandPublisher commands = adminAuth.enabled()
@@ -179,7 +179,9 @@ public final class ScoringEngine implements AutoCloseable {
             .grace(Duration.ofMillis(config.getLong(ServingConfig.SHUTDOWN_GRACE_MS_CONFIG)),
                 ServingConfig.SHUTDOWN_GRACE_MS_CONFIG)
             // Streams never end on their own; end them (after their in-flight message) so callers reconnect.
-            .onShutdown(predictions::endStreams);
+            .onShutdown(predictions::endStreams)
+            // A stage that stops for good turns health NOT_SERVING for good, so load balancers send elsewhere.
+            .liveness(liveness);
         try {
             server = builder.start();
         } catch (IOException e) {
