@@ -52,9 +52,23 @@ public final class ServingConfig extends AbstractConfig {
     public static final String PREDICTION_LOG_LINGER_MS_CONFIG = "serving.prediction.log.linger.ms";
     public static final int PREDICTION_LOG_LINGER_MS_DEFAULT = 100;
     private static final String PREDICTION_LOG_LINGER_MS_DOC =
-        "How long the prediction log gathers predictions before sending them to the predictions topic in one "
-        + "request. Longer costs the brokers and this process less CPU per prediction; predictions reach the "
-        + "topic (and the label join) up to this much later.";
+        "With serving.prediction.log.durability=async, how long the prediction log gathers predictions before "
+        + "sending them to the predictions topic in one request. Longer costs the brokers and this process less CPU "
+        + "per prediction; predictions reach the topic (and the label join) up to this much later. Not used in "
+        + "'acked' mode, where every caller waits for its record.";
+
+    public static final String PREDICTION_LOG_DURABILITY_CONFIG = "serving.prediction.log.durability";
+    public static final String PREDICTION_LOG_DURABILITY_DEFAULT = "acked";
+    private static final String PREDICTION_LOG_DURABILITY_DOC =
+        "When an answered prediction is in the predictions topic (its label can only become a training example if "
+        + "it is). 'acked' (the default): a Predict is answered only after the broker has acknowledged its log record "
+        + "(acks=all, idempotent producer); if the record cannot be written within 10 s the call fails with "
+        + "UNAVAILABLE instead, so a kill -9 of serving loses no answered prediction. Records are sent at once "
+        + "(serving.prediction.log.linger.ms does not apply); concurrent calls share produce requests. 'async': the "
+        + "answer goes out first and a background writer sends the record within serving.prediction.log.linger.ms; "
+        + "a failed write is only counted, and records not yet acknowledged are lost if the process dies. "
+        + "ServingBench measures the cost of 'acked' (bench/results/ServingBench.md): DEFAULT_COST. "
+        + "Choose 'async' only where a lost prediction (an unmatched label) is cheaper than that latency.";
 
     public static final String ADMIN_TOKEN_CONFIG = "serving.admin.token";
     private static final String ADMIN_TOKEN_DOC =
@@ -126,6 +140,9 @@ public final class ServingConfig extends AbstractConfig {
             Importance.LOW, BATCH_MAX_SIZE_DOC)
         .define(PREDICTION_LOG_LINGER_MS_CONFIG, Type.INT, PREDICTION_LOG_LINGER_MS_DEFAULT,
             Range.between(0, 60_000), Importance.LOW, PREDICTION_LOG_LINGER_MS_DOC)
+        .define(PREDICTION_LOG_DURABILITY_CONFIG, Type.STRING, PREDICTION_LOG_DURABILITY_DEFAULT,
+            ConfigDef.CaseInsensitiveValidString.in("acked", "async"), Importance.MEDIUM,
+            PREDICTION_LOG_DURABILITY_DOC)
         .define(ADMIN_TOKEN_CONFIG, Type.PASSWORD, "", Importance.MEDIUM, ADMIN_TOKEN_DOC)
         .define(ADMIN_TOKEN_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, ADMIN_TOKEN_FILE_DOC)
         .define(METRICS_PORT_CONFIG, Type.INT, METRICS_PORT_DEFAULT, Range.between(-1, 65535), Importance.MEDIUM,

@@ -148,8 +148,9 @@ public final class ScoringEngine implements AutoCloseable {
         ModelWatcher models = remember(new ModelWatcher(modelName, mode, versionStore, clients, topics, counters,
             this::modelLoaded, liveness));
         PredictionLog predictionLog = remember(new PredictionLog(clients, topics.name(Topic.PREDICTIONS),
-            topics.clientId("serving-predictions"), config.getInt(ServingConfig.PREDICTION_LOG_LINGER_MS_CONFIG),
-            counters, liveness));
+            topics.clientId("serving-predictions"),
+            PredictionLog.Durability.parse(config.getString(ServingConfig.PREDICTION_LOG_DURABILITY_CONFIG)),
+            config.getInt(ServingConfig.PREDICTION_LOG_LINGER_MS_CONFIG), counters, liveness));
         // Without tokens or allowed certificate subjects every admin call is refused before it reaches the
         // handler, so no producer is needed.
         CommandPublisher commands = adminAuth.enabled()
