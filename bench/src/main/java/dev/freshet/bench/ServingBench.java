@@ -55,7 +55,8 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
  * Freshet's Predict (feature lookup in the local replica, request-field merge, Tribuo scoring, prediction log to
  * Kafka) against an empty grpc-java handler of the same service answering a prebuilt response, both on Netty
  * over loopback, in one run: unary and bidirectional streaming, closed-loop throughput and open-loop latency at
- * the same offered load; then hot swaps under load. Client and servers share the JVM and the machine's cores.
+ * the same offered load; then hot swaps under load; then the cost of each prediction-log durability mode. Client and
+ * servers share the JVM and the machine's cores.
  * Usage: {@code bench/run ServingBench [SECONDS_PER_PHASE] [OFFERED_PER_SECOND]}.
  */
 public final class ServingBench {
@@ -63,6 +64,7 @@ public final class ServingBench {
     private static final int CLOSED_LOOP_OUTSTANDING = 32;
     private static final int STREAMS = 4;
     private static final int ROUNDS = 5;
+    private static final int DURABILITY_ROUNDS = 3;
     private static final String VIEW = "bench";
     /** The model serving answers with unless told otherwise. */
     private static final String MODEL = ServingConfig.MODEL_NAME_DEFAULT;
@@ -111,7 +113,8 @@ public final class ServingBench {
                 ManagedChannel toEmpty = channel(empty.getPort());
                 try {
                     report.line("Freshet `Predict` (feature lookup in the RocksDB replica of %d entities, merge, "
-                        + "Tribuo linear model, prediction logged to Kafka) vs an empty grpc-java handler of the "
+                        + "Tribuo linear model, prediction logged to Kafka in the default `"
+                        + ServingConfig.PREDICTION_LOG_DURABILITY_DEFAULT + "` durability mode) vs an empty grpc-java handler of the "
                         + "same service answering a prebuilt response. Same request shape (entity id, 4 fields), "
                         + "Netty over loopback, plaintext, one client JVM shared with both servers and the "
                         + "broker. %d rounds, each measuring the empty handler then Freshet for %d s per phase; the table "
@@ -135,6 +138,8 @@ public final class ServingBench {
 
                     int offered = offeredArg > 0 ? offeredArg : (int) (0.5 * closedLoopUnary(toFreshet, requests, 2));
                     hotSwap(report, freshet, toFreshet, publisher, models, requests, offered);
+                    report.line("");
+                    durability(report, props, freshet, toFreshet, requests, seconds);
                 } finally {
                     toFreshet.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                     toEmpty.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -186,6 +191,98 @@ public final class ServingBench {
         Object[] median = latencies.get(ROUNDS / 2);
         latencyRows(report, transport, (int) median[0], (Latencies) median[1], (Latencies) median[2]);
         report.line("| %s | throughput ratio / p99 ratio in each round | | | %s | |", transport,
+            String.join(", ", throughputs.stream().map(r -> String.format("%.2f", r[1] / r[0])).toList()) + " / "
+                + String.join(", ", latencies.stream().map(l -> String.format("%.2f",
+                    ((Latencies) l[2]).percentile(99) / ((Latencies) l[1]).percentile(99))).toList()));
+    }
+
+    // The same server in the other serving.prediction.log.durability mode, on the same topics and replica data,
+    // measured against the one above in alternating rounds.
+    private static void durability(BenchReport report, Map<String, Object> props, ScoringServer defaultServer,
+                                   ManagedChannel toDefault, PredictRequest[] requests, int seconds)
+            throws InterruptedException {
+        String defaultMode = ServingConfig.PREDICTION_LOG_DURABILITY_DEFAULT;
+        String otherMode = defaultMode.equals("acked") ? "async" : "acked";
+        Map<String, Object> otherProps = new HashMap<>(props);
+        otherProps.put(ServingConfig.PREDICTION_LOG_DURABILITY_CONFIG, otherMode);
+        try (ScoringServer other = ScoringServer.start(otherProps)) {
+            await(() -> other.stats().currentModelVersion() > 0 && other.stats().featureVectorsReplicated() >= ENTITIES);
+            ManagedChannel toOther = channel(other.port());
+            try {
+                ManagedChannel toAsync = otherMode.equals("async") ? toOther : toDefault;
+                ManagedChannel toAcked = otherMode.equals("acked") ? toOther : toDefault;
+                closedLoopUnary(toOther, requests, 3);
+                closedLoopStream(toOther, requests, 3);
+                long failuresBefore = defaultServer.stats().predictionLogFailures() + other.stats().predictionLogFailures();
+                report.line("Prediction-log durability (`serving.prediction.log.durability`, default `%s`): the same "
+                    + "server in each mode, on the same broker, topics and entities. `async` answers first and "
+                    + "logs within `serving.prediction.log.linger.ms` (100 ms); `acked` answers once the broker "
+                    + "acknowledged the record (acks=all, idempotent, sent at once). %d rounds, each measuring "
+                    + "async then acked for %d s per phase; the table gives the median round (by ratio). Offered "
+                    + "load: half the smaller of the two throughputs measured in that round.", defaultMode,
+                    DURABILITY_ROUNDS, seconds);
+                report.line("");
+                report.line("| transport | measure | async | acked | ratio |");
+                report.line("| --- | --- | ---: | ---: | ---: |");
+                compareDurability(report, "unary", toAsync, toAcked, requests, seconds, false);
+                compareDurability(report, "stream", toAsync, toAcked, requests, seconds, true);
+                report.line("");
+                report.line("Prediction-log write failures during these rounds: %d.",
+                    defaultServer.stats().predictionLogFailures() + other.stats().predictionLogFailures()
+                        - failuresBefore);
+            } finally {
+                toOther.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static void compareDurability(BenchReport report, String transport, ManagedChannel toAsync,
+                                          ManagedChannel toAcked, PredictRequest[] requests, int seconds,
+                                          boolean stream) throws InterruptedException {
+        List<double[]> throughputs = new ArrayList<>();
+        List<Object[]> latencies = new ArrayList<>();
+        for (int round = 0; round < DURABILITY_ROUNDS; round++) {
+            long cpuBefore = processCpuNanos();
+            long wallBefore = System.nanoTime();
+            double async = stream ? closedLoopStream(toAsync, requests, seconds)
+                : closedLoopUnary(toAsync, requests, seconds);
+            double asyncCpu = cpuMicrosPerCall(cpuBefore, wallBefore, async);
+            cpuBefore = processCpuNanos();
+            wallBefore = System.nanoTime();
+            double acked = stream ? closedLoopStream(toAcked, requests, seconds)
+                : closedLoopUnary(toAcked, requests, seconds);
+            double ackedCpu = cpuMicrosPerCall(cpuBefore, wallBefore, acked);
+            throughputs.add(new double[] {async, acked, asyncCpu, ackedCpu});
+            int offered = (int) (0.5 * Math.min(async, acked));
+            Latencies asyncOpen = stream ? openLoopStream(toAsync, requests, offered, seconds)
+                : openLoopUnary(toAsync, requests, offered, seconds);
+            Latencies ackedOpen = stream ? openLoopStream(toAcked, requests, offered, seconds)
+                : openLoopUnary(toAcked, requests, offered, seconds);
+            latencies.add(new Object[] {offered, asyncOpen, ackedOpen});
+            System.out.printf("durability round %d %s: throughput %.0f vs %.0f; p50 %.3f vs %.3f, p99 at %d/s "
+                + "%.3f vs %.3f ms%n", round, transport, async, acked, asyncOpen.percentile(50),
+                ackedOpen.percentile(50), offered, asyncOpen.percentile(99), ackedOpen.percentile(99));
+        }
+        throughputs.sort(java.util.Comparator.comparingDouble(t -> t[1] / t[0]));
+        double[] t = throughputs.get(DURABILITY_ROUNDS / 2);
+        report.line("| %s | max throughput, %s | %.0f | %.0f | %.2fx |", transport,
+            stream ? STREAMS + " streams x " + CLOSED_LOOP_OUTSTANDING / STREAMS + " in flight (msg/s)"
+                : CLOSED_LOOP_OUTSTANDING + " outstanding (req/s)", t[0], t[1], t[1] / t[0]);
+        report.line("| %s | CPU of the whole JVM per answer at max throughput (us) | %.1f | %.1f | %.2fx |",
+            transport, t[2], t[3], t[3] / t[2]);
+        latencies.sort(java.util.Comparator.comparingDouble(
+            l -> ((Latencies) l[2]).percentile(99) / ((Latencies) l[1]).percentile(99)));
+        Object[] median = latencies.get(DURABILITY_ROUNDS / 2);
+        Latencies async = (Latencies) median[1];
+        Latencies acked = (Latencies) median[2];
+        int offered = (int) median[0];
+        report.line("| %s | p50 at %d req/s offered (ms) | %.3f | %.3f | %.2fx |", transport, offered,
+            async.percentile(50), acked.percentile(50), acked.percentile(50) / async.percentile(50));
+        report.line("| %s | p99 at %d req/s offered (ms) | %.3f | %.3f | %.2fx |", transport, offered,
+            async.percentile(99), acked.percentile(99), acked.percentile(99) / async.percentile(99));
+        report.line("| %s | answered / failed at %d req/s | %d / %d | %d / %d | |", transport, offered,
+            async.count(), async.failed.get(), acked.count(), acked.failed.get());
+        report.line("| %s | throughput ratio / p99 ratio in each round | | | %s |", transport,
             String.join(", ", throughputs.stream().map(r -> String.format("%.2f", r[1] / r[0])).toList()) + " / "
                 + String.join(", ", latencies.stream().map(l -> String.format("%.2f",
                     ((Latencies) l[2]).percentile(99) / ((Latencies) l[1]).percentile(99))).toList()));

@@ -15,9 +15,11 @@ import io.grpc.ServerBuilder;
  * <p>It keeps a local replica of the {@code <prefix>features} topic (keyed {@code <view>/<entity id>}; every view's
  * vector of an entity is merged at lookup), serves the newest non-barred version of {@code serving.model.name}
  * from the {@code <prefix>models} topic (hot-swapped as versions arrive, rolled back on ROLLBACK commands from
- * {@code <prefix>commands}), and writes every prediction to {@code <prefix>predictions}. Health is NOT_SERVING
- * until a model version has loaded and the feature replica has read everything the features topic held at start.
- * Thread-safe.
+ * {@code <prefix>commands}), and writes every prediction to {@code <prefix>predictions}
+ * ({@code serving.prediction.log.durability} says whether before or after answering). The port is bound before the
+ * Kafka clients connect: until they have, Predict answers UNAVAILABLE; until a version has loaded, FAILED_PRECONDITION.
+ * Health is NOT_SERVING until a model version has loaded and the feature replica has read everything the features
+ * topic held at start, and again for good once a stage stops ({@link #liveness()}). Thread-safe.
  */
 public final class ScoringServer implements AutoCloseable {
     private final ScoringEngine engine;
@@ -27,8 +29,8 @@ public final class ScoringServer implements AutoCloseable {
     }
 
     /**
-     * Starts a scoring server listening on {@code serving.port}. Returns once it accepts calls; model versions
-     * and features keep loading in the background.
+     * Starts a scoring server listening on {@code serving.port}: binds the port first (health NOT_SERVING), then
+     * connects to Kafka. Returns once both are done; model versions and features keep loading in the background.
      *
      * @param props keys of {@link ServingConfig}
      * @throws org.apache.kafka.common.config.ConfigException if a key is missing or invalid

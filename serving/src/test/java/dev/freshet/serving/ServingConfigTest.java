@@ -41,9 +41,19 @@ class ServingConfigTest {
             "serving.port", "serving.model.name", "serving.state.dir", "serving.shutdown.grace.ms", "serving.batch.max.size",
             "serving.admin.token", "serving.admin.token.file", "serving.metrics.port", "serving.rollout.mode",
             "serving.challenger.share", "serving.tls.cert.file", "serving.tls.key.file", "serving.tls.client.ca.file",
-            "serving.tls.client.auth", "serving.admin.allowed.subjects", "serving.prediction.log.linger.ms");
+            "serving.tls.client.auth", "serving.admin.allowed.subjects", "serving.prediction.log.linger.ms",
+            "serving.prediction.log.durability");
         ServingConfig.configDef().configKeys().values()
             .forEach(key -> assertThat(key.documentation).as(key.name).isNotBlank());
+    }
+
+    @Test
+    void refusesAnUnknownDurabilityNamingTheAcceptedModes() {
+        assertThatThrownBy(() -> new ServingConfig(Map.of("bootstrap.servers", "localhost:9092",
+                "serving.prediction.log.durability", "fsync")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("serving.prediction.log.durability").hasMessageContaining("fsync")
+            .satisfies(e -> assertThat(e.getMessage().toLowerCase(java.util.Locale.ROOT)).contains("acked", "async"));
     }
 
     @Test

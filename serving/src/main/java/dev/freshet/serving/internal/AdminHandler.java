@@ -28,16 +28,14 @@ import org.slf4j.LoggerFactory;
 final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
 
-    private final ModelWatcher models;
-    private final CommandPublisher commands;
+    private final OpenedParts parts;
     private final String modelName;
     private final double challengerShare;
     private final InstantSource clock;
 
-    AdminHandler(ModelWatcher models, CommandPublisher commands, String modelName, double challengerShare,
-                 InstantSource clock) {
-        this.models = models;
-        this.commands = commands;
+    /** @param parts the Kafka parts; until they are open, every call is answered UNAVAILABLE */
+    AdminHandler(OpenedParts parts, String modelName, double challengerShare, InstantSource clock) {
+        this.parts = parts;
         this.modelName = modelName;
         this.challengerShare = challengerShare;
         this.clock = clock;
@@ -45,7 +43,13 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> responses) {
-        ModelWatcher.RegistryView view = models.view();
+        ModelWatcher.RegistryView view;
+        try {
+            view = models().view();
+        } catch (StatusRuntimeException e) {
+            responses.onError(e);
+            return;
+        }
         responses.onNext(StatusResponse.newBuilder()
             .setModel(modelName)
             .setChampionVersion(view.champion())
@@ -65,7 +69,7 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
         answer(responses, () -> {
             requireReason(request.getReason());
             long version = request.getVersion();
-            ServingLineage lineage = models.view().lineage();
+            ServingLineage lineage = models().view().lineage();
             requireServable(lineage, version, "pin");
             return issue(Command.newBuilder().setType(Command.Type.PIN).setTargetVersion(version),
                 request.getReason(), String.format("model '%s' will be served by v%d only, until unpinned",
@@ -77,13 +81,13 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
     public void unpin(UnpinRequest request, StreamObserver<ChangeResponse> responses) {
         answer(responses, () -> {
             requireReason(request.getReason());
-            if (models.view().pinned() == 0) {
+            if (models().view().pinned() == 0) {
                 throw Status.FAILED_PRECONDITION.withDescription(String.format("model '%s' is not pinned; "
                     + "nothing to unpin.", modelName)).asRuntimeException();
             }
             return issue(Command.newBuilder().setType(Command.Type.UNPIN), request.getReason(),
                 String.format("model '%s' will follow its rollout again (serving.rollout.mode=%s)", modelName,
-                    models.view().mode().configName()));
+                    models().view().mode().configName()));
         });
     }
 
@@ -91,7 +95,7 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
     public void rollback(RollbackRequest request, StreamObserver<ChangeResponse> responses) {
         answer(responses, () -> {
             requireReason(request.getReason());
-            ModelWatcher.RegistryView view = models.view();
+            ModelWatcher.RegistryView view = models().view();
             long target = request.getVersion() == 0 ? view.champion() : request.getVersion();
             if (target == 0) {
                 throw Status.FAILED_PRECONDITION.withDescription(String.format("model '%s' has no version serving "
@@ -123,7 +127,7 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
     public void promote(PromoteRequest request, StreamObserver<ChangeResponse> responses) {
         answer(responses, () -> {
             requireReason(request.getReason());
-            ModelWatcher.RegistryView view = models.view();
+            ModelWatcher.RegistryView view = models().view();
             if (view.mode() == RolloutMode.NONE) {
                 throw Status.FAILED_PRECONDITION.withDescription(String.format("serving.rollout.mode is none, so "
                     + "the newest version of model '%s' is always the champion and there is nothing to promote; "
@@ -146,6 +150,18 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
         ChangeResponse make();
     }
 
+    private KafkaParts parts() {
+        try {
+            return parts.get();
+        } catch (NotStartedException e) {
+            throw Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+        }
+    }
+
+    private ModelWatcher models() {
+        return parts().models();
+    }
+
     private static void answer(StreamObserver<ChangeResponse> responses, Change change) {
         ChangeResponse response;
         try {
@@ -162,7 +178,7 @@ final class AdminHandler extends AdminServiceGrpc.AdminServiceImplBase {
         String identity = CallerAuthInterceptor.PRINCIPAL.get();
         Command built = command.setCommandId(UUID.randomUUID().toString()).setModel(modelName)
             .setReason(reason.strip()).setIssuedBy(identity).setIssuedAtMs(clock.millis()).build();
-        commands.publish(built);
+        parts().commands().publish(built);
         log.info("Admin '{}' issued command {}: {} ({}).", identity, built.getCommandId(), summary, built.getReason());
         return ChangeResponse.newBuilder().setCommandId(built.getCommandId()).setSummary(summary)
             .setIssuedBy(identity).build();

@@ -10,6 +10,7 @@ import java.util.Set;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.RecordKeys;
 import dev.freshet.proto.features.v1.FeatureVector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,14 +41,16 @@ final class FeatureReplica implements AutoCloseable {
     /**
      * @param onCaughtUp called once, on the follower's thread, when the replica holds everything the topic held
      *                   when it started
+     * @param liveness   told when the replica stops following the topic for good
      */
     FeatureReplica(RocksStore store, KafkaClients clients, String topic, String clientId, Counters counters,
-                   Runnable onCaughtUp) {
+                   Runnable onCaughtUp, Liveness liveness) {
         this.store = store;
         this.counters = counters;
         this.topic = topic;
         this.onCaughtUp = onCaughtUp;
-        this.follower = new TopicFollower(clientId, clients, List.of(topic), this::apply);
+        this.follower = new TopicFollower(clientId, clients, List.of(topic), this::apply, liveness,
+            "feature replica");
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.Lineage;
 import dev.freshet.contracts.RecordKeys;
 import dev.freshet.contracts.RolloutMode;
@@ -45,6 +46,7 @@ import org.tribuo.protos.core.ModelProto;
  */
 final class ModelWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelWatcher.class);
+    private static final String STAGE = "model watcher";
 
     private final String modelName;
     private final String modelsTopic;
@@ -80,9 +82,10 @@ final class ModelWatcher implements AutoCloseable {
 
     /**
      * @param onLoaded called on the follower's thread after each new model is in place
+     * @param liveness told when the watcher stops following the registry for good
      */
     ModelWatcher(String modelName, RolloutMode mode, RocksStore versions, KafkaClients clients, TopicLayout topics,
-                 Counters counters, Consumer<ServedModel> onLoaded) {
+                 Counters counters, Consumer<ServedModel> onLoaded, Liveness liveness) {
         String modelsTopic = topics.name(Topic.MODELS);
         String commandsTopic = topics.name(Topic.COMMANDS);
         String clientId = topics.clientId("serving-models");
@@ -98,14 +101,15 @@ final class ModelWatcher implements AutoCloseable {
         TopicFollower withSchemas = null;
         try {
             withSchemas = new TopicFollower(clientId, clients, List.of(modelsTopic, commandsTopic, schemasTopic),
-                this::apply);
+                this::apply, liveness, STAGE);
         } catch (ServingException e) {
             log.info("Not following '{}' ({}): serving loads only versions that carry a whole Tribuo model.",
                 schemasTopic, e.getMessage());
         }
         this.followsSchemas = withSchemas != null;
         this.follower = withSchemas != null ? withSchemas
-            : new TopicFollower(clientId, clients, List.of(modelsTopic, commandsTopic), this::apply);
+            : new TopicFollower(clientId, clients, List.of(modelsTopic, commandsTopic), this::apply,
+                liveness, STAGE);
     }
 
     /** The champion, or null while none has loaded. Thread-safe. */

@@ -1,7 +1,9 @@
 package dev.freshet.serving.internal;
 
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -30,9 +32,7 @@ import org.tribuo.classification.Label;
 final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImplBase {
     private static final Logger log = LoggerFactory.getLogger(PredictionHandler.class);
 
-    private final ModelWatcher models;
-    private final FeatureReplica features;
-    private final PredictionLog predictionLog;
+    private final OpenedParts parts;
     private final Counters counters;
     private final ServingMetrics metrics;
     private final RolloutPolicy rollout;
@@ -43,12 +43,11 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
     private final InstantSource clock;
     private final Set<OpenStream> openStreams = ConcurrentHashMap.newKeySet();
 
-    PredictionHandler(ModelWatcher models, FeatureReplica features, PredictionLog predictionLog, Counters counters,
-                      ServingMetrics metrics, RolloutPolicy rollout, String modelName, String modelsTopic, int batchMaxSize, BooleanSupplier shuttingDown,
+    /** @param parts the Kafka parts; until they are open, every call is answered UNAVAILABLE */
+    PredictionHandler(OpenedParts parts, Counters counters, ServingMetrics metrics, RolloutPolicy rollout,
+                      String modelName, String modelsTopic, int batchMaxSize, BooleanSupplier shuttingDown,
                       InstantSource clock) {
-        this.models = models;
-        this.features = features;
-        this.predictionLog = predictionLog;
+        this.parts = parts;
         this.counters = counters;
         this.metrics = metrics;
         this.rollout = rollout;
@@ -68,7 +67,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
         // No shutdown check: the server stops accepting calls when it shuts down, and a call it accepted before
         // is answered (and logged) within serving.shutdown.grace.ms.
         RequestValidator.validate(request, "");
-        PredictResponse response = score(request);
+        PredictResponse response = record(score(request));
         responses.onNext(response);
         responses.onCompleted();
         metrics.answered("Predict", response.getModelVersion(), start);
@@ -85,27 +84,35 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
                 + "server accepts (serving.batch.max.size); split it into smaller batches.",
                 batch.getRequestsCount(), batchMaxSize));
         }
-        // Validate everything before scoring anything: a refused batch must leave nothing in the prediction log.
+        // Validate everything before scoring anything, and log only once every request has been scored: a refused
+        // batch must leave nothing in the prediction log, whose entries become training examples.
         for (int i = 0; i < batch.getRequestsCount(); i++) {
             RequestValidator.validate(batch.getRequests(i), "requests[" + i + "]: ");
         }
-        if (models.current() == null) {
-            batch.getRequestsList().forEach(this::scoreWithoutModel);
+        if (parts.get().models().current() == null) {
+            logUnanswered(batch);
             throw notReady();
         }
-        PredictBatchResponse.Builder answer = PredictBatchResponse.newBuilder();
+        List<Scored> scored = new ArrayList<>(batch.getRequestsCount());
         for (int i = 0; i < batch.getRequestsCount(); i++) {
             if (Context.current().isCancelled()) {
-                // The deadline passed mid-batch: nobody will read the rest, so stop scoring (and logging) it.
+                // The deadline passed mid-batch: nobody will read the answers, so stop scoring and log none.
                 log.debug("Stopped a batch of {} after {} requests: the call was cancelled or its deadline passed.",
                     batch.getRequestsCount(), i);
                 return;
             }
             try {
-                answer.addResponses(score(batch.getRequests(i)));
+                scored.add(score(batch.getRequests(i)));
             } catch (InvalidRequestException e) {
                 throw new InvalidRequestException("requests[" + i + "]: " + e.getMessage());
             }
+        }
+        if (Context.current().isCancelled()) {
+            return; // the deadline passed as the last request was scored: log none of the answers nobody reads
+        }
+        PredictBatchResponse.Builder answer = PredictBatchResponse.newBuilder();
+        for (PredictResponse response : recordAll(scored)) {
+            answer.addResponses(response);
         }
         responses.onNext(answer.build());
         responses.onCompleted();
@@ -173,7 +180,7 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
                 refuseWhenShuttingDown();
                 try {
                     RequestValidator.validate(request, "");
-                    response = score(request);
+                    response = record(score(request));
                 } catch (InvalidRequestException e) {
                     // Built only on failure: formatting on every message costs more than scoring it.
                     throw new InvalidRequestException(String.format("message %d (request_id '%s'): %s", index,
@@ -239,21 +246,68 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
         }
     }
 
-    /** Scores one validated request and logs the prediction. */
-    private PredictResponse score(PredictRequest request) {
+    /**
+     * One scored request: its answer and what the prediction log will hold for it (the champion's or challenger's
+     * answer, and in shadow mode the challenger's opinion), not yet logged.
+     */
+    private record Scored(PredictResponse response, LoggedPrediction answer, String role, LoggedPrediction shadow,
+                          long shadowVersion) {
+    }
+
+    /** Logs one scored request, then counts it; returns its answer. */
+    private PredictResponse record(Scored scored) {
+        parts.get().predictionLog().append(scored.shadow() == null ? List.of(scored.answer())
+            : List.of(scored.answer(), scored.shadow()));
+        counted(scored);
+        return scored.response();
+    }
+
+    /** Logs every scored request of a call, then counts them; returns their answers in order. */
+    private List<PredictResponse> recordAll(List<Scored> scored) {
+        List<LoggedPrediction> entries = new ArrayList<>(scored.size() + 1);
+        for (Scored one : scored) {
+            entries.add(one.answer());
+            if (one.shadow() != null) {
+                entries.add(one.shadow());
+            }
+        }
+        parts.get().predictionLog().append(entries);
+        List<PredictResponse> answers = new ArrayList<>(scored.size());
+        for (Scored one : scored) {
+            counted(one);
+            answers.add(one.response());
+        }
+        return answers;
+    }
+
+    private void counted(Scored scored) {
+        counters.entitiesScored.increment();
+        metrics.predicted(scored.response().getModelVersion(), scored.role());
+        if (scored.shadow() != null) {
+            metrics.predicted(scored.shadowVersion(), "challenger_shadow");
+        }
+    }
+
+    /**
+     * Scores one validated request; logs nothing unless no model has loaded.
+     *
+     * @throws ModelNotReadyException if no model has loaded (the request is logged as unanswered first)
+     * @throws InvalidRequestException if the model knows none of the request's features
+     */
+    private Scored score(PredictRequest request) {
         String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : request.getRequestId();
         String entityId = request.getEntityId();
-        HashMap<String, Double> stored = features.lookup(entityId, request.getFieldsCount());
-        boolean known = stored != null;
-        // Owned by this request and never modified once merged, so the log's writer thread may read it later.
-        Map<String, Double> merged = RequestFeatures.mergeInto(known ? stored : new HashMap<>(),
-            request.getFieldsMap());
-        ModelWatcher.Serving serving = models.serving();
+        ModelWatcher.Serving serving = parts.get().models().serving();
+        Map<String, Double> merged = merged(request);
+        boolean known = merged != null;
+        if (!known) {
+            merged = RequestFeatures.mergeInto(new HashMap<>(), request.getFieldsMap());
+        }
         if (serving.champion() == null) {
             // Log what was asked even though nothing could answer it: the label join needs these features to
             // make the examples that train the very first version (model_version 0 marks "no model").
-            predictionLog.append(LoggedPrediction.unanswered(requestId, entityId, merged, known, modelName,
-                clock.millis()));
+            parts.get().predictionLog().append(List.of(LoggedPrediction.unanswered(requestId, entityId, merged, known, modelName,
+                clock.millis())));
             throw notReady();
         }
         ServedModel challenger = serving.challenger();
@@ -280,39 +334,47 @@ final class PredictionHandler extends PredictionServiceGrpc.PredictionServiceImp
             response.putAllFeatures(merged);
         }
         long servedAtMs = clock.millis();
-        predictionLog.append(LoggedPrediction.answered(requestId, entityId, merged, known, modelName, servedAtMs,
-            model, role, false, prediction));
-        counters.entitiesScored.increment();
-        metrics.predicted(model.version(), toChallenger ? "challenger" : "champion");
-        if (challenger != null && rollout.shadows()) {
-            shadowScore(requestId, entityId, merged, known, challenger, servedAtMs);
-        }
+        LoggedPrediction answer = LoggedPrediction.answered(requestId, entityId, merged, known, modelName, servedAtMs,
+            model, role, false, prediction);
+        LoggedPrediction shadow = challenger != null && rollout.shadows()
+            ? shadowScore(requestId, entityId, merged, known, challenger, servedAtMs) : null;
         if (log.isDebugEnabled()) {
             log.debug("Predicted '{}' for request '{}' with model '{}' v{} ({}).", response.getLabel(), requestId,
                 modelName, model.version(), role);
         }
-        return response.build();
+        return new Scored(response.build(), answer, toChallenger ? "challenger" : "champion", shadow,
+            challenger == null ? 0 : challenger.version());
+    }
+
+    // The entity's stored features with the request's fields merged over them; null when the entity is unknown.
+    // Owned by this request and never modified once merged, so the log's writer thread may read it later.
+    private Map<String, Double> merged(PredictRequest request) {
+        HashMap<String, Double> stored = parts.get().features().lookup(request.getEntityId(), request.getFieldsCount());
+        return stored == null ? null : RequestFeatures.mergeInto(stored, request.getFieldsMap());
     }
 
     // The challenger's opinion, logged beside the champion's answer; it must never fail or change the answer.
-    private void shadowScore(String requestId, String entityId, Map<String, Double> merged, boolean known,
-                             ServedModel challenger, long servedAtMs) {
+    private LoggedPrediction shadowScore(String requestId, String entityId, Map<String, Double> merged,
+                                         boolean known, ServedModel challenger, long servedAtMs) {
         try {
             Prediction<Label> shadow = challenger.score(merged);
-            predictionLog.append(LoggedPrediction.answered(requestId, entityId, merged, known, modelName,
-                servedAtMs, challenger, ModelRole.CHALLENGER, true, shadow));
-            metrics.predicted(challenger.version(), "challenger_shadow");
+            return LoggedPrediction.answered(requestId, entityId, merged, known, modelName, servedAtMs, challenger,
+                ModelRole.CHALLENGER, true, shadow);
         } catch (RuntimeException e) {
             log.debug("The shadow challenger v{} could not score request '{}': {}", challenger.version(), requestId,
                 e.getMessage());
+            return null;
         }
     }
 
-    private void scoreWithoutModel(PredictRequest request) {
-        try {
-            score(request);
-        } catch (ModelNotReadyException e) {
-            // expected: the entry is logged, the caller is told once for the whole batch
+    // Every request of a batch that came before any model, logged so its label can train the first version.
+    private void logUnanswered(PredictBatchRequest batch) {
+        for (PredictRequest request : batch.getRequestsList()) {
+            try {
+                score(request);
+            } catch (ModelNotReadyException e) {
+                // expected: the entry is logged, the caller is told once for the whole batch
+            }
         }
     }
 

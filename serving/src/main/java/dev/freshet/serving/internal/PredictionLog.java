@@ -6,9 +6,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.serving.ServingException;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -22,10 +27,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes every served prediction to the prediction-log topic (key: request id), off the request path: a call
- * hands over what it scored and returns; a writer thread encodes each {@link LoggedPrediction} and gives it to the
- * Kafka producer, a batch at a time. A failed write (or a full queue) is counted and logged, never
- * reported to the caller. {@link #close()} writes everything handed over before it and flushes. Thread-safe.
+ * Writes every served prediction to the prediction-log topic (key: request id), in one of two modes
+ * ({@code serving.prediction.log.durability}):
+ * <ul>
+ * <li>{@link Durability#ASYNC}: off the request path. A call hands over what it scored and returns; a writer thread
+ * encodes each {@link LoggedPrediction} and gives it to the Kafka producer, a batch at a time. A failed write (or a
+ * full queue) is counted and logged, never reported to the caller, and what was handed over but not yet
+ * acknowledged is lost if the process dies.</li>
+ * <li>{@link Durability#ACKED}: on the request path. {@link #append} returns once the broker has acknowledged every
+ * record (acks=all, idempotent), and throws otherwise, so an answer is never sent for a prediction the log lacks.</li>
+ * </ul>
+ * {@link #close()} writes everything handed over before it and flushes. Thread-safe.
  */
 final class PredictionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PredictionLog.class);
@@ -37,6 +49,20 @@ final class PredictionLog implements AutoCloseable {
     // The writer sleeps when the queue is empty rather than being woken by every append: a wake-up per
     // prediction costs more than the prediction. It sleeps no longer than the producer lingers, at most this.
     private static final long MAX_IDLE_PARK_NANOS = 10_000_000;
+    // Longest a Predict waits for its records' acknowledgement in acked mode before answering UNAVAILABLE.
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(10);
+
+    /** When an answered prediction is in the log. */
+    enum Durability {
+        /** Some time after the answer; lost if the process dies first. */
+        ASYNC,
+        /** Before the answer: the broker acknowledged it. */
+        ACKED;
+
+        static Durability parse(String configured) {
+            return valueOf(configured.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
 
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
@@ -44,26 +70,38 @@ final class PredictionLog implements AutoCloseable {
     private final ArrayBlockingQueue<LoggedPrediction> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Callback onWritten = this::written;
     private final long idleParkNanos;
-    private final Thread writer;
+    private final Durability durability;
+    private final Thread writer; // null in acked mode, where each call sends its own records
+    private final Liveness liveness;
     private volatile boolean closing;
 
     /**
+     * @param lingerMs how long the producer gathers records in async mode; acked mode sends at once, since every
+     *                 caller waits (records of concurrent calls still share a request while one is in flight)
+     * @param liveness told when the writer thread stops for good (never when {@link #close()} stops it)
      * @throws ServingException if the topic does not exist or the cluster cannot be reached
      */
-    PredictionLog(KafkaClients clients, String topic, String clientId, int lingerMs, Counters counters) {
+    PredictionLog(KafkaClients clients, String topic, String clientId, Durability durability, int lingerMs,
+                  Counters counters, Liveness liveness) {
         this.topic = topic;
+        this.durability = durability;
         this.counters = counters;
+        this.liveness = liveness;
         this.idleParkNanos = Math.max(100_000, Math.min(MAX_IDLE_PARK_NANOS, lingerMs * 1_000_000L));
         Map<String, Object> tuning = new HashMap<>();
         // Fewer, larger produce requests: much of a request's cost to the broker does not depend on its size (for
         // the embedded broker on 2 cores, about a millisecond of CPU each), so at thousands of predictions a second
         // lingering saves far more work than the delay costs the label join, whose labels arrive seconds later.
-        tuning.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+        tuning.put(ProducerConfig.LINGER_MS_CONFIG, durability == Durability.ACKED ? 0 : lingerMs);
         tuning.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
-        // Only the writer thread waits here; give up after a while and count the loss rather than stall the log.
+        // Give up after a while and count the loss (async) or answer UNAVAILABLE (acked) rather than stall.
         tuning.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1000);
         this.producer = clients.idempotentProducer(clientId, tuning, new StringSerializer(), new ByteArraySerializer());
         awaitTopicMetadata(clients.bootstrapServers());
+        if (durability == Durability.ACKED) {
+            this.writer = null;
+            return;
+        }
         this.writer = new Thread(this::run, clientId + "-writer");
         writer.setDaemon(true);
         writer.start();
@@ -87,8 +125,53 @@ final class PredictionLog implements AutoCloseable {
         }
     }
 
-    /** Hands a prediction over for writing; returns at once. */
-    void append(LoggedPrediction prediction) {
+    /**
+     * Writes predictions, in order: in async mode hands them over and returns at once; in acked mode returns once
+     * the broker has acknowledged every one.
+     *
+     * @throws PredictionLogUnavailableException in acked mode, if a record was refused or not acknowledged within
+     *                                           ten seconds; the caller must not answer
+     */
+    void append(List<LoggedPrediction> predictions) {
+        if (durability == Durability.ACKED) {
+            appendAcked(predictions);
+            return;
+        }
+        for (LoggedPrediction prediction : predictions) {
+            append(prediction);
+        }
+    }
+
+    private void appendAcked(List<LoggedPrediction> predictions) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(predictions.size());
+        try {
+            for (LoggedPrediction prediction : predictions) {
+                sent.add(producer.send(new ProducerRecord<>(topic, prediction.key(), prediction.encode())));
+            }
+            long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
+            for (Future<RecordMetadata> one : sent) {
+                one.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (ExecutionException e) {
+            throw unavailable(e.getCause());
+        } catch (TimeoutException e) {
+            throw unavailable(new TimeoutException("not acknowledged within " + ACK_TIMEOUT.toSeconds() + " s"));
+        } catch (KafkaException | IllegalStateException e) {
+            throw unavailable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable(e);
+        }
+    }
+
+    private PredictionLogUnavailableException unavailable(Throwable cause) {
+        Exception error = cause instanceof Exception e ? e : new IllegalStateException(cause);
+        failed(error);
+        return new PredictionLogUnavailableException(String.format("the prediction could not be written to the "
+            + "prediction log (%s), so it was not answered; retry.", error.getMessage()));
+    }
+
+    private void append(LoggedPrediction prediction) {
         // A call cancelled by shutdownNow may still finish scoring after close(); count what nobody will write.
         if (closing && !writer.isAlive()) {
             failed(new IllegalStateException("the prediction log was closed"));
@@ -101,6 +184,22 @@ final class PredictionLog implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            writeUntilClosed();
+        } catch (RuntimeException | Error e) {
+            if (!closing) {
+                log.debug("The prediction-log writer failed.", e);
+                liveness.stopped("prediction log", String.format("the writer of topic '%s' stopped after an "
+                    + "unexpected error (%s: %s), so answered predictions are no longer logged; restart the serving "
+                    + "instance.", topic, e.getClass().getSimpleName(), e.getMessage()));
+            }
+            if (e instanceof Error error) {
+                throw error;
+            }
+        }
+    }
+
+    private void writeUntilClosed() {
         List<LoggedPrediction> batch = new ArrayList<>(DRAIN_BATCH);
         while (true) {
             // Read the flag before draining: once closing is seen, one more full drain empties the queue.
@@ -141,16 +240,31 @@ final class PredictionLog implements AutoCloseable {
         counters.predictionLogFailures.increment();
         long failures = counters.predictionLogFailures.sum();
         // One line per thousand failures: an unreachable broker must not flood the log.
-        if (failures == 1 || failures % 1000 == 0) {
+        if (failures != 1 && failures % 1000 != 0) {
+            return;
+        }
+        if (durability == Durability.ACKED) {
+            log.warn("Could not write a prediction to topic '{}' ({}); its call was answered UNAVAILABLE instead, "
+                + "{} so far.", topic, error.getMessage(), failures);
+        } else {
             log.warn("Could not write a prediction to topic '{}' ({}); {} predictions are missing from the log so "
                 + "far, so labels for them will not be joined.", topic, error.getMessage(), failures);
         }
     }
 
-    /** Writes what was handed over, flushes and closes the producer, waiting a bounded time. */
+    /** Writes what was handed over and closes the producer, waiting a bounded time. */
     @Override
     public void close() {
         closing = true;
+        if (writer != null) {
+            awaitWriter();
+        }
+        // Not flush(), which waits without bound (up to the producer's delivery timeout, minutes, for a deleted
+        // topic); close waits as long for what was sent, within CLOSE_TIMEOUT.
+        producer.close(CLOSE_TIMEOUT);
+    }
+
+    private void awaitWriter() {
         LockSupport.unpark(writer);
         try {
             writer.join(CLOSE_TIMEOUT.toMillis());
@@ -161,11 +275,5 @@ final class PredictionLog implements AutoCloseable {
             log.warn("The prediction log had not handed {} predictions to the producer after {}; they are lost.",
                 queue.size(), CLOSE_TIMEOUT);
         }
-        try {
-            producer.flush();
-        } catch (KafkaException e) {
-            log.warn("Could not flush the prediction log to topic '{}' on close: {}", topic, e.getMessage());
-        }
-        producer.close(CLOSE_TIMEOUT);
     }
 }

@@ -19,8 +19,9 @@ final class RequestFeatures {
      * Adds the request's fields to the entity's stored features.
      *
      * @param features the stored features, in a map owned by the request; modified and returned
-     * @param fields the request's fields, already checked by {@link RequestValidator} (names non-empty)
-     * @throws InvalidRequestException if a field has no value or a non-finite number
+     * @param fields the request's fields, already checked by {@link RequestValidator} (names non-empty, every value
+     *               set and finite)
+     * @throws IllegalStateException if a field has no value: the request was not validated
      */
     static Map<String, Double> mergeInto(HashMap<String, Double> features, Map<String, FieldValue> fields) {
         if (!features.isEmpty() && !fields.isEmpty()) {
@@ -31,18 +32,11 @@ final class RequestFeatures {
             String name = field.getKey();
             FieldValue value = field.getValue();
             switch (value.getKindCase()) {
-                case NUMBER_VALUE -> {
-                    double number = value.getNumberValue();
-                    if (!Double.isFinite(number)) {
-                        throw new InvalidRequestException(String.format(
-                            "field '%s' is %s; send a finite number.", name, number));
-                    }
-                    features.put(name, number);
-                }
+                case NUMBER_VALUE -> features.put(name, value.getNumberValue());
                 case BOOL_VALUE -> features.put(name, FeatureEncoding.encode(value.getBoolValue()));
                 case STRING_VALUE -> features.put(FeatureEncoding.oneHotName(name, value.getStringValue()), 1.0);
-                default -> throw new InvalidRequestException(String.format(
-                    "field '%s' has no value; set number_value, string_value or bool_value.", name));
+                default -> throw new IllegalStateException("field '" + name + "' has no value: the request "
+                    + "should have been refused by RequestValidator before scoring");
             }
         }
         return features;

@@ -9,7 +9,9 @@ import dev.freshet.proto.serving.v1.FieldValue;
 import dev.freshet.proto.serving.v1.PredictRequest;
 
 /**
- * Rejects requests the scorer would misread. Protobuf keeps what it cannot match in a message's unknown fields
+ * Every check a request must pass, run over a whole call before anything of it is scored or logged: a refused call
+ * leaves nothing in the prediction log (whose entries become training examples). Rejects requests the scorer would
+ * misread. Protobuf keeps what it cannot match in a message's unknown fields
  * instead of failing: a field number this server does not know (a client built from a newer proto) and a known
  * field sent with the wrong wire type (e.g. entity_id as a number) both end up there, so both are checked.
  */
@@ -36,6 +38,23 @@ final class RequestValidator {
             if (hasUnknownFields(field.getValue())) {
                 rejectUnknownFields(field.getValue(), where + "fields['" + field.getKey() + "']: ");
             }
+            validateValue(field.getKey(), field.getValue(), where);
+        }
+    }
+
+    private static void validateValue(String name, FieldValue value, String where) {
+        switch (value.getKindCase()) {
+            case NUMBER_VALUE -> {
+                double number = value.getNumberValue();
+                if (!Double.isFinite(number)) {
+                    throw new InvalidRequestException(String.format("%sfield '%s' is %s; send a finite number.",
+                        where, name, number));
+                }
+            }
+            case BOOL_VALUE, STRING_VALUE -> {
+            }
+            default -> throw new InvalidRequestException(String.format(
+                "%sfield '%s' has no value; set number_value, string_value or bool_value.", where, name));
         }
     }
 

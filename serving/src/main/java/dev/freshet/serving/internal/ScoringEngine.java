@@ -69,8 +69,7 @@ public final class ScoringEngine implements AutoCloseable {
     // Everything opened so far, closed in reverse on close() or when startup fails half-way.
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private Path tempStateDir;
-    private ModelWatcher models;
-    private PredictionLog predictionLog;
+    private final OpenedParts parts = new OpenedParts();
     private ServingMetrics metrics;
     private PredictionHandler predictions;
     // Set once the server has started; a model may load (and health be updated) before that.
@@ -110,6 +109,11 @@ public final class ScoringEngine implements AutoCloseable {
             engine.open(config, transport);
             return engine;
         } catch (RuntimeException e) {
+            // Failing to start is not a stage stopping: close what opened (the server first), report nothing.
+            engine.shuttingDown.set(true);
+            if (engine.server != null) {
+                engine.server.close();
+            }
             engine.closeOpened();
             throw e;
         }
@@ -119,40 +123,54 @@ public final class ScoringEngine implements AutoCloseable {
         return "scoring server for model '" + config.getString(ServingConfig.MODEL_NAME_CONFIG) + "'";
     }
 
+    // The port is bound first, so that while the Kafka parts open (each may wait seconds for the cluster) health
+    // answers NOT_SERVING and calls UNAVAILABLE, rather than a restarting instance refusing connections.
     private void open(ServingConfig config, Function<GrpcTls, GrpcServer.Builder> transport) {
         KafkaClients clients = KafkaClients.from(config.originals());
         TopicLayout topics = config.topics();
         Path stateDir = stateDir(config.getString(ServingConfig.STATE_DIR_CONFIG));
-
         RocksStore featureStore = remember(new RocksStore(stateDir.resolve("features")));
         RocksStore versionStore = remember(new RocksStore(stateDir.resolve("models")));
-        String featuresTopic = topics.name(Topic.FEATURES);
-        FeatureReplica features = remember(new FeatureReplica(featureStore, clients, featuresTopic,
-            topics.clientId("serving-features"), counters, () -> featuresCaughtUp(featuresTopic)));
         RolloutMode mode = RolloutMode.parse(config.getString(ServingConfig.ROLLOUT_MODE_CONFIG));
-        models = remember(new ModelWatcher(modelName, mode, versionStore, clients, topics, counters,
-            this::modelLoaded));
-        predictionLog = remember(new PredictionLog(clients, topics.name(Topic.PREDICTIONS),
-            topics.clientId("serving-predictions"), config.getInt(ServingConfig.PREDICTION_LOG_LINGER_MS_CONFIG), counters));
-
         GrpcTls tls = GrpcTls.from(config, SECURITY_KEYS);
         CallerAuthInterceptor adminAuth = new CallerAuthInterceptor(BearerTokens.from(config, SECURITY_KEYS), tls,
             SECURITY_KEYS);
+
+        startServer(config, transport, tls, adminAuth, mode, topics);
+        String featuresTopic = topics.name(Topic.FEATURES);
+        log.info("Scoring server for model '{}' is listening on port {} ({}); it reports NOT_SERVING while it "
+            + "connects to Kafka, replicates features from '{}' and follows '{}' and '{}', until a model version has "
+            + "loaded and the feature replica has caught up.", modelName, port(), tls.describe(), featuresTopic,
+            topics.name(Topic.MODELS), topics.name(Topic.COMMANDS));
+
+        FeatureReplica features = remember(new FeatureReplica(featureStore, clients, featuresTopic,
+            topics.clientId("serving-features"), counters, () -> featuresCaughtUp(featuresTopic), liveness));
+        ModelWatcher models = remember(new ModelWatcher(modelName, mode, versionStore, clients, topics, counters,
+            this::modelLoaded, liveness));
+        PredictionLog predictionLog = remember(new PredictionLog(clients, topics.name(Topic.PREDICTIONS),
+            topics.clientId("serving-predictions"),
+            PredictionLog.Durability.parse(config.getString(ServingConfig.PREDICTION_LOG_DURABILITY_CONFIG)),
+            config.getInt(ServingConfig.PREDICTION_LOG_LINGER_MS_CONFIG), counters, liveness));
         // Without tokens or allowed certificate subjects every admin call is refused before it reaches the
         // handler, so no producer is needed.
         CommandPublisher commands = adminAuth.enabled()
-            ? remember(new CommandPublisher(clients, topics.name(Topic.COMMANDS),
-                topics.clientId("serving-admin")))
+            ? remember(new CommandPublisher(clients, topics.name(Topic.COMMANDS), topics.clientId("serving-admin")))
             : null;
-        AdminHandler admin = new AdminHandler(models, commands, modelName,
-            config.getDouble(ServingConfig.CHALLENGER_SHARE_CONFIG), InstantSource.system());
+        parts.opened(new KafkaParts(models, features, predictionLog, commands));
+        log.info("Scoring server for model '{}' connected to Kafka {} ms after start.", modelName, sinceStartMs());
+        // A model or the replica may have become ready while the other parts were opening.
+        updateHealth();
+    }
 
+    private void startServer(ServingConfig config, Function<GrpcTls, GrpcServer.Builder> transport, GrpcTls tls,
+                             CallerAuthInterceptor adminAuth, RolloutMode mode, TopicLayout topics) {
+        double challengerShare = config.getDouble(ServingConfig.CHALLENGER_SHARE_CONFIG);
+        AdminHandler admin = new AdminHandler(parts, modelName, challengerShare, InstantSource.system());
         metrics = remember(new ServingMetrics(config.getInt(ServingConfig.METRICS_PORT_CONFIG), counters,
-            models::serving));
-        predictions = new PredictionHandler(models, features, predictionLog, counters, metrics,
-            new RolloutPolicy(mode, config.getDouble(ServingConfig.CHALLENGER_SHARE_CONFIG)), modelName,
-            topics.name(Topic.MODELS), config.getInt(ServingConfig.BATCH_MAX_SIZE_CONFIG), shuttingDown::get,
-            InstantSource.system());
+            parts::serving));
+        predictions = new PredictionHandler(parts, counters, metrics, new RolloutPolicy(mode, challengerShare),
+            modelName, topics.name(Topic.MODELS), config.getInt(ServingConfig.BATCH_MAX_SIZE_CONFIG),
+            shuttingDown::get, InstantSource.system());
         GrpcServer.Builder builder = transport.apply(tls)
             // Raw messages move request parsing into the status mapping's reach, so malformed bytes become
             // INVALID_ARGUMENT instead of grpc-java's INTERNAL.
@@ -162,19 +180,16 @@ public final class ScoringEngine implements AutoCloseable {
             .grace(Duration.ofMillis(config.getLong(ServingConfig.SHUTDOWN_GRACE_MS_CONFIG)),
                 ServingConfig.SHUTDOWN_GRACE_MS_CONFIG)
             // Streams never end on their own; end them (after their in-flight message) so callers reconnect.
-            .onShutdown(predictions::endStreams);
+            .onShutdown(predictions::endStreams)
+            // A stage that stops for good turns health NOT_SERVING for good, so load balancers send elsewhere.
+            .liveness(liveness);
         try {
             server = builder.start();
         } catch (IOException e) {
             throw new ServingException(String.format("Could not listen on port %d (%s); choose another "
-                + "serving.port, or 0 for any free port.", config.getInt(ServingConfig.PORT_CONFIG), e.getMessage()), e);
+                + "serving.port, or 0 for any free port.", config.getInt(ServingConfig.PORT_CONFIG), e.getMessage()),
+                e);
         }
-        log.info("Scoring server for model '{}' is listening on port {} ({}); replicating features from '{}' and "
-            + "following '{}' and '{}'. It reports NOT_SERVING until a model version has loaded and the feature "
-            + "replica has caught up.", modelName, port(), tls.describe(),
-            featuresTopic, topics.name(Topic.MODELS), topics.name(Topic.COMMANDS));
-        // A model or the replica may have become ready while the server was being built.
-        updateHealth();
     }
 
     private Path stateDir(String configured) {
@@ -210,10 +225,12 @@ public final class ScoringEngine implements AutoCloseable {
         updateHealth();
     }
 
-    // SERVING only when answers use a model and every entity's features as the topic held them at start: before
-    // the replica catches up, an entity would be scored without its features (or with stale ones) and look unknown.
+    // SERVING only once every Kafka part is open (calls are UNAVAILABLE before) and answers use a model and every
+    // entity's features as the topic held them at start: before the replica catches up, an entity would be scored
+    // without its features (or with stale ones) and look unknown.
     private synchronized void updateHealth() {
-        if (shuttingDown.get() || !modelLoaded || !featuresCaughtUp || reportedServing || server == null) {
+        if (shuttingDown.get() || !modelLoaded || !featuresCaughtUp || !parts.isOpen() || reportedServing
+            || server == null) {
             return;
         }
         reportedServing = true;
@@ -237,7 +254,7 @@ public final class ScoringEngine implements AutoCloseable {
 
     /** A snapshot of the counters. Thread-safe. */
     public ServingStats stats() {
-        ModelWatcher.Serving now = models == null ? ModelWatcher.Serving.NONE : models.serving();
+        ModelWatcher.Serving now = parts.serving();
         return new ServingStats(counters.predictionsServed.sum(), counters.entitiesScored.sum(),
             counters.failuresByStatus(), now.champion() == null ? 0 : now.champion().version(),
             now.challenger() == null ? 0 : now.challenger().version(), counters.newestPublishedVersion.get(),

@@ -36,7 +36,8 @@ final class ServingStatusMapping {
         if (e instanceof ModelNotReadyException) {
             return Status.FAILED_PRECONDITION.withDescription(e.getMessage());
         }
-        if (e instanceof ShuttingDownException) {
+        if (e instanceof ShuttingDownException || e instanceof NotStartedException
+            || e instanceof PredictionLogUnavailableException) {
             return Status.UNAVAILABLE.withDescription(e.getMessage());
         }
         return null;

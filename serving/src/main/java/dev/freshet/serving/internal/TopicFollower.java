@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.serving.ServingException;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,6 +31,10 @@ final class TopicFollower implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicFollower.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    // A consumer that only assigns partitions says nothing when their topic is deleted: it just reads nothing,
+    // forever. Asking now and then turns that into a stop health can report.
+    private static final long TOPIC_CHECK_INTERVAL_NANOS = Duration.ofSeconds(5).toNanos();
+    private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(5);
 
     /** Receives batches on the follower's thread. */
     interface BatchHandler {
@@ -44,17 +50,27 @@ final class TopicFollower implements AutoCloseable {
     private final BatchHandler handler;
     private final Thread thread;
     private final String description;
+    private final List<String> topics;
+    private final Liveness liveness;
+    private final String stage;
+    private long nextTopicCheckNanos = System.nanoTime() + TOPIC_CHECK_INTERVAL_NANOS;
     private volatile boolean running = true;
     private volatile boolean caughtUp;
 
     /**
      * Assigns every partition of {@code topics} and starts reading.
      *
+     * @param liveness told (as {@code stage}) when reading stops for good: a topic deleted, an unexpected error;
+     *                 never when {@link #close()} stops it
      * @throws ServingException if a topic does not exist or the cluster cannot be reached
      */
-    TopicFollower(String threadName, KafkaClients clients, List<String> topics, BatchHandler handler) {
+    TopicFollower(String threadName, KafkaClients clients, List<String> topics, BatchHandler handler,
+                  Liveness liveness, String stage) {
         this.handler = handler;
         this.description = String.join(", ", topics);
+        this.topics = List.copyOf(topics);
+        this.liveness = liveness;
+        this.stage = stage;
         // close() waits for the fetch the broker is holding open; a short hold keeps shutdown quick, and new
         // records are still returned as soon as they arrive.
         this.consumer = clients.committedReader(threadName, Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100),
@@ -92,7 +108,7 @@ final class TopicFollower implements AutoCloseable {
 
     private void run() {
         try {
-            while (running) {
+            while (running && topicsExist()) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
                 if (!caughtUp && reachedStartEnd()) {
                     caughtUp = true;
@@ -108,12 +124,48 @@ final class TopicFollower implements AutoCloseable {
             }
         } catch (WakeupException e) {
             // close() asked us to stop.
-        } catch (RuntimeException e) {
-            log.error("Stopped reading topics {} after an unexpected error; restart the serving instance.",
-                description, e);
+        } catch (RuntimeException | Error e) {
+            if (running) {
+                log.debug("Reading topics {} failed.", description, e);
+                liveness.stopped(stage, String.format("stopped reading topics %s after an unexpected error (%s: %s); "
+                    + "restart the serving instance.", description, e.getClass().getSimpleName(), e.getMessage()));
+            }
+            if (e instanceof Error error) {
+                throw error;
+            }
         } finally {
             consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
         }
+    }
+
+    // False (and the stop reported) once a followed topic is gone; true while the cluster cannot say, which is not
+    // a reason to stop.
+    private boolean topicsExist() {
+        long now = System.nanoTime();
+        if (now < nextTopicCheckNanos) {
+            return true;
+        }
+        nextTopicCheckNanos = now + TOPIC_CHECK_INTERVAL_NANOS;
+        Set<String> existing;
+        try {
+            existing = consumer.listTopics(TOPIC_CHECK_TIMEOUT).keySet();
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            log.debug("Could not check that topics {} still exist: {}", description, e.getMessage());
+            return true;
+        }
+        for (String topic : topics) {
+            if (!existing.contains(topic)) {
+                if (running) {
+                    liveness.stopped(stage, String.format("topic '%s' was deleted while this instance read it; "
+                        + "recreate it (the launcher creates the loop's topics at start) and restart the serving "
+                        + "instance.", topic));
+                }
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean reachedStartEnd() {

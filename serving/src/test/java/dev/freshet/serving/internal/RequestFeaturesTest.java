@@ -1,7 +1,6 @@
 package dev.freshet.serving.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -38,21 +37,5 @@ class RequestFeaturesTest {
             Map.of("path", FieldValue.newBuilder().setStringValue("/c").build()));
 
         assertThat(merged).isEqualTo(Map.of("path=/c", 1.0, "pathway=x", 1.0, "path_length", 3.0));
-    }
-
-    @Test
-    void rejectsAFieldWithoutAValue() {
-        assertThatThrownBy(() -> RequestFeatures.mergeInto(new HashMap<>(),
-                Map.of("amount", FieldValue.getDefaultInstance())))
-            .isInstanceOf(InvalidRequestException.class)
-            .hasMessage("field 'amount' has no value; set number_value, string_value or bool_value.");
-    }
-
-    @Test
-    void rejectsANonFiniteNumber() {
-        assertThatThrownBy(() -> RequestFeatures.mergeInto(new HashMap<>(),
-                Map.of("amount", FieldValue.newBuilder().setNumberValue(Double.NaN).build())))
-            .isInstanceOf(InvalidRequestException.class)
-            .hasMessageContaining("send a finite number");
     }
 }
