@@ -93,11 +93,14 @@ public final class FeatureStoreConfig extends AbstractConfig {
     private static final long EVENT_TIME_MAX_FUTURE_MS_MAX = 100L * 365 * 24 * 3_600_000;
 
     public static final String EVENT_TIME_MIN_MS_CONFIG = "featurestore.event.time.min.ms";
-    public static final long EVENT_TIME_MIN_MS_DEFAULT = 946_684_800_000L;
+    public static final long EVENT_TIME_MIN_MS_DEFAULT = 1L;
+    /** 2^53 ms back, as far as the future bound reaches ahead: every time stays exact in a double and far from overflow. */
+    private static final long EVENT_TIME_MIN_MS_LOWEST = -(1L << 53);
     private static final String EVENT_TIME_MIN_MS_DOC = "The earliest event time accepted, in epoch milliseconds; "
-        + "an earlier event is dead-lettered as EVENT_TIME_OUT_OF_RANGE. The default, 2000-01-01T00:00:00Z, refuses "
-        + "0, negative times and epoch seconds sent as milliseconds (which read as January 1970) while accepting any "
-        + "real recent history; lower it to replay older data. At least 1: 0 is what a missing time defaults to.";
+        + "an earlier event is dead-lettered as EVENT_TIME_OUT_OF_RANGE. The default, 1, refuses 0 (what a missing or "
+        + "unset time usually becomes) and negative times. History from before 1970 has negative times: lower it to "
+        + "replay such data, e.g. -631152000000 for 1950-01-01. Raise it (e.g. to 946684800000, 2000-01-01) to also "
+        + "catch epoch seconds sent as milliseconds, which read as January 1970.";
 
     public static final String ENTITY_ID_MAX_CHARS_CONFIG = "featurestore.entity.id.max.chars";
     public static final int ENTITY_ID_MAX_CHARS_DEFAULT = 256;
@@ -138,7 +141,8 @@ public final class FeatureStoreConfig extends AbstractConfig {
             Importance.MEDIUM, FEATURE_HISTORY_MS_DOC)
         .define(EVENT_TIME_MAX_FUTURE_MS_CONFIG, Type.LONG, EVENT_TIME_MAX_FUTURE_MS_DEFAULT,
             ConfigDef.Range.between(0, EVENT_TIME_MAX_FUTURE_MS_MAX), Importance.MEDIUM, EVENT_TIME_MAX_FUTURE_MS_DOC)
-        .define(EVENT_TIME_MIN_MS_CONFIG, Type.LONG, EVENT_TIME_MIN_MS_DEFAULT, ConfigDef.Range.atLeast(1),
+        .define(EVENT_TIME_MIN_MS_CONFIG, Type.LONG, EVENT_TIME_MIN_MS_DEFAULT,
+            ConfigDef.Range.atLeast(EVENT_TIME_MIN_MS_LOWEST),
             Importance.MEDIUM, EVENT_TIME_MIN_MS_DOC)
         .define(ENTITY_ID_MAX_CHARS_CONFIG, Type.INT, ENTITY_ID_MAX_CHARS_DEFAULT, ConfigDef.Range.atLeast(1),
             Importance.LOW, ENTITY_ID_MAX_CHARS_DOC)

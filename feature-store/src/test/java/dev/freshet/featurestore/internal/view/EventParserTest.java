@@ -107,14 +107,14 @@ class EventParserTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(longs = {0, -1, Long.MIN_VALUE, 1_764_000_000L, 946_684_799_999L})
+    @ValueSource(longs = {0, -1, Long.MIN_VALUE})
     void refusesAnEventTimeBeforeTheFloorNamingTheBoundAndTheKey(long eventTimeMs) {
         Rejection rejection = (Rejection) parser.parse(event("u-1", eventTimeMs, "web"), NOW);
 
         assertThat(rejection.reason()).isEqualTo(Reason.EVENT_TIME_OUT_OF_RANGE);
         assertThat(rejection.field()).isEqualTo("event_time");
         assertThat(rejection.detail()).startsWith("the event time 'event_time' is " + eventTimeMs + " (")
-            .contains("before the earliest accepted 946684800000 (2000-01-01T00:00:00Z, featurestore.event.time.min.ms)");
+            .contains("before the earliest accepted 1 (1970-01-01T00:00:00.001Z, featurestore.event.time.min.ms)");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -130,8 +130,17 @@ class EventParserTest {
 
     @Test
     void acceptsEventTimesAtBothBounds() {
-        assertThat(parser.parse(event("u-1", 946_684_800_000L, "web"), NOW)).isInstanceOf(Event.class);
+        assertThat(parser.parse(event("u-1", 1, "web"), NOW)).isInstanceOf(Event.class);
         assertThat(parser.parse(event("u-1", NOW + DAY, "web"), NOW)).isInstanceOf(Event.class);
+    }
+
+    @Test
+    void historyFromBefore1970IsAcceptedOnceTheFloorIsLowered() {
+        EventParser older = new EventParser(Views.transactions(),
+            new RecordLimits(DAY, -2_208_988_800_000L, 256, 1024, 1000));
+        long june1949 = -649_036_800_000L;
+
+        assertThat(older.parse(event("u-1", june1949, "web"), NOW)).isInstanceOf(Event.class);
     }
 
     @Test
