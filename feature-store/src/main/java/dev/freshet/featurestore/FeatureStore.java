@@ -139,6 +139,9 @@ public final class FeatureStore implements AutoCloseable {
         streamsProps.put(FeatureStoreConfig.FEATURE_HISTORY_MS_CONFIG,
             config.getLong(FeatureStoreConfig.FEATURE_HISTORY_MS_CONFIG));
         StreamsTuning.apply(streamsProps);
+        StreamsTuning.boundRecords(streamsProps, config.getInt(FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG),
+            config.getInt(FeatureStoreConfig.DEADLETTER_RAW_MAX_BYTES_CONFIG),
+            config.getString(CommonConfig.TOPICS_PREFIX_CONFIG));
 
         ViewSet views = new ViewSet(clients, streamsProps, topics, labelWaitMs,
             partitionsOf(clients, topics.name(Topic.EVENTS)), closeTimeout);

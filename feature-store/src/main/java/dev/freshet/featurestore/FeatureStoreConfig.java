@@ -76,6 +76,24 @@ public final class FeatureStoreConfig extends AbstractConfig {
         + "default) keeps no history: the label join then does not read the features topic, and such labels are "
         + "dead-lettered.";
 
+    // Record size bounds (issue 13).
+    public static final String RECORD_MAX_BYTES_CONFIG = "featurestore.record.max.bytes";
+    public static final int RECORD_MAX_BYTES_DEFAULT = 1024 * 1024;
+    private static final String RECORD_MAX_BYTES_DOC = "The largest record the feature store reads or writes, in "
+        + "bytes: a larger event is dead-lettered as RECORD_TOO_LARGE (with a prefix, its length and SHA-256) before "
+        + "it is parsed, and a feature vector or training example that would be larger is replaced by such a dead "
+        + "letter, so that no record is ever refused by a producer and no stage stops on one. The one key to raise "
+        + "the limits together: the feature store sets its producers' max.request.size, its consumers' "
+        + "max.partition.fetch.bytes and its internal topics' max.message.bytes to this plus 64 KiB (unless "
+        + "kafka.producer.max.request.size and the like are set); the events, labels, predictions, features and "
+        + "dead-letter topics and the broker's message.max.bytes must allow as much.";
+
+    public static final String DEADLETTER_RAW_MAX_BYTES_CONFIG = "featurestore.deadletter.raw.max.bytes";
+    public static final int DEADLETTER_RAW_MAX_BYTES_DEFAULT = 16 * 1024;
+    private static final String DEADLETTER_RAW_MAX_BYTES_DOC = "How much of a dead-lettered record's value its dead "
+        + "letter keeps, in bytes (raw_value); raw_length and raw_sha256 always describe the whole value, so a dead "
+        + "letter always fits on its topic however large the record was.";
+
     private static final ConfigDef CONFIG_DEF = CommonConfig.defineShared(new ConfigDef(), true)
         .define(VIEW_FILE_CONFIG, Type.STRING, "", Importance.HIGH, VIEW_FILE_DOC)
         .define(GRPC_PORT_CONFIG, Type.INT, GRPC_PORT_DEFAULT, ConfigDef.Range.between(-1, 65535),
@@ -92,7 +110,11 @@ public final class FeatureStoreConfig extends AbstractConfig {
         .define(ENTITY_TTL_MS_CONFIG, Type.LONG, ENTITY_TTL_MS_DEFAULT, ConfigDef.Range.atLeast(0),
             Importance.MEDIUM, ENTITY_TTL_MS_DOC)
         .define(FEATURE_HISTORY_MS_CONFIG, Type.LONG, FEATURE_HISTORY_MS_DEFAULT, ConfigDef.Range.atLeast(0),
-            Importance.MEDIUM, FEATURE_HISTORY_MS_DOC);
+            Importance.MEDIUM, FEATURE_HISTORY_MS_DOC)
+        .define(RECORD_MAX_BYTES_CONFIG, Type.INT, RECORD_MAX_BYTES_DEFAULT,
+            ConfigDef.Range.between(64 * 1024, 512 * 1024 * 1024), Importance.MEDIUM, RECORD_MAX_BYTES_DOC)
+        .define(DEADLETTER_RAW_MAX_BYTES_CONFIG, Type.INT, DEADLETTER_RAW_MAX_BYTES_DEFAULT,
+            ConfigDef.Range.between(0, 1024 * 1024), Importance.LOW, DEADLETTER_RAW_MAX_BYTES_DOC);
 
     /**
      * @param props the settings; keys of other components are ignored, an unknown featurestore.* key or kafka.*

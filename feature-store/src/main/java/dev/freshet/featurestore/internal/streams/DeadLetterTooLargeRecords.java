@@ -1,0 +1,82 @@
+package dev.freshet.featurestore.internal.streams;
+
+import java.util.List;
+import java.util.Map;
+
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.Topic;
+import dev.freshet.contracts.TopicLayout;
+import dev.freshet.featurestore.FeatureStoreConfig;
+import dev.freshet.proto.features.v1.DeadLetter;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The feature store's production exception handler: a record the producer or the broker refuses for itself (too
+ * large, invalid) becomes a RECORD_TOO_LARGE dead letter carrying a bounded prefix of the record it was made from,
+ * and processing goes on; any other send failure is retried when retriable and otherwise stops the stage, which
+ * is then reported to the feature store's liveness. The feature store checks its own outputs' sizes before they
+ * are sent ({@link RoutedGuard}), so this catches what that cannot see: a repartition or changelog record, or a
+ * topic whose limit is below {@code featurestore.record.max.bytes}.
+ *
+ * <p>Kafka Streams creates it by class name and configures it with the application's settings, in which the
+ * feature store puts its topic prefix and dead-letter bound.
+ */
+public final class DeadLetterTooLargeRecords implements ProductionExceptionHandler {
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterTooLargeRecords.class);
+
+    private String deadLetterTopic;
+    private int rawMaxBytes;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        Object prefix = configs.get(CommonConfig.TOPICS_PREFIX_CONFIG);
+        this.deadLetterTopic = new TopicLayout(prefix == null ? CommonConfig.TOPICS_PREFIX_DEFAULT : prefix.toString())
+            .name(Topic.DEAD_LETTER);
+        this.rawMaxBytes = DeadLetters.rawMaxBytes(configs);
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
+            Exception exception) {
+        if (exception instanceof RetriableException) {
+            return Response.retry();
+        }
+        if (!(exception instanceof RecordTooLargeException || exception instanceof InvalidRecordException)) {
+            return Response.fail();
+        }
+        if (record.topic().equals(deadLetterTopic)) {
+            // A dead letter that cannot be written has nowhere else to go; dropping it keeps the stage running.
+            log.warn("Could not write a dead letter of {} bytes to {} ({}); it is dropped. Check the topic's "
+                + "max.message.bytes against {}.", size(record.value()), deadLetterTopic, exception.getMessage(),
+                FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG);
+            return Response.resume();
+        }
+        byte[] source = context.sourceRawValue() != null ? context.sourceRawValue() : record.value();
+        DeadLetter stub = DeadLetters.build(DeadLetter.Reason.RECORD_TOO_LARGE, "the " + record.topic()
+                + " record of " + size(record.value()) + " bytes derived from this record could not be written ("
+                + exception.getMessage() + "); raise " + FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG
+                + " and the topics' max.message.bytes together, or send smaller records",
+            "", "", nullToEmpty(context.topic()), context.partition(), context.offset(),
+            RawValue.of(source, rawMaxBytes), System.currentTimeMillis());
+        log.warn("Dead-lettered the record at {}-{} offset {} as RECORD_TOO_LARGE: its {} record of {} bytes was "
+            + "refused ({}).", context.topic(), context.partition(), context.offset(), record.topic(),
+            size(record.value()), exception.getMessage());
+        byte[] key = context.sourceRawKey() != null ? context.sourceRawKey() : record.key();
+        return Response.resume(List.of(new ProducerRecord<>(deadLetterTopic, null, key, stub.toByteArray())));
+    }
+
+    private static int size(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}
