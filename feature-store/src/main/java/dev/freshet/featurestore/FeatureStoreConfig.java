@@ -80,13 +80,15 @@ public final class FeatureStoreConfig extends AbstractConfig {
     public static final String RECORD_MAX_BYTES_CONFIG = "featurestore.record.max.bytes";
     public static final int RECORD_MAX_BYTES_DEFAULT = 1024 * 1024;
     private static final String RECORD_MAX_BYTES_DOC = "The largest record the feature store reads or writes, in "
-        + "bytes: a larger event is dead-lettered as RECORD_TOO_LARGE (with a prefix, its length and SHA-256) before "
-        + "it is parsed, and a feature vector or training example that would be larger is replaced by such a dead "
-        + "letter, so that no record is ever refused by a producer and no stage stops on one. The one key to raise "
-        + "the limits together: the feature store sets its producers' max.request.size, its consumers' "
-        + "max.partition.fetch.bytes and its internal topics' max.message.bytes to this plus 64 KiB (unless "
-        + "kafka.producer.max.request.size and the like are set); the events, labels, predictions, features and "
-        + "dead-letter topics and the broker's message.max.bytes must allow as much.";
+        + "bytes, framing included: a larger event is dead-lettered as RECORD_TOO_LARGE (with a prefix, its length and "
+        + "SHA-256) before it is parsed, and a feature vector or training example that would be larger is replaced by "
+        + "such a dead letter, so that no producer refuses a record (under exactly-once a refused record stops the "
+        + "stage). The one key to raise the limits together: the feature store gives its producers' "
+        + "max.request.size, its consumers' max.partition.fetch.bytes and its internal (repartition, changelog) "
+        + "topics' max.message.bytes twice this plus 64 KiB, unless kafka.producer.max.request.size and the like are "
+        + "set. The events, labels, predictions, features, training-examples and dead-letter topics (their "
+        + "max.message.bytes, or the broker's message.max.bytes) must take records of this size; the default, 1 MiB, "
+        + "fits the broker's default.";
 
     public static final String DEADLETTER_RAW_MAX_BYTES_CONFIG = "featurestore.deadletter.raw.max.bytes";
     public static final int DEADLETTER_RAW_MAX_BYTES_DEFAULT = 16 * 1024;

@@ -142,6 +142,10 @@ class PoisonPillIT {
     }
 
     private FeatureStore start() throws Exception {
+        return start(Map.of());
+    }
+
+    private FeatureStore start(Map<String, Object> extra) throws Exception {
         Path view = dir.resolve("transactions.yaml");
         if (!Files.exists(view)) {
             try (InputStream in = PoisonPillIT.class.getResourceAsStream("/views/transactions.yaml")) {
@@ -153,6 +157,7 @@ class PoisonPillIT {
         props.put(FeatureStoreConfig.TOPICS_PREFIX_CONFIG, prefix);
         props.put(FeatureStoreConfig.VIEW_FILE_CONFIG, view.toString());
         props.put(FeatureStoreConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
+        props.putAll(extra);
         FeatureStore store = FeatureStore.start(props);
         started.add(store);
         return store;

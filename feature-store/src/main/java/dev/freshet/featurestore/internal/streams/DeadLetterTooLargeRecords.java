@@ -12,18 +12,24 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The feature store's production exception handler: a record the producer or the broker refuses for itself (too
- * large, invalid) becomes a RECORD_TOO_LARGE dead letter carrying a bounded prefix of the record it was made from,
- * and processing goes on; any other send failure is retried when retriable and otherwise stops the stage, which
- * is then reported to the feature store's liveness. The feature store checks its own outputs' sizes before they
- * are sent ({@link RoutedGuard}), so this catches what that cannot see: a repartition or changelog record, or a
- * topic whose limit is below {@code featurestore.record.max.bytes}.
+ * The feature store's production exception handler, the net behind the size checks made before a record is sent
+ * ({@code featurestore.record.max.bytes}: an event over it is dead-lettered before parsing, an output over it is
+ * replaced by a dead letter in {@link RoutedGuard}, and the producers and internal topics take twice it).
+ *
+ * <p>A record the producer or the broker refuses for itself (too large, invalid) can only have got past those checks
+ * through a limit set below them: a topic's max.message.bytes or {@code kafka.producer.max.request.size}. Without a
+ * transaction it becomes a RECORD_TOO_LARGE dead letter carrying a bounded prefix of the record it was made from, and
+ * processing goes on. Under exactly-once (how the feature store always runs) it cannot: the Kafka 4.3 producer puts
+ * its transaction in error on a refused send (KAFKA-15259), so no later record of the transaction, the dead letter
+ * included, can be written. The stage then stops, with a log line naming the limits to align, and the feature store
+ * reports it to its liveness. Retriable errors are retried; any other error stops the stage.
  *
  * <p>Kafka Streams creates it by class name and configures it with the application's settings, in which the
  * feature store puts its topic prefix and dead-letter bound.
@@ -33,6 +39,7 @@ public final class DeadLetterTooLargeRecords implements ProductionExceptionHandl
 
     private String deadLetterTopic;
     private int rawMaxBytes;
+    private boolean transactional;
 
     @Override
     public void configure(Map<String, ?> configs) {
@@ -40,6 +47,8 @@ public final class DeadLetterTooLargeRecords implements ProductionExceptionHandl
         this.deadLetterTopic = new TopicLayout(prefix == null ? CommonConfig.TOPICS_PREFIX_DEFAULT : prefix.toString())
             .name(Topic.DEAD_LETTER);
         this.rawMaxBytes = DeadLetters.rawMaxBytes(configs);
+        Object guarantee = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        this.transactional = guarantee != null && !StreamsConfig.AT_LEAST_ONCE.equals(guarantee.toString());
     }
 
     @Override
@@ -49,6 +58,14 @@ public final class DeadLetterTooLargeRecords implements ProductionExceptionHandl
             return Response.retry();
         }
         if (!(exception instanceof RecordTooLargeException || exception instanceof InvalidRecordException)) {
+            return Response.fail();
+        }
+        if (transactional) {
+            log.warn("The producer refused a {} record of {} bytes derived from the record at {}-{} offset {} ({}); "
+                + "under exactly-once its transaction cannot go on, so this application stops. Give every topic "
+                + "(and the broker's message.max.bytes) a limit of at least {} plus 64 KiB, or lower that key.",
+                record.topic(), size(record.value()), context.topic(), context.partition(), context.offset(),
+                exception.getMessage(), FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG);
             return Response.fail();
         }
         if (record.topic().equals(deadLetterTopic)) {

@@ -24,6 +24,12 @@ import org.slf4j.LoggerFactory;
 final class RoutedGuard implements FixedKeyProcessor<String, Routed, Routed> {
     private static final Logger log = LoggerFactory.getLogger(RoutedGuard.class);
 
+    /**
+     * A record's batch and record headers, counted in so that an output within the limit also fits a topic whose
+     * max.message.bytes is the limit (the broker's default, 1 MiB and 12 bytes, for the default limit).
+     */
+    static final int FRAMING_BYTES = 128;
+
     private final TopicLayout topics;
     private final Counters counters;
     private FixedKeyProcessorContext<String, Routed> context;
@@ -59,7 +65,7 @@ final class RoutedGuard implements FixedKeyProcessor<String, Routed, Routed> {
             }
         }
         long keyBytes = record.key() == null ? 0 : record.key().getBytes(StandardCharsets.UTF_8).length;
-        if (routed.value().length + keyBytes > recordMaxBytes) {
+        if (routed.value().length + keyBytes + FRAMING_BYTES > recordMaxBytes) {
             routed = tooLarge(routed, keyBytes);
         }
         context.forward(record.withValue(routed));

@@ -32,17 +32,19 @@ public final class StreamsTuning {
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
     }
 
-    /** Room for a record's key, headers and batch framing above featurestore.record.max.bytes. */
+    /** Room for a record's key, headers and batch framing. */
     static final int RECORD_OVERHEAD_BYTES = 64 * 1024;
 
     /**
      * Aligns the size limits of the producers, consumers and internal topics with {@code recordMaxBytes}, leaving
-     * any the caller set, and installs the handler that dead-letters a record refused all the same. The settings
+     * any the caller set, and installs the handler for a record refused all the same. Twice the limit: a record on
+     * a repartition or changelog topic carries an input of up to the limit, parsed, beside a prefix of its raw
+     * bytes, and a refused send would stop the application (an exactly-once transaction cannot go on after one). The settings
      * the processors and the handler read ({@code featurestore.*}, the topic prefix) travel in the same properties.
      */
     public static void boundRecords(Properties props, int recordMaxBytes, int deadLetterRawMaxBytes,
             String topicsPrefix) {
-        int limit = recordMaxBytes + RECORD_OVERHEAD_BYTES;
+        int limit = 2 * recordMaxBytes + RECORD_OVERHEAD_BYTES;
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), limit);
         props.putIfAbsent(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), limit);
         Object fetch = props.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG));
