@@ -61,11 +61,12 @@ public final class DeadLetterTooLargeRecords implements ProductionExceptionHandl
             return Response.fail();
         }
         if (transactional) {
-            log.warn("The producer refused a {} record of {} bytes derived from the record at {}-{} offset {} ({}); "
-                + "under exactly-once its transaction cannot go on, so this application stops. Give every topic "
-                + "(and the broker's message.max.bytes) a limit of at least {} plus 64 KiB, or lower that key.",
-                record.topic(), size(record.value()), context.topic(), context.partition(), context.offset(),
-                exception.getMessage(), FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG);
+            log.warn("The producer refused a {} record of {} bytes{} ({}); under exactly-once its transaction cannot "
+                + "go on, so this application stops. Give every topic (and the broker's message.max.bytes) and "
+                + "kafka.producer.max.request.size a limit of at least {} plus 64 KiB, or lower that key.",
+                record.topic(), size(record.value()), context.topic() == null ? ""
+                    : " derived from the record at " + context.topic() + "-" + context.partition() + " offset "
+                    + context.offset(), exception.getMessage(), FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG);
             return Response.fail();
         }
         if (record.topic().equals(deadLetterTopic)) {
