@@ -165,6 +165,8 @@ public final class FeatureStore implements AutoCloseable {
                 store.server = FeatureStoreServer.start(port, store.registry, views, closeTimeout, liveness);
                 store.readyCheck = store.summary.scheduleWithFixedDelay(store::reportServingOnceRunning, 0,
                     READY_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+                // A stopped stage keeps health NOT_SERVING for good; there is nothing left to wait for.
+                liveness.onStop(stop -> store.readyCheck.cancel(false));
             }
         } catch (RuntimeException e) {
             store.close();

@@ -110,7 +110,7 @@ public final class RegistryWatcher implements AutoCloseable {
             if (running) {
                 // The stack trace is for whoever debugs it; the operator's line is the liveness record.
                 log.debug("The registry watcher stopped on an unexpected failure.", e);
-                liveness.stopped(STAGE, "stopped following the registry topic after " + e
+                liveness.stopped(STAGE, "it no longer follows the registry topic after " + e
                     + "; views applied from now on will not run here until this instance restarts");
             }
         } finally {

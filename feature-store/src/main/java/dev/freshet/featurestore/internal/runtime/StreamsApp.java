@@ -53,7 +53,7 @@ final class StreamsApp {
         // stream thread comes here too; nothing here allocates more than a short string.
         streams.setUncaughtExceptionHandler(e -> {
             if (!closing) {
-                liveness.stopped(this.stage, "stopped processing after " + rootCause(e));
+                liveness.stopped(this.stage, "an unexpected failure in a stream thread: " + rootCause(e));
             }
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
@@ -61,7 +61,8 @@ final class StreamsApp {
             boolean stopping = newState == KafkaStreams.State.ERROR || newState == KafkaStreams.State.PENDING_ERROR
                 || newState == KafkaStreams.State.PENDING_SHUTDOWN || newState == KafkaStreams.State.NOT_RUNNING;
             if (stopping && !closing) {
-                liveness.stopped(this.stage, "went from " + oldState + " to " + newState + " without being closed");
+                liveness.stopped(this.stage, "its Kafka Streams client went from " + oldState + " to " + newState
+                    + " without being closed");
             }
         });
     }
