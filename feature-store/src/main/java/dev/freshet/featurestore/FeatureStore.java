@@ -75,7 +75,7 @@ public final class FeatureStore implements AutoCloseable {
     private final AtomicReference<FeatureStoreStats> lastSummary = new AtomicReference<>(
         new FeatureStoreStats(0, 0, java.util.Map.of(), 0, 0, 0));
     private final Object registryLock = new Object();
-    private final Liveness liveness = new Liveness("feature-store");
+    private final Liveness liveness;
     /** The registered versions skipped as refused, each logged once. */
     private final Set<String> refusedVersions = ConcurrentHashMap.newKeySet();
     private volatile RegistryWatcher watcher;
@@ -83,8 +83,10 @@ public final class FeatureStore implements AutoCloseable {
     private volatile ScheduledFuture<?> readyCheck;
     private boolean closed;
 
-    private FeatureStore(ViewSet views, RegistryTopic registry, Duration closeTimeout, Path temporaryStateDir) {
+    private FeatureStore(ViewSet views, RegistryTopic registry, Duration closeTimeout, Path temporaryStateDir,
+            Liveness liveness) {
         this.views = views;
+        this.liveness = liveness;
         this.registry = registry;
         this.closeTimeout = closeTimeout;
         this.temporaryStateDir = temporaryStateDir;
@@ -147,13 +149,19 @@ public final class FeatureStore implements AutoCloseable {
             streamsProps.put(key, config.values().get(key));
         }
         StreamsTuning.apply(streamsProps);
+        StreamsTuning.boundRecords(streamsProps, config.getInt(FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG),
+            config.getInt(FeatureStoreConfig.DEADLETTER_RAW_MAX_BYTES_CONFIG),
+            config.getString(CommonConfig.TOPICS_PREFIX_CONFIG));
 
+        Liveness liveness = new Liveness("feature-store");
         ViewSet views = new ViewSet(clients, streamsProps, topics, labelWaitMs,
-            partitionsOf(clients, topics.name(Topic.EVENTS)), closeTimeout);
-        FeatureStore store = new FeatureStore(views, hasRegistry ? registry : null, closeTimeout, temporaryStateDir);
+            partitionsOf(clients, topics.name(Topic.EVENTS)), closeTimeout, liveness);
+        FeatureStore store = new FeatureStore(views, hasRegistry ? registry : null, closeTimeout, temporaryStateDir,
+            liveness);
         try {
             if (hasRegistry) {
-                store.watcher = new RegistryWatcher(registry, REGISTRY_TIMEOUT, changed -> store.runRegistered());
+                store.watcher = new RegistryWatcher(registry, REGISTRY_TIMEOUT, changed -> store.runRegistered(),
+                    liveness);
                 store.runRegistered();
             } else {
                 log.warn("The registry topic {} does not exist: running the views of {} only; create the topic to "
@@ -162,9 +170,11 @@ public final class FeatureStore implements AutoCloseable {
             }
             int port = config.getInt(FeatureStoreConfig.GRPC_PORT_CONFIG);
             if (port >= 0) {
-                store.server = FeatureStoreServer.start(port, store.registry, views, closeTimeout);
+                store.server = FeatureStoreServer.start(port, store.registry, views, closeTimeout, liveness);
                 store.readyCheck = store.summary.scheduleWithFixedDelay(store::reportServingOnceRunning, 0,
                     READY_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+                // A stopped stage keeps health NOT_SERVING for good; there is nothing left to wait for.
+                liveness.onStop(stop -> store.readyCheck.cancel(false));
             }
         } catch (RuntimeException e) {
             store.close();

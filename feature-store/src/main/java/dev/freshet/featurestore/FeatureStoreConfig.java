@@ -122,6 +122,26 @@ public final class FeatureStoreConfig extends AbstractConfig {
         + "stay bounded. The vocabulary is kept in a state store, so it survives restarts; it is per partition, so "
         + "the overflow set depends on each partition's arrival order (see the README).";
 
+    // Record size bounds (issue 13).
+    public static final String RECORD_MAX_BYTES_CONFIG = "featurestore.record.max.bytes";
+    public static final int RECORD_MAX_BYTES_DEFAULT = 1024 * 1024;
+    private static final String RECORD_MAX_BYTES_DOC = "The largest record the feature store reads or writes, in "
+        + "bytes, framing included: a larger event is dead-lettered as RECORD_TOO_LARGE (with a prefix, its length and "
+        + "SHA-256) before it is parsed, and a feature vector or training example that would be larger is replaced by "
+        + "such a dead letter, so that no producer refuses a record (under exactly-once a refused record stops the "
+        + "stage). The one key to raise the limits together: the feature store gives its producers' "
+        + "max.request.size, its consumers' max.partition.fetch.bytes and its internal (repartition, changelog) "
+        + "topics' max.message.bytes twice this plus 64 KiB, unless kafka.producer.max.request.size and the like are "
+        + "set. The events, labels, predictions, features, training-examples and dead-letter topics (their "
+        + "max.message.bytes, or the broker's message.max.bytes) must take records of this size; the default, 1 MiB, "
+        + "fits the broker's default.";
+
+    public static final String DEADLETTER_RAW_MAX_BYTES_CONFIG = "featurestore.deadletter.raw.max.bytes";
+    public static final int DEADLETTER_RAW_MAX_BYTES_DEFAULT = 16 * 1024;
+    private static final String DEADLETTER_RAW_MAX_BYTES_DOC = "How much of a dead-lettered record's value its dead "
+        + "letter keeps, in bytes (raw_value); raw_length and raw_sha256 always describe the whole value, so a dead "
+        + "letter always fits on its topic however large the record was.";
+
     private static final ConfigDef CONFIG_DEF = CommonConfig.defineShared(new ConfigDef(), true)
         .define(VIEW_FILE_CONFIG, Type.STRING, "", Importance.HIGH, VIEW_FILE_DOC)
         .define(GRPC_PORT_CONFIG, Type.INT, GRPC_PORT_DEFAULT, ConfigDef.Range.between(-1, 65535),
@@ -149,7 +169,11 @@ public final class FeatureStoreConfig extends AbstractConfig {
         .define(STRING_VALUE_MAX_CHARS_CONFIG, Type.INT, STRING_VALUE_MAX_CHARS_DEFAULT, ConfigDef.Range.atLeast(1),
             Importance.LOW, STRING_VALUE_MAX_CHARS_DOC)
         .define(CATEGORY_MAX_VALUES_CONFIG, Type.INT, CATEGORY_MAX_VALUES_DEFAULT, ConfigDef.Range.atLeast(1),
-            Importance.LOW, CATEGORY_MAX_VALUES_DOC);
+            Importance.LOW, CATEGORY_MAX_VALUES_DOC)
+        .define(RECORD_MAX_BYTES_CONFIG, Type.INT, RECORD_MAX_BYTES_DEFAULT,
+            ConfigDef.Range.between(64 * 1024, 512 * 1024 * 1024), Importance.MEDIUM, RECORD_MAX_BYTES_DOC)
+        .define(DEADLETTER_RAW_MAX_BYTES_CONFIG, Type.INT, DEADLETTER_RAW_MAX_BYTES_DEFAULT,
+            ConfigDef.Range.between(0, 1024 * 1024), Importance.LOW, DEADLETTER_RAW_MAX_BYTES_DOC);
 
     /**
      * @param props the settings; keys of other components are ignored, an unknown featurestore.* key or kafka.*

@@ -2,6 +2,7 @@ package dev.freshet.featurestore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import java.util.function.Function;
 
 import dev.freshet.proto.features.v1.FeatureStoreServiceGrpc;
 import dev.freshet.proto.features.v1.GetOnlineFeaturesRequest;
+import dev.freshet.proto.serving.v1.PredictionLogEntry;
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
 import io.grpc.ManagedChannel;
@@ -87,6 +89,37 @@ class FeatureStoreHealthIT {
         assertThat(statuses.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(ServingStatus.NOT_SERVING);
         channel.shutdownNow(); // the watch is a call in flight; the store would wait its grace period for it
         closing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        // A close on purpose is not a stage stopping.
+        assertThat(store.liveness().stopped()).isEmpty();
+    }
+
+    @Test
+    void aStageThatStopsForGoodTurnsHealthNotServingAndNamesTheStage() throws Exception {
+        // A producer limit below the store's own (featurestore.record.max.bytes, 1 MiB): the label join keeps a
+        // pending prediction in its changelog, and the exactly-once producer refuses that record, after which its
+        // transaction cannot go on. A real misconfiguration, and a stop for good: it would stop again on restart.
+        FeatureStore store = start(Map.of("kafka.producer.max.request.size", 100_000));
+        BlockingQueue<ServingStatus> statuses = watchHealth("");
+        KafkaTestCluster.await("health SERVING", TIMEOUT, () -> statuses.contains(ServingStatus.SERVING));
+        statuses.clear();
+        PredictionLogEntry.Builder wide = PredictionLogEntry.newBuilder().setRequestId("r-1").setEntityId("u-1")
+            .setLabel("0").setModel("default").setModelVersion(1).setServedAtMs(System.currentTimeMillis());
+        for (int i = 0; i < 10_000; i++) {
+            wide.putFeatures("feature_" + i, i);
+        }
+        cluster.produceBytes(prefix + "predictions",
+            List.of(Map.entry("r-1".getBytes(StandardCharsets.UTF_8), wide.build().toByteArray())));
+
+        assertThat(statuses.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(ServingStatus.NOT_SERVING);
+        assertThat(store.liveness().stopped()).hasValueSatisfying(stop -> {
+            assertThat(stop.stage()).startsWith("label join");
+            assertThat(stop.reason()).contains("RecordTooLargeException");
+        });
+        assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder()
+            .setService(FeatureStoreServiceGrpc.SERVICE_NAME).build()).getStatus())
+            .isEqualTo(ServingStatus.NOT_SERVING);
+        channel.shutdownNow();
+        store.close();
     }
 
     @Test
@@ -101,7 +134,11 @@ class FeatureStoreHealthIT {
     }
 
     private FeatureStore start() {
-        Map<String, Object> props = new HashMap<>();
+        return start(Map.of());
+    }
+
+    private FeatureStore start(Map<String, Object> extra) {
+        Map<String, Object> props = new HashMap<>(extra);
         props.put(FeatureStoreConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
         props.put(FeatureStoreConfig.TOPICS_PREFIX_CONFIG, prefix);
         props.put(FeatureStoreConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());

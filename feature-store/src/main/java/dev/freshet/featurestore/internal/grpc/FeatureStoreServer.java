@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import dev.freshet.contracts.GrpcServer;
 import dev.freshet.contracts.GrpcTls;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.StatusMapping;
 import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.featurestore.FeatureStoreException;
@@ -37,10 +38,13 @@ public final class FeatureStoreServer implements AutoCloseable {
      *
      * @param registry the registry, or null when the instance runs without one
      * @param grace    how long calls in flight may take to finish on close
+     * @param liveness   the store's stages: health turns NOT_SERVING for good when one stops
      * @throws FeatureStoreException when the port cannot be bound
      */
-    public static FeatureStoreServer start(int port, RegistryTopic registry, ViewSet views, Duration grace) {
-        return start(GrpcServer.forPort(COMPONENT, port, GrpcTls.plaintext()), registry, views, grace);
+    public static FeatureStoreServer start(int port, RegistryTopic registry, ViewSet views, Duration grace,
+                                           Liveness liveness) {
+        return start(GrpcServer.forPort(COMPONENT, port, GrpcTls.plaintext()).liveness(liveness), registry, views,
+            grace);
     }
 
     /** On any transport, e.g. in-process in tests. */

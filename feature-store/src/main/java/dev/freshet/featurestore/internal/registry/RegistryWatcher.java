@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
+import dev.freshet.contracts.Liveness;
 import dev.freshet.proto.features.v1.FeatureViewRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -21,12 +22,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class RegistryWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RegistryWatcher.class);
+    /** How the watcher is named in the feature store's liveness. */
+    public static final String STAGE = "registry watcher";
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final Consumer<Map<String, FeatureViewRecord>> listener;
     private final Thread thread;
     private final Map<String, FeatureViewRecord> views = new TreeMap<>();
     private volatile Map<String, FeatureViewRecord> current;
+    private final Liveness liveness;
     private volatile boolean running = true;
 
     /**
@@ -34,11 +38,14 @@ public final class RegistryWatcher implements AutoCloseable {
      *
      * @param listener called on the watcher's thread with an immutable snapshot after each later change; must not
      *     block for long
+     * @param liveness told when the watcher stops following the registry other than by {@link #close()}
      * @throws dev.freshet.featurestore.FeatureStoreException when the registry cannot be read within the timeout
      */
-    public RegistryWatcher(RegistryTopic topic, Duration timeout, Consumer<Map<String, FeatureViewRecord>> listener) {
+    public RegistryWatcher(RegistryTopic topic, Duration timeout, Consumer<Map<String, FeatureViewRecord>> listener,
+            Liveness liveness) {
         this.consumer = topic.consumer();
         this.listener = listener;
+        this.liveness = liveness;
         try {
             List<TopicPartition> partitions = topic.partitions(consumer, timeout);
             consumer.assign(partitions);
@@ -99,9 +106,13 @@ public final class RegistryWatcher implements AutoCloseable {
             }
         } catch (WakeupException e) {
             // close() woke us up.
-        } catch (RuntimeException e) {
-            log.error("Stopped following the feature view registry; views applied from now on will not run here "
-                + "until this instance restarts.", e);
+        } catch (RuntimeException | Error e) {
+            if (running) {
+                // The stack trace is for whoever debugs it; the operator's line is the liveness record.
+                log.debug("The registry watcher stopped on an unexpected failure.", e);
+                liveness.stopped(STAGE, "it no longer follows the registry topic after " + e
+                    + "; views applied from now on will not run here until this instance restarts");
+            }
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }

@@ -3,6 +3,7 @@ package dev.freshet.featurestore.internal.runtime;
 import java.time.Duration;
 import java.util.Properties;
 
+import dev.freshet.contracts.Liveness;
 import dev.freshet.featurestore.FeatureStoreException;
 import dev.freshet.featurestore.internal.streams.Counters;
 import org.apache.kafka.streams.CloseOptions;
@@ -25,23 +26,54 @@ final class StreamsApp {
     private final KafkaStreams streams;
     private final Counters counters;
     private final java.nio.file.Path stateDir;
+    private final Liveness liveness;
+    private final String stage;
     private volatile ReadOnlyKeyValueStore<String, byte[]> store;
+    /** Set before a close on purpose, so that the states it passes through are not taken for a failure. */
+    private volatile boolean closing;
 
-    /** @param baseProps the shared Streams settings; the application id is set here */
-    StreamsApp(String applicationId, Topology topology, Properties baseProps, Counters counters) {
+    /**
+     * @param baseProps the shared Streams settings; the application id is set here
+     * @param stage how this application is named in {@code liveness}, which is told when it stops for good other
+     *     than by {@link #close}
+     */
+    StreamsApp(String applicationId, Topology topology, Properties baseProps, Counters counters, Liveness liveness,
+            String stage) {
         this.applicationId = applicationId;
         this.counters = counters;
+        this.liveness = liveness;
+        this.stage = stage + " (application '" + applicationId + "')";
         Properties props = new Properties();
         props.putAll(baseProps);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         this.stateDir = java.nio.file.Path.of(props.getProperty(StreamsConfig.STATE_DIR_CONFIG), applicationId);
         this.streams = new KafkaStreams(topology, props);
+        // Bad input is dead-lettered before it can get here, so this is a fault an operator must see: Kafka Streams
+        // logs it with its stack trace, and the liveness record says which stage stopped. An OutOfMemoryError in a
+        // stream thread comes here too; nothing here allocates more than a short string.
         streams.setUncaughtExceptionHandler(e -> {
-            // Bad input is dead-lettered before it can get here, so this is a fault an operator must see.
-            log.error("The feature store application '{}' stopped processing after an unexpected failure.",
-                applicationId, e);
+            if (!closing) {
+                liveness.stopped(this.stage, "an unexpected failure in a stream thread: " + rootCause(e));
+            }
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        streams.setStateListener((newState, oldState) -> {
+            boolean stopping = newState == KafkaStreams.State.ERROR || newState == KafkaStreams.State.PENDING_ERROR
+                || newState == KafkaStreams.State.PENDING_SHUTDOWN || newState == KafkaStreams.State.NOT_RUNNING;
+            if (stopping && !closing) {
+                liveness.stopped(this.stage, "its Kafka Streams client went from " + oldState + " to " + newState
+                    + " without being closed");
+            }
+        });
+    }
+
+    /** The innermost cause, which names what went wrong (the outer ones name where). */
+    private static String rootCause(Throwable e) {
+        Throwable cause = e;
+        for (int depth = 0; cause.getCause() != null && cause.getCause() != cause && depth < 10; depth++) {
+            cause = cause.getCause();
+        }
+        return cause == e ? e.toString() : e.getClass().getSimpleName() + " caused by " + cause;
     }
 
     void start() {
@@ -97,6 +129,7 @@ final class StreamsApp {
      * @return whether it stopped in time
      */
     boolean close(Duration timeout) {
+        closing = true;
         // Leaving the group lets a restarted instance take the partitions at once instead of after a session
         // timeout.
         boolean stopped = streams.close(CloseOptions.groupMembershipOperation(

@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureStoreStats;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class ViewSet implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ViewSet.class);
     private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(15);
+    /** How the label join is named in the feature store's liveness. */
+    public static final String LABEL_JOIN_STAGE = "label join";
 
     private final Properties baseProps;
     private final TopicLayout topics;
@@ -48,6 +51,7 @@ public final class ViewSet implements AutoCloseable {
     private final Duration closeTimeout;
     private final Offsets offsets;
     private final StreamsApp labelJoin;
+    private final Liveness liveness;
     private volatile Map<String, ViewApp> live = Map.of();
     private volatile Map<String, ViewApp> backfilling = Map.of();
     private final List<FeatureStoreStats> stoppedTotals = new ArrayList<>();
@@ -73,9 +77,11 @@ public final class ViewSet implements AutoCloseable {
      * @param clients   opens the admin client that reads the events topic's offsets
      * @param baseProps Kafka Streams settings shared by every application (bootstrap, state dir, guarantees)
      * @param entityPartitions partitions of the events topic
+     * @param liveness told when an application stops for good other than by being closed
      */
     public ViewSet(KafkaClients clients, Properties baseProps, TopicLayout topics, long labelWaitMs,
-            int entityPartitions, Duration closeTimeout) {
+            int entityPartitions, Duration closeTimeout, Liveness liveness) {
+        this.liveness = liveness;
         this.baseProps = baseProps;
         this.topics = topics;
         this.labelWaitMs = labelWaitMs;
@@ -85,7 +91,7 @@ public final class ViewSet implements AutoCloseable {
         Counters counters = new Counters();
         this.labelJoin = new StreamsApp(topics.clientId("feature-store"),
             FeatureStoreTopology.buildLabelJoin(topics, labelWaitMs, counters, entityPartitions,
-                FeatureStoreTopology.historyMs(baseProps)), baseProps, counters);
+                FeatureStoreTopology.historyMs(baseProps)), baseProps, counters, liveness, LABEL_JOIN_STAGE);
         labelJoin.start();
     }
 
@@ -152,7 +158,8 @@ public final class ViewSet implements AutoCloseable {
         Map<TopicPartition, Long> endAtStart = emitting ? Map.of() : offsets.endOffsets();
         Counters counters = new Counters();
         StreamsApp app = new StreamsApp(applicationId(topics, view), FeatureStoreTopology.buildIngestion(view, topics,
-            labelWaitMs, counters, entityPartitions, gate::get), baseProps, counters);
+            labelWaitMs, counters, entityPartitions, gate::get), baseProps, counters, liveness,
+            "view '" + view.name() + "' v" + view.version());
         app.start();
         log.info("Started view '{}' v{} ({} fields, {} aggregations, {} transforms) as the application '{}'{}.",
             view.name(), view.version(), view.fields().size(), view.aggregations().size(), view.transforms().size(),

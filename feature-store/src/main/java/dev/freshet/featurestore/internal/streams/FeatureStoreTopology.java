@@ -93,7 +93,7 @@ public final class FeatureStoreTopology {
             .defaultBranch(Branched.as("accepted"));
         route(parsed.get("events-rejected").mapValues(value -> (Routed) value, Named.as("events-dead-letters"))
             .filter((key, value) -> emitting.getAsBoolean(), Named.as("events-dead-letters-gate")),
-            "parse-events-sink");
+            "parse-events-sink", topics, counters);
         Repartitioned<String, EventEnvelope> byEntity = Repartitioned.with(Serdes.String(), InternalSerdes.envelope())
             .withName("events-by-entity");
         // Events already on their entity's partition skip the repartition topic; the rest meet them in the same
@@ -114,7 +114,7 @@ public final class FeatureStoreTopology {
             .process(() -> new AggregateProcessor(view, topics, counters), Named.as("aggregate"),
                 ENTITY_STATE_STORE, ENTITY_LAST_SEEN_STORE, CATEGORY_VOCABULARY_STORE);
         route(aggregated.filter((key, value) -> emitting.getAsBoolean(), Named.as("aggregate-gate")),
-            "aggregate-sink");
+            "aggregate-sink", topics, counters);
     }
 
     /** @return the joined labels for the entity state, or null when the view has no label feature */
@@ -177,7 +177,7 @@ public final class FeatureStoreTopology {
             .branch((key, value) -> value instanceof EntityLabel, Branched.as("by-entity"))
             .defaultBranch(Branched.as("outputs"));
         route(joined.get("label-join-outputs").mapValues(value -> (Routed) value, Named.as("label-join-routed")),
-            "label-join-sink");
+            "label-join-sink", topics, counters);
         KStream<String, HistoryInput> entityLabels = joined.get("label-join-by-entity")
             .mapValues(value -> (EntityLabel) value, Named.as("entity-labels"))
             .repartition(Repartitioned.with(Serdes.String(), EntityLabel.serde()).withName("entity-labels-by-entity")
@@ -194,7 +194,7 @@ public final class FeatureStoreTopology {
             .mapValues(value -> (HistoryInput) value, Named.as("features-to-history"));
         route(features.merge(entityLabels, Named.as("history-inputs"))
             .process(() -> new FeatureHistoryJoinProcessor(topics, counters, historyMs), Named.as("history-join"),
-                FEATURE_HISTORY_STORE), "history-join-sink");
+                FEATURE_HISTORY_STORE), "history-join-sink", topics, counters);
         return builder.build();
     }
 
@@ -226,7 +226,7 @@ public final class FeatureStoreTopology {
                 PENDING_PREDICTIONS_STORE, PENDING_LABELS_STORE, LABEL_EXPIRY_STORE);
         if (view.label() == null) {
             if (writeOutputs) {
-                route(joined.mapValues(value -> (Routed) value, Named.as("label-join-outputs")), "label-join-sink");
+                route(joined.mapValues(value -> (Routed) value, Named.as("label-join-outputs")), "label-join-sink", topics, counters);
             }
             return null;
         }
@@ -236,15 +236,16 @@ public final class FeatureStoreTopology {
             .defaultBranch(Branched.as("outputs"));
         if (writeOutputs) {
             route(outputs.get("label-join-outputs").mapValues(value -> (Routed) value,
-                Named.as("label-join-routed")), "label-join-sink");
+                Named.as("label-join-routed")), "label-join-sink", topics, counters);
         }
         return outputs.get("label-join-labels").mapValues(value -> (LabelUpdate) value,
             Named.as("label-join-label-updates"));
     }
 
-    /** Writes each value to the topic it names. */
-    private static void route(KStream<String, Routed> stream, String name) {
-        stream.to((key, value, context) -> value.topic(),
+    /** Writes each value to the topic it names, bounded first ({@link RoutedGuard}). */
+    private static void route(KStream<String, Routed> stream, String name, TopicLayout topics, Counters counters) {
+        stream.processValues(() -> new RoutedGuard(topics, counters), Named.as(name + "-guard"))
+            .to((key, value, context) -> value.topic(),
             Produced.with(Serdes.String(), InternalSerdes.routed()).withName(name));
     }
 }

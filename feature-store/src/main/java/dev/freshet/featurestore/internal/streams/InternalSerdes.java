@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
+import dev.freshet.featurestore.internal.view.Event;
 import dev.freshet.featurestore.internal.view.EventCodec;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -34,7 +35,7 @@ final class InternalSerdes {
     }
 
     private static byte[] encode(EventEnvelope envelope) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(envelope.raw().length * 2 + 64);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(envelope.raw().prefix().length * 2 + 128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(envelope.sourcePartition());
             out.writeLong(envelope.sourceOffset());
@@ -42,8 +43,12 @@ final class InternalSerdes {
             if (envelope.originalKey() != null) {
                 writeBytes(out, envelope.originalKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
-            writeBytes(out, envelope.raw());
+            writeBytes(out, envelope.raw().prefix());
             EventCodec.write(out, envelope.event());
+            // After the event, so that an envelope written before the raw value was bounded still reads: it ends
+            // here, and its raw bytes are the whole value.
+            out.writeLong(envelope.raw().length());
+            writeBytes(out, envelope.raw().sha256());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -56,8 +61,11 @@ final class InternalSerdes {
             long offset = in.readLong();
             String key = in.readBoolean()
                 ? new String(readBytes(in), java.nio.charset.StandardCharsets.UTF_8) : null;
-            byte[] raw = readBytes(in);
-            return new EventEnvelope(partition, offset, key, raw, EventCodec.read(in));
+            byte[] prefix = readBytes(in);
+            Event event = EventCodec.read(in);
+            RawValue raw = in.available() > 0 ? new RawValue(prefix, in.readLong(), readBytes(in))
+                : RawValue.of(prefix, prefix.length);
+            return new EventEnvelope(partition, offset, key, raw, event);
         } catch (IOException e) {
             throw new SerializationException("Corrupt event envelope on the repartition topic", e);
         }

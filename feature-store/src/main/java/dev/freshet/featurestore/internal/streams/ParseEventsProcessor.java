@@ -1,6 +1,7 @@
 package dev.freshet.featurestore.internal.streams;
 
 import dev.freshet.contracts.TopicLayout;
+import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.view.Event;
 import dev.freshet.featurestore.internal.view.EventParser;
@@ -30,6 +31,8 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
     private final Counters counters;
     private final int entityPartitions;
     private ProcessorContext<String, IngestOutput> context;
+    private int rawMaxBytes;
+    private int recordMaxBytes;
 
     /**
      * @param entityPartitions partitions of the events topic and of the by-entity repartition topic; zero or less
@@ -46,12 +49,22 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
     public void init(ProcessorContext<String, IngestOutput> context) {
         this.context = context;
         this.parser = new EventParser(view, RecordLimits.fromAppConfigs(context.appConfigs()));
+        this.rawMaxBytes = DeadLetters.rawMaxBytes(context.appConfigs());
+        this.recordMaxBytes = DeadLetters.recordMaxBytes(context.appConfigs());
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
         counters.eventsIn.increment();
         RecordMetadata source = context.recordMetadata().orElseThrow();
+        if (record.value() != null && record.value().length > recordMaxBytes) {
+            // Refused before parsing: what the store derives from it (its parsed form on the repartition topic, its
+            // feature vector) could not be written, and a record the producer refuses stops the stage.
+            deadLetter(record, source, DeadLetter.Reason.RECORD_TOO_LARGE, "the event is "
+                + record.value().length + " bytes, over the limit of " + recordMaxBytes + " bytes ("
+                + FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG + "); send smaller events or raise the limit", "");
+            return;
+        }
         // Refused here, an event out of bounds never reaches the entity's state or the expiry sweep. Kafka Streams'
         // own stream time follows the record timestamp, which no processor of the ingestion reads for time.
         ParseResult result = parser.parse(record.value(), context.currentSystemTimeMs());
@@ -59,15 +72,21 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
             boolean onEntityPartition = entityPartitions > 0
                 && EntityPartitions.of(event.entityId(), entityPartitions) == source.partition();
             context.forward(record.withKey(event.entityId()).withValue(new EventEnvelope(source.partition(),
-                source.offset(), record.key(), record.value(), event, onEntityPartition)));
+                source.offset(), record.key(), RawValue.of(record.value(), rawMaxBytes), event, onEntityPartition)));
         } else if (result instanceof Rejection rejection) {
-            counters.deadLettered(rejection.reason().name());
-            log.debug("Dead-lettered the event at {}-{} offset {} as {}: {}.", source.topic(), source.partition(),
-                source.offset(), rejection.reason(), rejection.detail());
-            Routed deadLetter = DeadLetters.of(topics, DeadLetter.Reason.valueOf(rejection.reason().name()),
-                rejection.detail(), rejection.field(), view.name(), source.topic(), source.partition(),
-                source.offset(), record.value(), context.currentSystemTimeMs());
-            context.forward(record.withValue(deadLetter));
+            deadLetter(record, source, DeadLetter.Reason.valueOf(rejection.reason().name()), rejection.detail(),
+                rejection.field());
         }
+    }
+
+    private void deadLetter(Record<String, byte[]> record, RecordMetadata source, DeadLetter.Reason reason,
+            String detail, String field) {
+        counters.deadLettered(reason.name());
+        log.debug("Dead-lettered the event at {}-{} offset {} as {}: {}.", source.topic(), source.partition(),
+            source.offset(), reason, detail);
+        Routed deadLetter = DeadLetters.of(topics, reason, detail, field, view.name(), source.topic(),
+            source.partition(), source.offset(), RawValue.of(record.value(), rawMaxBytes),
+            context.currentSystemTimeMs());
+        context.forward(record.withValue(deadLetter));
     }
 }

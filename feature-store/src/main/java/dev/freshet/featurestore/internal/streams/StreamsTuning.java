@@ -2,8 +2,12 @@ package dev.freshet.featurestore.internal.streams;
 
 import java.util.Properties;
 
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.featurestore.FeatureStoreConfig;
+
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -26,5 +30,31 @@ public final class StreamsTuning {
         // waits for all of them to be acknowledged.
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 512 * 1024);
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+    }
+
+    /** Room for a record's key, headers and batch framing. */
+    static final int RECORD_OVERHEAD_BYTES = 64 * 1024;
+
+    /**
+     * Aligns the size limits of the producers, consumers and internal topics with {@code recordMaxBytes}, leaving
+     * any the caller set, and installs the handler for a record refused all the same. Twice the limit: a record on
+     * a repartition or changelog topic carries an input of up to the limit, parsed, beside a prefix of its raw
+     * bytes, and a refused send would stop the application (an exactly-once transaction cannot go on after one). The settings
+     * the processors and the handler read ({@code featurestore.*}, the topic prefix) travel in the same properties.
+     */
+    public static void boundRecords(Properties props, int recordMaxBytes, int deadLetterRawMaxBytes,
+            String topicsPrefix) {
+        int limit = 2 * recordMaxBytes + RECORD_OVERHEAD_BYTES;
+        props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), limit);
+        props.putIfAbsent(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), limit);
+        Object fetch = props.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG));
+        if (fetch == null || Long.parseLong(fetch.toString()) < limit) {
+            props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), limit);
+        }
+        props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+            DeadLetterTooLargeRecords.class.getName());
+        props.put(FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG, recordMaxBytes);
+        props.put(FeatureStoreConfig.DEADLETTER_RAW_MAX_BYTES_CONFIG, deadLetterRawMaxBytes);
+        props.put(CommonConfig.TOPICS_PREFIX_CONFIG, topicsPrefix);
     }
 }
