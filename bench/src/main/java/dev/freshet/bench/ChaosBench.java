@@ -60,6 +60,7 @@ public final class ChaosBench {
     private static final Duration SETTLE_POLL = Duration.ofSeconds(2);
     private static final int SETTLE_STABLE_POLLS = 3;
     private static final int SHOWN = 10;
+    private static final Duration TAIL = Duration.ofSeconds(5);
     /** What {@code freshet run} logs once its components have started. */
     private static final String RUNNING_LINE = "Stop with Ctrl-C";
     private static final List<Part> COMPONENTS = List.of(Part.FEATURE_STORE, Part.TRAINER, Part.SERVING,
@@ -102,7 +103,8 @@ public final class ChaosBench {
     }
 
     /** A kill done: when, and which incarnation replaced the process. */
-    record Done(Kill kill, double atSeconds, LocalTime killedAt, int incarnation, double brokerReadySeconds) {
+    record Done(Kill kill, int atEvent, double atSeconds, LocalTime killedAt, int incarnation,
+                double brokerReadySeconds) {
     }
 
     /** The end-to-end figures a test asserts on. */
@@ -126,6 +128,7 @@ public final class ChaosBench {
     private final List<String> selfExits = new ArrayList<>();
     private final long startNs = System.nanoTime();
     private double settleSeconds;
+    private int eventsSent;
     private List<String> unsettled = List.of();
 
     private ChaosBench(Options options, BenchReport report, Path workDir) throws IOException {
@@ -191,7 +194,7 @@ public final class ChaosBench {
             driver.finish(Duration.ofSeconds(60));
             progress("all %d events, their calls and labels sent and acknowledged; settling", options.events());
             boolean settled = settle();
-            Result result = auditCore(driver, plan, killLines, settled);
+            Result result = auditCore(driver, killLines, killLines, settled);
             if (options.hazards()) {
                 hazards(driver);
             }
@@ -222,14 +225,46 @@ public final class ChaosBench {
         return plan;
     }
 
-    private void stream(ChaosDriver driver, List<Kill> plan, List<Done> killLines) throws Exception {
+    /**
+     * Sends the stream and does the planned kills. One process is down at a time: a kill waits until the previous
+     * victim runs again (and serving answers callers again), so each restart is measured on its own. The stream goes
+     * on past {@code --events} until every kill is done and its victim is back, then for a few seconds more, so
+     * that the last restart sees traffic too.
+     */
+    private void stream(ChaosDriver driver, List<Kill> plan, List<Done> done) throws Exception {
         int nextKill = 0;
         long streamStartNs = System.nanoTime();
         long lastSupervisionNs = 0;
-        for (int i = 0; i < options.events(); i++) {
-            while (nextKill < plan.size() && plan.get(nextKill).atEvent() == i) {
-                killLines.add(kill(driver, plan.get(nextKill)));
+        long lastBackCheckNs = 0;
+        boolean back = true;
+        long tailUntilNs = -1;
+        long giveUpNs = -1;
+        for (int i = 0; ; i++) {
+            long now = System.nanoTime();
+            if (!back && now - lastBackCheckNs > 200_000_000L) {
+                back = isBack(done.get(done.size() - 1), driver);
+                lastBackCheckNs = now;
+            }
+            if (i >= options.events()) {
+                if (giveUpNs < 0) {
+                    giveUpNs = now + COMPONENT_READY_TIMEOUT.toNanos();
+                }
+                if (nextKill >= plan.size() && back && tailUntilNs < 0) {
+                    tailUntilNs = now + TAIL.toNanos();
+                }
+                if ((tailUntilNs > 0 && now >= tailUntilNs) || now >= giveUpNs) {
+                    eventsSent = i;
+                    if (!back || nextKill < plan.size()) {
+                        progress("stream ended with %d kills not done and the last victim %s", plan.size() - nextKill,
+                            back ? "back" : "not back");
+                    }
+                    return;
+                }
+            }
+            if (nextKill < plan.size() && plan.get(nextKill).atEvent() <= i && back) {
+                done.add(kill(driver, plan.get(nextKill), i));
                 nextKill++;
+                back = false;
             }
             long dueNs = streamStartNs + i * 1_000_000_000L / options.eventsPerSecond();
             long waitNs = dueNs - System.nanoTime();
@@ -247,8 +282,19 @@ public final class ChaosBench {
         }
     }
 
-    private Done kill(ChaosDriver driver, Kill kill) throws Exception {
-        progress("kill -9 #%d: %s before event %d", kill.number(), kill.part().cliName, kill.atEvent());
+    private boolean isBack(Done last, ChaosDriver driver) throws IOException {
+        Part part = last.kill().part();
+        if (part == Part.BROKER) {
+            return true;
+        }
+        if (cluster.loggedAt(part, last.incarnation(), RUNNING_LINE).isEmpty()) {
+            return false;
+        }
+        return part != Part.SERVING || driver.servingOutages.get(driver.servingOutages.size() - 1).firstResponseNs > 0;
+    }
+
+    private Done kill(ChaosDriver driver, Kill kill, int atEvent) throws Exception {
+        progress("kill -9 #%d: %s before event %d", kill.number(), kill.part().cliName, atEvent);
         long t0 = System.nanoTime();
         LocalTime killedAt = LocalTime.now();
         cluster.kill(kill.part());
@@ -262,7 +308,8 @@ public final class ChaosBench {
         } else {
             cluster.startComponent(kill.part());
         }
-        return new Done(kill, (t0 - startNs) / 1e9, killedAt, cluster.incarnations(kill.part()), brokerReady);
+        return new Done(kill, atEvent, (t0 - startNs) / 1e9, killedAt, cluster.incarnations(kill.part()),
+            brokerReady);
     }
 
     private String killLine(Done done) {
@@ -281,8 +328,8 @@ public final class ChaosBench {
                     Duration.between(done.killedAt(), t).toMillis() / 1e3))
                 .orElse("never logged that it runs");
         }
-        return String.format(Locale.ROOT, "| %d | %s | %d | %.1f | %s |", done.kill().number(),
-            done.kill().part().cliName, done.kill().atEvent(), done.atSeconds(), back);
+        return String.format(Locale.ROOT, "| %d | %s | %d (planned %d) | %.1f | %s |", done.kill().number(),
+            done.kill().part().cliName, done.atEvent(), done.kill().atEvent(), done.atSeconds(), back);
     }
 
     /** A component that exited by itself is recorded and started again, as a supervisor would. */
@@ -354,7 +401,7 @@ public final class ChaosBench {
             e.getValue() - newest.getInputOffsetsOrDefault(e.getKey().partition(), 0L) <= 1);
     }
 
-    private Result auditCore(ChaosDriver driver, List<Kill> plan, List<Done> killLines, boolean settled)
+    private Result auditCore(ChaosDriver driver, List<Done> plan, List<Done> killLines, boolean settled)
             throws InterruptedException, java.util.concurrent.ExecutionException {
         report.line("## Kills");
         report.line("");
@@ -509,15 +556,18 @@ public final class ChaosBench {
 
         report.line("## Serving outage per restart");
         report.line("");
-        report.line("| kill # | outage until the first answer (s) | failed calls | by code |");
-        report.line("|---|---|---|---|");
+        report.line("| kill # | no response from the server (s) | no answered prediction (s) | failed calls | "
+            + "by code |");
+        report.line("|---|---|---|---|---|");
         for (ChaosDriver.ServingOutage o : driver.servingOutages) {
             Map<String, Long> codes = new TreeMap<>();
             o.failuresByCode.forEach((c, n) -> codes.put(c, n.sum()));
-            report.line("| %d | %s | %d | %s |", o.killNumber, o.firstAnswerNs < 0 ? "never answered again"
-                : String.format(Locale.ROOT, "%.1f", (o.firstAnswerNs - o.killedAtNs) / 1e9),
-                o.failedCalls.sum(), codes);
+            report.line("| %d | %s | %s | %d | %s |", o.killNumber, since(o.killedAtNs, o.firstResponseNs),
+                since(o.killedAtNs, o.firstAnswerNs), o.failedCalls.sum(), codes);
         }
+        report.line("");
+        report.line("A response is any answer or refusal from the server (not UNAVAILABLE or DEADLINE_EXCEEDED); "
+            + "failed calls count from the kill to the first answered prediction.");
         report.line("");
         return new Result(driver.validEvents.size(), lostVectors.size(), duplicatedVectors.size(),
             loggedLabelled.size(), lostExamples.size(), duplicatedExamples.size(), answered,
@@ -525,7 +575,7 @@ public final class ChaosBench {
             missingParents.size(), lineageChecked, lineageMismatches.size(), settled, List.copyOf(selfExits));
     }
 
-    private void attribute(String what, List<ChaosDriver.SentEvent> events, List<Kill> plan) {
+    private void attribute(String what, List<ChaosDriver.SentEvent> events, List<Done> plan) {
         for (ChaosDriver.SentEvent e : events.subList(0, Math.min(SHOWN, events.size()))) {
             report.line("- %s: %s (entity %s, event time %d, event #%d, %s)", what, e.eventId(), e.entityId(),
                 e.eventTimeMs(), e.index(), after(plan, e.index()));
@@ -535,22 +585,26 @@ public final class ChaosBench {
         }
     }
 
-    private void attributeIds(String what, List<String> requestIds, ChaosDriver driver, List<Kill> plan) {
+    private void attributeIds(String what, List<String> requestIds, ChaosDriver driver, List<Done> plan) {
         Map<String, ChaosDriver.SentEvent> byId = new HashMap<>();
         driver.validEvents.forEach(e -> byId.put(e.eventId(), e));
         List<ChaosDriver.SentEvent> events = requestIds.stream().map(byId::get).filter(e -> e != null).toList();
         attribute(what, events, plan);
     }
 
-    private static String after(List<Kill> plan, int eventIndex) {
-        Kill last = null;
-        for (Kill k : plan) {
-            if (k.atEvent() <= eventIndex) {
-                last = k;
+    private static String after(List<Done> done, int eventIndex) {
+        Done last = null;
+        for (Done d : done) {
+            if (d.atEvent() <= eventIndex) {
+                last = d;
             }
         }
-        return last == null ? "before the first kill" : "after kill #" + last.number() + " of " + last.part().cliName
-            + " at event " + last.atEvent();
+        return last == null ? "before the first kill" : "after kill #" + last.kill().number() + " of "
+            + last.kill().part().cliName + " at event " + last.atEvent();
+    }
+
+    private static String since(long fromNs, long toNs) {
+        return toNs < 0 ? "never" : String.format(Locale.ROOT, "%.1f", (toNs - fromNs) / 1e9);
     }
 
     private static String shown(List<String> items) {
@@ -570,7 +624,7 @@ public final class ChaosBench {
             + "that shows whether the feature store still turns events into vectors; up to %d s each. A hazard whose "
             + "canary fails masks the ones after it.", options.hazardWait().toSeconds());
         report.line("");
-        int next = options.events();
+        int next = eventsSent;
 
         // 1. An event 100 years ahead, then three real events of the same entity.
         Map<Integer, Long> features = fromOffsets(Topic.FEATURES);
@@ -629,9 +683,9 @@ public final class ChaosBench {
             entity: entity_id
             event_time: event_time
             fields:
-              - {name: amount, type: number}
+              - {name: chaos_amount, path: amount, type: number}
             aggregations:
-              - {name: amount_sum_hop, function: sum, field: amount, window: {type: hopping, size: 1h, advance: 1ms}}
+              - {name: amount_sum_hop, function: sum, field: chaos_amount, window: {type: hopping, size: 1h, advance: 1ms}}
             """);
         ChaosCluster.CommandResult applied = cluster.runFreshet("features", "apply", costly.toString(),
             "--bootstrap-servers", cluster.bootstrapServers(), "--topics-prefix", ChaosCluster.TOPICS_PREFIX);

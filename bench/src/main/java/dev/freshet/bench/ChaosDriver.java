@@ -48,6 +48,7 @@ final class ChaosDriver implements AutoCloseable {
     static final class ServingOutage {
         final int killNumber;
         final long killedAtNs;
+        volatile long firstResponseNs = -1;
         volatile long firstAnswerNs = -1;
         final LongAdder failedCalls = new LongAdder();
         final Map<String, LongAdder> failuresByCode = new ConcurrentHashMap<>();
@@ -152,7 +153,11 @@ final class ChaosDriver implements AutoCloseable {
                 outcomes.put(requestId, new CallOutcome(true, response.getModelVersion(), null));
                 ServingOutage outage = openOutage;
                 if (outage != null) {
-                    outage.firstAnswerNs = System.nanoTime();
+                    long now = System.nanoTime();
+                    if (outage.firstResponseNs < 0) {
+                        outage.firstResponseNs = now;
+                    }
+                    outage.firstAnswerNs = now;
                     openOutage = null;
                 }
             }
@@ -164,6 +169,11 @@ final class ChaosDriver implements AutoCloseable {
                 failuresByCode.computeIfAbsent(code, c -> new LongAdder()).increment();
                 ServingOutage outage = openOutage;
                 if (outage != null) {
+                    Status.Code status = Status.fromThrowable(t).getCode();
+                    if (outage.firstResponseNs < 0 && status != Status.Code.UNAVAILABLE
+                            && status != Status.Code.DEADLINE_EXCEEDED) {
+                        outage.firstResponseNs = System.nanoTime();
+                    }
                     outage.failedCalls.increment();
                     outage.failuresByCode.computeIfAbsent(code, c -> new LongAdder()).increment();
                 }
