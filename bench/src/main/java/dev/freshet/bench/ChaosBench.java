@@ -61,6 +61,7 @@ public final class ChaosBench {
     private static final int SETTLE_STABLE_POLLS = 3;
     private static final int SHOWN = 10;
     private static final Duration TAIL = Duration.ofSeconds(5);
+    private static final int POISON_PILL_BYTES = 1_048_576 - 140;
     /** What {@code freshet run} logs once its components have started. */
     private static final String RUNNING_LINE = "Stop with Ctrl-C";
     private static final List<Part> COMPONENTS = List.of(Part.FEATURE_STORE, Part.TRAINER, Part.SERVING,
@@ -73,7 +74,7 @@ public final class ChaosBench {
             int events = 6000;
             int kills = 2;
             long seed = 42;
-            int rate = 100;
+            int rate = 50;
             int entities = 40;
             int hazardWaitS = 60;
             boolean hazards = true;
@@ -192,7 +193,7 @@ public final class ChaosBench {
                  producer, topics.name(Topic.EVENTS), topics.name(Topic.LABELS), channel)) {
             stream(driver, plan, killLines);
             driver.finish(Duration.ofSeconds(60));
-            progress("all %d events, their calls and labels sent and acknowledged; settling", options.events());
+            progress("all %d events, their calls and labels sent and acknowledged; settling", eventsSent);
             boolean settled = settle();
             Result result = auditCore(driver, killLines, killLines, settled);
             if (options.hazards()) {
@@ -238,7 +239,9 @@ public final class ChaosBench {
         long lastBackCheckNs = 0;
         boolean back = true;
         long tailUntilNs = -1;
-        long giveUpNs = -1;
+        long giveUpNs;
+        long streamEndNs = -1;
+        long lastKillNs = 0;
         for (int i = 0; ; i++) {
             long now = System.nanoTime();
             if (!back && now - lastBackCheckNs > 200_000_000L) {
@@ -246,9 +249,12 @@ public final class ChaosBench {
                 lastBackCheckNs = now;
             }
             if (i >= options.events()) {
-                if (giveUpNs < 0) {
-                    giveUpNs = now + COMPONENT_READY_TIMEOUT.toNanos();
+                // A victim that is not back this long after the stream's end or its kill, whichever is later, is
+                // reported, not waited for.
+                if (streamEndNs < 0) {
+                    streamEndNs = now;
                 }
+                giveUpNs = Math.max(streamEndNs, lastKillNs) + COMPONENT_READY_TIMEOUT.toNanos();
                 if (nextKill >= plan.size() && back && tailUntilNs < 0) {
                     tailUntilNs = now + TAIL.toNanos();
                 }
@@ -263,6 +269,7 @@ public final class ChaosBench {
             }
             if (nextKill < plan.size() && plan.get(nextKill).atEvent() <= i && back) {
                 done.add(kill(driver, plan.get(nextKill), i));
+                lastKillNs = System.nanoTime();
                 nextKill++;
                 back = false;
             }
@@ -655,7 +662,10 @@ public final class ChaosBench {
         features = fromOffsets(Topic.FEATURES);
         dead = fromOffsets(Topic.DEAD_LETTER);
         long tooLargeBefore = cluster.logLinesContaining(Part.FEATURE_STORE, "RecordTooLargeException");
-        String pill = "{\"entity_id\":\"chaos-pill\",\"event_time\":" + "9".repeat(1_000_000);
+        // Just under the producer's and the topic's 1 MiB limit, so the event is accepted and its dead letter (the
+        // raw bytes plus the reason and source) is not, unless it is bounded.
+        String head = "{\"entity_id\":\"chaos-pill\",\"event_time\":";
+        String pill = head + "9".repeat(POISON_PILL_BYTES - head.length());
         driver.sendRaw("chaos-pill", pill);
         String canary2 = "chaos-canary-2";
         long canary2Time = driver.eventTimeAfter(next++);
@@ -694,10 +704,24 @@ public final class ChaosBench {
         driver.sendValid(canary3, canary3Time, 10, 1, "web", false);
         driver.flushAndCheck();
         boolean canary3Ok = awaitVector(canary3, canary3Time, features);
+        // The view's cost shows while it backfills the retained history, after the canary perhaps: watch the whole
+        // window.
+        long watchUntilNs = System.nanoTime() + options.hazardWait().toNanos();
+        Map<String, Long> healthSeen = new TreeMap<>();
+        while (System.nanoTime() < watchUntilNs) {
+            supervise("hazards");
+            healthSeen.merge(ChaosCluster.health(cluster.featureStoreGrpcPort), 1L, Long::sum);
+            Thread.sleep(1_000);
+        }
+        long costlyVectors = audit.featureVectors(audit.readAll(Topic.FEATURES, features)).stream()
+            .filter(v -> v.getView().equals("chaos_costly")).count();
         report.line("3. **Costly view** (hopping size 1h advance 1ms, `freshet features apply`): exit code %d, "
-            + "output: `%s`; canary vector: %s; feature store exits since: %d; OutOfMemoryError lines in its logs "
-            + "since: %d; feature store: %s.", applied.exitCode(), firstLine(applied.output()),
-            canary3Ok ? "yes" : "NO", selfExits.size() - exitsBefore,
+            + "output: `%s`; canary vector (view %s): %s; vectors of the costly view in the %d s after: %d; "
+            + "feature store health polled each second over %d s more: %s; feature store exits since: %d; "
+            + "OutOfMemoryError lines in its logs since: %d; feature store: %s.", applied.exitCode(),
+            firstLine(applied.output()), ChaosCluster.VIEW, canary3Ok ? "yes" : "NO",
+            options.hazardWait().toSeconds(), costlyVectors, options.hazardWait().toSeconds(), healthSeen,
+            selfExits.size() - exitsBefore,
             cluster.logLinesContaining(Part.FEATURE_STORE, "OutOfMemoryError") - oomBefore, featureStoreState());
         report.line("");
     }
@@ -753,7 +777,10 @@ public final class ChaosBench {
     private void monitorFigures() throws Exception {
         long examplesCommitted = audit.endOffsets(Topic.TRAINING_EXAMPLES).values().stream().mapToLong(o -> o)
             .sum();
-        long committedRecords = audit.readAll(Topic.TRAINING_EXAMPLES).size();
+        List<ChaosAudit.Example> committed = audit.examples(audit.readAll(Topic.TRAINING_EXAMPLES));
+        long committedRecords = committed.size();
+        // The monitor judges versions: an example of a prediction no model answered (model_version 0) is not its.
+        long answeredExamples = committed.stream().filter(e -> e.example().getModelVersion() > 0).count();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         JsonNode report = null;
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -764,7 +791,7 @@ public final class ChaosBench {
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200) {
                     report = new ObjectMapper().readTree(response.body());
-                    if (report.path("examplesSeen").asLong() >= committedRecords) {
+                    if (report.path("examplesSeen").asLong() >= answeredExamples) {
                         break;
                     }
                 }
@@ -780,10 +807,10 @@ public final class ChaosBench {
                 cluster.exitCode(Part.MONITOR).map(c -> "process exited with " + c).orElse("process running"));
             return;
         }
-        this.report.line("- examples seen %d of %d committed training examples (end offsets %d incl. transaction "
-            + "markers); bad records %d; versions tracked %d; rolling accuracy %s over %s examples; label coverage "
-            + "%s; actions issued or seen %d; monitoring since %s", report.path("examplesSeen").asLong(),
-            committedRecords, examplesCommitted, report.path("badRecords").asLong(), report.path("versions").size(),
+        this.report.line("- examples seen %d; committed training examples %d, of which of answered predictions "
+            + "(model_version > 0) %d (end offsets %d incl. transaction markers); bad records %d; versions tracked %d; "
+            + "rolling accuracy %s over %s examples; label coverage %s; actions issued or seen %d; monitoring since %s",
+            report.path("examplesSeen").asLong(), committedRecords, answeredExamples, examplesCommitted, report.path("badRecords").asLong(), report.path("versions").size(),
             report.path("rollingAccuracy").path("accuracy").asText(),
             report.path("rollingAccuracy").path("examples").asText(), report.path("labelCoverage").toString(),
             report.path("actions").size(), java.time.Instant.ofEpochMilli(report.path("monitoringSinceMs")
