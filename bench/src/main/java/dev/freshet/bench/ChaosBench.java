@@ -55,7 +55,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * [--no-hazards]}; writes bench/results/ChaosBench.md.
  */
 public final class ChaosBench {
-    private static final Duration COMPONENT_READY_TIMEOUT = Duration.ofSeconds(180);
+    private static final Duration COMPONENT_READY_TIMEOUT = Duration.ofSeconds(300);
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(300);
     private static final Duration SETTLE_POLL = Duration.ofSeconds(2);
     private static final int SETTLE_STABLE_POLLS = 3;

@@ -46,7 +46,7 @@ final class ChaosCluster implements AutoCloseable {
         }
     }
 
-    private static final Duration BROKER_READY_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration BROKER_READY_TIMEOUT = Duration.ofSeconds(240);
     private static final String COMPONENT_HEAP = "-Xmx512m";
 
     private final Path workDir;

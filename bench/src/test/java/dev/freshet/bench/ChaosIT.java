@@ -5,11 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The chaos suite's short variant: few events, one {@code kill -9} of each component and of the broker, no
  * hazards; asserts that nothing was lost or duplicated end to end. {@code bench/run ChaosBench} is the long one.
+ *
+ * <p>TOO SLOW FOR THE DEFAULT BUILD, so it runs only with {@code -Dfreshet.chaos.it=true}: five JVMs start and each
+ * victim must run again before the next kill; on the 2-core build machine, shared, a component took 30-90 s to run
+ * again and the test about 9 minutes, against the 3-minute budget of {@code mvn verify}. Run it with
+ * {@code mvn -pl bench -am verify -Dit.test=ChaosIT -Dfreshet.chaos.it=true}.
  */
+@EnabledIfSystemProperty(named = "freshet.chaos.it", matches = "true")
 class ChaosIT {
 
     @Test
