@@ -416,6 +416,9 @@ public final class ChaosBench {
         report.line("|---|---|---|---|---|");
         killLines.forEach(done -> report.line("%s", killLine(done)));
         report.line("");
+        report.line("Events sent: %d (the stream goes on past --events until every victim runs again); load "
+            + "average at the end of the stream (1, 5, 15 min): %s", eventsSent, loadAverage());
+        report.line("");
         report.line("Components that exited by themselves (restarted by the bench): %s",
             selfExits.isEmpty() ? "none" : String.join("; ", selfExits));
         report.line("");
@@ -717,7 +720,8 @@ public final class ChaosBench {
             .filter(v -> v.getView().equals("chaos_costly")).count();
         report.line("3. **Costly view** (hopping size 1h advance 1ms, `freshet features apply`): exit code %d, "
             + "output: `%s`; canary vector (view %s): %s; vectors of the costly view in the %d s after: %d; "
-            + "feature store health polled each second over %d s more: %s; feature store exits since: %d; "
+            + "feature store health, polled (2 s deadline, 1 s apart) over %d s more, polls by answer: %s; feature "
+            + "store exits since: %d; "
             + "OutOfMemoryError lines in its logs since: %d; feature store: %s.", applied.exitCode(),
             firstLine(applied.output()), ChaosCluster.VIEW, canary3Ok ? "yes" : "NO",
             options.hazardWait().toSeconds(), costlyVectors, options.hazardWait().toSeconds(), healthSeen,
@@ -833,6 +837,16 @@ public final class ChaosBench {
         }
         throw new IllegalStateException("examples/transactions.yaml not found above " + Path.of("").toAbsolutePath()
             + "; run the chaos suite from the repository");
+    }
+
+    // The machine is shared: a restart's duration means little without the load it ran under.
+    private static String loadAverage() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return parts[0] + ", " + parts[1] + ", " + parts[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static void progress(String format, Object... args) {
