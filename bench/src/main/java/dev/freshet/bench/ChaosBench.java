@@ -187,8 +187,12 @@ public final class ChaosBench {
         ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", cluster.servingPort).usePlaintext()
             .build();
         List<Done> killLines = new ArrayList<>();
+        // An application rides out a broker restart: its sends wait (and retry) for up to five minutes, longer
+        // than the broker takes to come back on a loaded machine, instead of failing after the default minute.
+        Map<String, Object> tuning = Map.of(ProducerConfig.LINGER_MS_CONFIG, 5,
+            ProducerConfig.MAX_BLOCK_MS_CONFIG, 300_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
         try (KafkaProducer<String, String> producer = clients.idempotentProducer(topics.clientId("chaos-driver"),
-                 Map.of(ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new StringSerializer());
+                 tuning, new StringSerializer(), new StringSerializer());
              ChaosDriver driver = new ChaosDriver(options.seed(), options.entities(), options.eventsPerSecond(),
                  producer, topics.name(Topic.EVENTS), topics.name(Topic.LABELS), channel)) {
             stream(driver, plan, killLines);
