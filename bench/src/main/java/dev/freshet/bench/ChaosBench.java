@@ -606,15 +606,21 @@ public final class ChaosBench {
         attribute(what, events, plan);
     }
 
+    // Both neighbours: a record lost to a kill is often one sent just before it.
     private static String after(List<Done> done, int eventIndex) {
         Done last = null;
+        Done next = null;
         for (Done d : done) {
             if (d.atEvent() <= eventIndex) {
                 last = d;
+            } else if (next == null) {
+                next = d;
             }
         }
-        return last == null ? "before the first kill" : "after kill #" + last.kill().number() + " of "
+        String before = last == null ? "before the first kill" : "after kill #" + last.kill().number() + " of "
             + last.kill().part().cliName + " at event " + last.atEvent();
+        return next == null ? before : before + ", " + (next.atEvent() - eventIndex) + " events before kill #"
+            + next.kill().number() + " of " + next.kill().part().cliName + " at event " + next.atEvent();
     }
 
     private static String since(long fromNs, long toNs) {

@@ -11,10 +11,12 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * The chaos suite's short variant: few events, one {@code kill -9} of each component and of the broker, no
  * hazards; asserts that nothing was lost or duplicated end to end. {@code bench/run ChaosBench} is the long one.
  *
- * <p>TOO SLOW FOR THE DEFAULT BUILD, so it runs only with {@code -Dfreshet.chaos.it=true}: five JVMs start and each
- * victim must run again before the next kill; on the 2-core build machine, shared, a component took 30-90 s to run
- * again and the test about 9 minutes, against the 3-minute budget of {@code mvn verify}. Run it with
- * {@code mvn -pl bench -am verify -Dit.test=ChaosIT -Dfreshet.chaos.it=true}.
+ * <p>OPT-IN, with {@code -Dfreshet.chaos.it=true}: {@code mvn -pl bench -am verify -Dit.test=ChaosIT
+ * -Dfreshet.chaos.it=true}. Five JVMs start and each victim must run again before the next kill, so its duration
+ * follows the machine's load: 120 s on the shared 2-core build machine at a load average near 30, 383 s near 45,
+ * against the 3-minute budget of {@code mvn verify}. It also fails on main today: a serving {@code kill -9} loses
+ * the last answered predictions before it from the prediction log (issue 13, item 7; 3 of 815 in its run). Make it
+ * run by default once serving's prediction log is durable.
  */
 @EnabledIfSystemProperty(named = "freshet.chaos.it", matches = "true")
 class ChaosIT {
