@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 import kafka.server.KafkaConfig;
@@ -31,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * A real single-node Kafka broker (KRaft, combined broker and controller) running in this JVM.
  *
  * <p>Freshet uses it when no bootstrap servers are configured, and its tests use it as their broker:
- * the clients talk to it over loopback TCP exactly as they would to a cluster. Its logs live in a
- * temporary directory that {@link #close()} deletes. Thread-safe; start once, close once.
+ * the clients talk to it over loopback TCP exactly as they would to a cluster. {@link #start()} keeps its logs in
+ * a temporary directory that {@link #close()} deletes. {@link #startStandalone} keeps them in a given directory on
+ * fixed ports, so that the broker can be killed and started again on the same logs; {@link #main} runs it so as a
+ * process of its own. Thread-safe; start once, close once.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
@@ -40,14 +43,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
+    /** The line {@link #main} prints on stdout once the broker answers, followed by its bootstrap servers. */
+    public static final String READY_LINE = "freshet-kafka ready ";
+
     private final Path dataDir;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final boolean deleteOnClose;
 
-    private EmbeddedKafkaBroker(Path dataDir, KafkaRaftServer server, String bootstrapServers) {
+    private EmbeddedKafkaBroker(Path dataDir, KafkaRaftServer server, String bootstrapServers,
+                                boolean deleteOnClose) {
         this.dataDir = dataDir;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.deleteOnClose = deleteOnClose;
     }
 
     /**
@@ -56,22 +65,51 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @throws EmbeddedKafkaException if the broker cannot start within a minute
      */
     public static EmbeddedKafkaBroker start() {
-        long startedNs = System.nanoTime();
         Path dataDir;
         try {
             dataDir = Files.createTempDirectory("freshet-kafka-");
         } catch (IOException e) {
             throw new EmbeddedKafkaException("Cannot create a temporary directory for the embedded broker's logs", e);
         }
-        int brokerPort = freePort();
-        int controllerPort = freePort();
-        String logDir = dataDir.resolve("log").toString();
-        KafkaConfig config = new KafkaConfig(brokerProperties(logDir, brokerPort, controllerPort), false);
-        format(config, logDir);
+        return start(dataDir, freePort(), freePort(), true);
+    }
+
+    /**
+     * Starts the broker on {@code dataDir} and fixed ports, formatting the directory only when it holds no broker
+     * yet (no {@code log/meta.properties}), and waits until it answers metadata requests. {@link #close()} keeps the
+     * logs, and so does a killed process: starting again on the same directory and ports brings back its topics,
+     * records, committed offsets and transaction state.
+     *
+     * @param dataDir        the broker's directory, created when absent
+     * @param brokerPort     the clients' port on localhost
+     * @param controllerPort the KRaft controller's port on localhost; fixed too, since the quorum is recorded in
+     *                       the metadata log
+     * @throws EmbeddedKafkaException if the directory cannot be created or the broker cannot start within a minute
+     */
+    public static EmbeddedKafkaBroker startStandalone(Path dataDir, int brokerPort, int controllerPort) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("Cannot create the broker's directory " + dataDir
+                + "; give a writable path", e);
+        }
+        return start(dataDir, brokerPort, controllerPort, false);
+    }
+
+    private static EmbeddedKafkaBroker start(Path dataDir, int brokerPort, int controllerPort,
+                                             boolean deleteOnClose) {
+        long startedNs = System.nanoTime();
+        Path logDir = dataDir.resolve("log");
+        KafkaConfig config = new KafkaConfig(brokerProperties(logDir.toString(), brokerPort, controllerPort), false);
+        if (Files.exists(logDir.resolve("meta.properties"))) {
+            log.info("Embedded Kafka broker reuses its logs in {}.", logDir);
+        } else {
+            format(config, logDir.toString());
+        }
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
         String bootstrap = "localhost:" + brokerPort;
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, server, bootstrap);
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, server, bootstrap, deleteOnClose);
         try {
             broker.awaitReady();
         } catch (RuntimeException e) {
@@ -83,17 +121,51 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return broker;
     }
 
+    /**
+     * Runs a standalone broker as a process of its own until it is stopped (a shutdown hook closes it and keeps its
+     * logs): {@code EmbeddedKafkaBroker DIR BROKER_PORT CONTROLLER_PORT}. Once the broker answers, prints
+     * {@value #READY_LINE} followed by its bootstrap servers on stdout, for a parent process to wait for.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length != 3) {
+            System.err.println("usage: EmbeddedKafkaBroker DIR BROKER_PORT CONTROLLER_PORT");
+            System.exit(2);
+        }
+        int brokerPort;
+        int controllerPort;
+        try {
+            brokerPort = Integer.parseInt(args[1]);
+            controllerPort = Integer.parseInt(args[2]);
+        } catch (NumberFormatException e) {
+            System.err.println("EmbeddedKafkaBroker: ports must be numbers, got '" + args[1] + "' and '" + args[2]
+                + "'");
+            System.exit(2);
+            return;
+        }
+        EmbeddedKafkaBroker broker = startStandalone(Path.of(args[0]), brokerPort, controllerPort);
+        CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            broker.close();
+            closed.countDown();
+        }, "freshet-kafka-shutdown"));
+        System.out.println(READY_LINE + broker.bootstrapServers());
+        System.out.flush();
+        closed.await();
+    }
+
     /** The {@code host:port} list for Kafka clients. */
     public String bootstrapServers() {
         return bootstrapServers;
     }
 
-    /** Stops the broker and deletes its logs. */
+    /** Stops the broker; deletes its logs unless it was started with {@link #startStandalone}. */
     @Override
     public void close() {
         server.shutdown();
         server.awaitShutdown();
-        deleteRecursively(dataDir);
+        if (deleteOnClose) {
+            deleteRecursively(dataDir);
+        }
         log.info("Embedded Kafka broker at {} stopped.", bootstrapServers);
     }
 
