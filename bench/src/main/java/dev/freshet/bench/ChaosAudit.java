@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import java.util.concurrent.ExecutionException;
@@ -153,6 +155,17 @@ final class ChaosAudit {
         for (Read r : reads) {
             if (r.value() != null && r.key() != null && r.key().startsWith(model + "/")) {
                 out.add(parse(() -> ModelVersion.parseFrom(r.value()), r));
+            }
+        }
+        return out;
+    }
+
+    /** The version numbers of the model the trainer deleted (tombstones: the registry keeps the newest only). */
+    Set<Long> deletedVersions(List<Read> reads, String model) {
+        Set<Long> out = new HashSet<>();
+        for (Read r : reads) {
+            if (r.value() == null && r.key() != null && r.key().startsWith(model + "/")) {
+                out.add(Long.parseLong(r.key().substring(model.length() + 1)));
             }
         }
         return out;

@@ -53,6 +53,7 @@ final class ChaosCluster implements AutoCloseable {
     private final Path viewFile;
     private final String classpath;
     private final String java;
+    private final String predictionLogDurability;
     final int brokerPort = freePort();
     private final int controllerPort = freePort();
     final int servingPort = freePort();
@@ -61,7 +62,8 @@ final class ChaosCluster implements AutoCloseable {
     private final Map<Part, Process> running = new EnumMap<>(Part.class);
     private final Map<Part, Integer> incarnations = new EnumMap<>(Part.class);
 
-    ChaosCluster(Path workDir, Path viewFile) {
+    ChaosCluster(Path workDir, Path viewFile, String predictionLogDurability) {
+        this.predictionLogDurability = predictionLogDurability;
         this.workDir = workDir;
         this.viewFile = viewFile;
         this.classpath = childClasspath();
@@ -115,6 +117,7 @@ final class ChaosCluster implements AutoCloseable {
                 set(command, "serving.port", Integer.toString(servingPort));
                 set(command, "serving.state.dir", state.resolve("serving").toString());
                 set(command, "serving.model.name", MODEL);
+                set(command, "serving.prediction.log.durability", predictionLogDurability);
             }
             case MONITOR -> {
                 set(command, "monitor.http.port", Integer.toString(monitorHttpPort));

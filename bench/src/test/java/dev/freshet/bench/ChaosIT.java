@@ -23,7 +23,7 @@ class ChaosIT {
 
     @Test
     void aKillOfEachProcessLosesAndDuplicatesNothing() throws Exception {
-        ChaosBench.Options options = new ChaosBench.Options(800, 1, 7, 20, 20, Duration.ZERO, false);
+        ChaosBench.Options options = new ChaosBench.Options(800, 1, 7, 20, 20, Duration.ZERO, false, "acked");
         BenchReport report = new BenchReport("ChaosIT", new String[0]);
 
         ChaosBench.Result result = ChaosBench.run(options, report);
