@@ -7,12 +7,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -25,14 +31,29 @@ import picocli.CommandLine.Option;
 /**
  * {@code freshet run}: starts all components, or the ones named, against a cluster, and runs until stopped, so the
  * loop can be spread over several processes that meet through Kafka.
+ *
+ * <p>Supervises what it started: when a stage of any component stops for good, it closes the others in reverse
+ * order of their start and exits with code 1, leaving the restart to whatever runs the process (systemd, Kubernetes),
+ * which can back off and alert. Restarting a stage in the process was not chosen: a stage stops for good only on
+ * what a restart does not fix by itself (a second trainer fenced this one, a topic was deleted, a command was
+ * refused), and a process that restarts stages forever hides that from the operator.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run all components, or the ones named, until stopped (Ctrl-C or SIGTERM).")
+    description = {"Run all components, or the ones named, until stopped (Ctrl-C or SIGTERM).",
+        "If a stage of a component stops for good (e.g. a second trainer of the same model fenced this one), the "
+            + "others are closed in order and the command exits with code 1, printing one line "
+            + "'freshet: <component>: <stage> stopped: <reason>'; it does not restart the stage, so that whatever "
+            + "runs the process (systemd, Kubernetes) sees the failure, restarts with its own back-off and alerts."},
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {"0:stopped by a signal (Ctrl-C, SIGTERM)",
+        "1:a stage of a component stopped for good",
+        "2:a start-up mistake (a key, a file, a port in use, an unreachable cluster); nothing was left running"})
 public final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
     static final String TOPICS_PARTITIONS_CONFIG = "topics.partitions";
     static final String TOPICS_REPLICATION_FACTOR_CONFIG = "topics.replication.factor";
+    static final String STARTUP_CLUSTER_TIMEOUT_MS_CONFIG = "startup.cluster.timeout.ms";
 
     @Mixin
     ClusterOptions cluster;
@@ -49,7 +70,11 @@ public final class RunCommand implements Callable<Integer> {
                 "Partitions of each topic Freshet creates; -1 uses the broker's default. More partitions let more instances share the work.")
             .define(TOPICS_REPLICATION_FACTOR_CONFIG, ConfigDef.Type.INT, -1, ConfigDef.Range.between(-1, 32),
                 ConfigDef.Importance.MEDIUM,
-                "Replicas of each topic Freshet creates; -1 uses the broker's default.");
+                "Replicas of each topic Freshet creates; -1 uses the broker's default.")
+            .define(STARTUP_CLUSTER_TIMEOUT_MS_CONFIG, ConfigDef.Type.LONG, 30_000L,
+                ConfigDef.Range.between(1_000L, 600_000L), ConfigDef.Importance.LOW,
+                "How long freshet run and freshet demo wait at start for the Kafka cluster at bootstrap.servers to "
+                    + "answer; past it they stop with exit code 2 and create nothing.");
     }
 
     @Override
@@ -66,7 +91,6 @@ public final class RunCommand implements Callable<Integer> {
             System.out.println("Started an embedded Kafka broker at " + broker.bootstrapServers()
                 + "; other processes can join with --bootstrap-servers " + broker.bootstrapServers());
         }
-        CountDownLatch stopped = new CountDownLatch(1);
         Platform platform;
         try {
             ensureTopics(props, launcherConfig);
@@ -77,18 +101,50 @@ public final class RunCommand implements Callable<Integer> {
             }
             throw e;
         }
-        EmbeddedKafkaBroker startedBroker = broker;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("Stopping {}.", selected);
+        return superviseUntilStopped(platform, broker, selected, props);
+    }
+
+    /**
+     * Waits for a signal (returns 0; the shutdown hook closes everything) or for the first stage to stop for good
+     * (closes everything here and throws).
+     */
+    private static int superviseUntilStopped(Platform platform, EmbeddedKafkaBroker broker,
+                                             Set<Platform.Component> selected, Map<String, Object> props)
+            throws InterruptedException {
+        CountDownLatch ended = new CountDownLatch(1);
+        AtomicReference<Liveness.Stopped> stop = new AtomicReference<>();
+        Runnable closeAll = () -> {
             platform.close();
-            if (startedBroker != null) {
-                startedBroker.close();
+            if (broker != null) {
+                broker.close();
             }
-            stopped.countDown();
-        }, "freshet-shutdown"));
+        };
+        Thread hook = new Thread(() -> {
+            log.info("Stopping {}.", selected);
+            closeAll.run();
+            ended.countDown();
+        }, "freshet-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        // The listener runs on the stopping stage's own thread, which closing would wait for: hand it over.
+        platform.onFirstStop(s -> {
+            stop.set(s);
+            ended.countDown();
+        });
         log.info("Running {} against {}. Stop with Ctrl-C.", selected, props.get(CommonConfig.BOOTSTRAP_SERVERS_CONFIG));
-        stopped.await();
-        return 0;
+        ended.await();
+        if (stop.get() == null) {
+            return 0;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // A signal came at the same moment: the hook closes everything, and the JVM exits with its code.
+            ended.await();
+            return 0;
+        }
+        log.info("Stopping {} because {}.", selected, stop.get());
+        closeAll.run();
+        throw new StageStoppedException(stop.get());
     }
 
     private Set<Platform.Component> selectedComponents() {
@@ -100,16 +156,57 @@ public final class RunCommand implements Callable<Integer> {
         return selected;
     }
 
-    /** Creates the loop's missing topics, with the partitions and replicas the launcher's keys ask for. */
+    /**
+     * Creates the loop's missing topics, with the partitions and replicas the launcher's keys ask for, once the
+     * cluster has answered within {@code startup.cluster.timeout.ms}.
+     *
+     * @throws LauncherException when the cluster does not answer in time or a topic cannot be created
+     */
     static void ensureTopics(Map<String, Object> props, AbstractConfig launcherConfig) {
         int partitions = launcherConfig.getInt(TOPICS_PARTITIONS_CONFIG);
         int replicas = launcherConfig.getInt(TOPICS_REPLICATION_FACTOR_CONFIG);
-        try (Admin admin = KafkaClients.from(props).admin()) {
+        String bootstrap = String.valueOf(props.get(CommonConfig.BOOTSTRAP_SERVERS_CONFIG));
+        long timeoutMs = launcherConfig.getLong(STARTUP_CLUSTER_TIMEOUT_MS_CONFIG);
+        try (Admin admin = openAdmin(props, bootstrap)) {
+            awaitCluster(admin, bootstrap, timeoutMs);
             TopicLayout.of(props).ensureTopics(admin,
                 partitions > 0 ? Optional.of(partitions) : Optional.empty(),
                 replicas > 0 ? Optional.of((short) replicas) : Optional.empty());
         } catch (KafkaException e) {
             throw new LauncherException(e.getMessage(), e);
+        }
+    }
+
+    private static Admin openAdmin(Map<String, Object> props, String bootstrap) {
+        try {
+            return KafkaClients.from(props).admin();
+        } catch (KafkaException e) {
+            // Typically no address of bootstrap.servers resolves; the cause says which.
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new LauncherException("cannot reach the Kafka cluster at " + bootstrap + ": " + cause.getMessage()
+                + "; check " + CommonConfig.BOOTSTRAP_SERVERS_CONFIG + " (--bootstrap-servers)", e);
+        }
+    }
+
+    // Without this, an unreachable cluster surfaces minutes later, deep inside a component's first client call.
+    private static void awaitCluster(Admin admin, String bootstrap, long timeoutMs) {
+        String unreachable = "cannot reach the Kafka cluster at " + bootstrap + " within " + timeoutMs / 1000
+            + " s; check " + CommonConfig.BOOTSTRAP_SERVERS_CONFIG + " (--bootstrap-servers) and that the cluster "
+            + "is up (" + STARTUP_CLUSTER_TIMEOUT_MS_CONFIG + " sets the wait)";
+        try {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeoutMs)).clusterId()
+                .get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LauncherException(unreachable, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new LauncherException(unreachable, e.getCause());
+            }
+            throw new LauncherException("The Kafka cluster at " + bootstrap + " refused to describe itself: "
+                + e.getCause().getMessage() + "; check the kafka.* security settings", e.getCause());
+        } catch (TimeoutException e) {
+            throw new LauncherException(unreachable, e);
         }
     }
 }
