@@ -119,7 +119,8 @@ public final class DemoCommand implements Callable<Integer> {
             Path stateDir = Files.createTempDirectory("freshet-demo-");
             Map<String, Object> props = platformConfig(bootstrap, prefix, stateDir);
             Platform.validate(props, EnumSet.allOf(Platform.Component.class));
-            RunCommand.ensureTopics(props, new AbstractConfig(RunCommand.configDef(), props, false));
+            RunCommand.ensureTopics(props, new AbstractConfig(RunCommand.configDef(), props, false),
+                RunCommand.DEFAULT_CLUSTER_TIMEOUT);
             try (Platform platform = Platform.start(props, EnumSet.allOf(Platform.Component.class))) {
                 return drive(platform, props, prefix, startedAt);
             } finally {

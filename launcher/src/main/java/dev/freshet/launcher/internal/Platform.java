@@ -2,6 +2,7 @@ package dev.freshet.launcher.internal;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -98,9 +99,12 @@ public final class Platform implements AutoCloseable {
             if (!viewFile.isBlank()) {
                 try {
                     FeatureViewRegistry.validate(Files.readString(Path.of(viewFile)), viewFile);
+                } catch (NoSuchFileException e) {
+                    throw new LauncherException(FeatureStoreConfig.VIEW_FILE_CONFIG + " " + viewFile + " does not "
+                        + "exist; give the path of a YAML file of feature views (see examples/transactions.yaml)", e);
                 } catch (IOException e) {
                     throw new LauncherException("Cannot read " + FeatureStoreConfig.VIEW_FILE_CONFIG + " " + viewFile
-                        + ": " + e.getMessage(), e);
+                        + ": " + e + "; check the path and its permissions", e);
                 }
             }
         }

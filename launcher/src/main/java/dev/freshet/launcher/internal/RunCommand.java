@@ -1,5 +1,6 @@
 package dev.freshet.launcher.internal;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,8 @@ public final class RunCommand implements Callable<Integer> {
 
     static final String TOPICS_PARTITIONS_CONFIG = "topics.partitions";
     static final String TOPICS_REPLICATION_FACTOR_CONFIG = "topics.replication.factor";
-    static final String STARTUP_CLUSTER_TIMEOUT_MS_CONFIG = "startup.cluster.timeout.ms";
+    /** How long a start waits for the cluster to answer unless told otherwise. */
+    static final Duration DEFAULT_CLUSTER_TIMEOUT = Duration.ofSeconds(30);
 
     @Mixin
     ClusterOptions cluster;
@@ -61,6 +63,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--components", split = ",", paramLabel = "NAME",
         description = "Components to run: feature-store, trainer, serving, monitor (default: all).")
     List<String> components = List.of();
+
+    @Option(names = "--cluster-timeout", defaultValue = "30s", converter = DemoCommand.DurationConverter.class,
+        paramLabel = "DURATION",
+        description = "How long to wait at start for the Kafka cluster to answer before giving up with exit code 2 "
+            + "(default: ${DEFAULT-VALUE}).")
+    Duration clusterTimeout;
 
     /** The keys the launcher itself reads; each component declares its own. */
     public static ConfigDef configDef() {
@@ -70,11 +78,7 @@ public final class RunCommand implements Callable<Integer> {
                 "Partitions of each topic Freshet creates; -1 uses the broker's default. More partitions let more instances share the work.")
             .define(TOPICS_REPLICATION_FACTOR_CONFIG, ConfigDef.Type.INT, -1, ConfigDef.Range.between(-1, 32),
                 ConfigDef.Importance.MEDIUM,
-                "Replicas of each topic Freshet creates; -1 uses the broker's default.")
-            .define(STARTUP_CLUSTER_TIMEOUT_MS_CONFIG, ConfigDef.Type.LONG, 30_000L,
-                ConfigDef.Range.between(1_000L, 600_000L), ConfigDef.Importance.LOW,
-                "How long freshet run and freshet demo wait at start for the Kafka cluster at bootstrap.servers to "
-                    + "answer; past it they stop with exit code 2 and create nothing.");
+                "Replicas of each topic Freshet creates; -1 uses the broker's default.");
     }
 
     @Override
@@ -82,6 +86,9 @@ public final class RunCommand implements Callable<Integer> {
         Map<String, Object> props = cluster.withOptions();
         AbstractConfig launcherConfig = new AbstractConfig(configDef(), props, false);
         Set<Platform.Component> selected = selectedComponents();
+        if (clusterTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new LauncherException("--cluster-timeout must be at least 1s, got " + clusterTimeout);
+        }
         // Everything is checked before anything exists: a refused key or file leaves no broker and no topic behind.
         Platform.validate(props, selected);
         EmbeddedKafkaBroker broker = null;
@@ -93,7 +100,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         Platform platform;
         try {
-            ensureTopics(props, launcherConfig);
+            ensureTopics(props, launcherConfig, clusterTimeout);
             platform = Platform.start(props, selected);
         } catch (RuntimeException e) {
             if (broker != null) {
@@ -158,15 +165,15 @@ public final class RunCommand implements Callable<Integer> {
 
     /**
      * Creates the loop's missing topics, with the partitions and replicas the launcher's keys ask for, once the
-     * cluster has answered within {@code startup.cluster.timeout.ms}.
+     * cluster has answered within {@code clusterTimeout}.
      *
      * @throws LauncherException when the cluster does not answer in time or a topic cannot be created
      */
-    static void ensureTopics(Map<String, Object> props, AbstractConfig launcherConfig) {
+    static void ensureTopics(Map<String, Object> props, AbstractConfig launcherConfig, Duration clusterTimeout) {
         int partitions = launcherConfig.getInt(TOPICS_PARTITIONS_CONFIG);
         int replicas = launcherConfig.getInt(TOPICS_REPLICATION_FACTOR_CONFIG);
         String bootstrap = String.valueOf(props.get(CommonConfig.BOOTSTRAP_SERVERS_CONFIG));
-        long timeoutMs = launcherConfig.getLong(STARTUP_CLUSTER_TIMEOUT_MS_CONFIG);
+        long timeoutMs = clusterTimeout.toMillis();
         try (Admin admin = openAdmin(props, bootstrap)) {
             awaitCluster(admin, bootstrap, timeoutMs);
             TopicLayout.of(props).ensureTopics(admin,
@@ -192,7 +199,7 @@ public final class RunCommand implements Callable<Integer> {
     private static void awaitCluster(Admin admin, String bootstrap, long timeoutMs) {
         String unreachable = "cannot reach the Kafka cluster at " + bootstrap + " within " + timeoutMs / 1000
             + " s; check " + CommonConfig.BOOTSTRAP_SERVERS_CONFIG + " (--bootstrap-servers) and that the cluster "
-            + "is up (" + STARTUP_CLUSTER_TIMEOUT_MS_CONFIG + " sets the wait)";
+            + "is up (freshet run --cluster-timeout sets the wait)";
         try {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeoutMs)).clusterId()
                 .get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
