@@ -2,6 +2,7 @@ package dev.freshet.launcher;
 
 import java.util.List;
 
+import dev.freshet.launcher.internal.CommandFailedException;
 import dev.freshet.launcher.internal.ConfigDocsCommand;
 import dev.freshet.launcher.internal.DemoCommand;
 import dev.freshet.launcher.internal.LauncherException;
@@ -21,7 +22,7 @@ import picocli.CommandLine.ScopeType;
     description = "Online machine learning on Kafka: streaming features, incremental training, hot-swapped gRPC scoring, drift monitoring.",
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:done, or stopped by a signal",
-        "1:failed while running (e.g. a stage of a component stopped for good; see each command)",
+        "1:failed while running: a stage of a component stopped for good, or Kafka refused records sent",
         "2:refused before starting: a key, a file, a port in use, an unreachable cluster (add -v for the stack trace)"},
     subcommands = {DemoCommand.class, RunCommand.class, Freshet.ConfigCommand.class, CommandLine.HelpCommand.class,
         dev.freshet.launcher.internal.ReportCommand.class, dev.freshet.launcher.internal.ActionsCommand.class,
@@ -61,7 +62,7 @@ public final class Freshet {
         CommandLine commandLine = new CommandLine(freshet);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             int code;
-            if (e instanceof StageStoppedException) {
+            if (e instanceof StageStoppedException || e instanceof CommandFailedException) {
                 code = 1;
             } else if (e instanceof LauncherException || e instanceof ConfigException) {
                 code = 2;
