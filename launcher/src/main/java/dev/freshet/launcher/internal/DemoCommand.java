@@ -86,6 +86,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     PrintStream out = System.out;
 
+    /** The traffic's send results, complete once {@link #run} has returned (its producer is closed by then). */
+    private SendResults sends;
+
     @Override
     public Integer call() throws Exception {
         DemoSummary summary = run();
@@ -93,6 +96,13 @@ public final class DemoCommand implements Callable<Integer> {
         if (summaryJson != null) {
             summary.writeJson(summaryJson);
             out.println("Summary written to " + summaryJson.toAbsolutePath());
+        }
+        out.printf(java.util.Locale.ROOT, "Kafka confirmed %,d of the %,d events and labels the demo sent.%n",
+            sends.confirmed(), sends.sent());
+        if (sends.failed() > 0) {
+            throw new CommandFailedException("demo: Kafka did not take every event and label the demo sent: "
+                + sends.describe() + "; the figures above count records that never arrived. Run with -v to see "
+                + "the producer's log", sends.firstFailure().orElse(null));
         }
         return 0;
     }
@@ -168,6 +178,7 @@ public final class DemoCommand implements Callable<Integer> {
                  topics.name(Topic.DEAD_LETTER), MODEL_NAME);
              DemoTraffic traffic = new DemoTraffic(seed, entities, producer, topics.name(Topic.EVENTS),
                  topics.name(Topic.LABELS), channel)) {
+            sends = traffic.sends();
             ExecutorService injector = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "freshet-demo-injector");
                 t.setDaemon(true);
