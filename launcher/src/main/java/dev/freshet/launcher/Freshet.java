@@ -69,7 +69,7 @@ public final class Freshet {
             } else {
                 throw e;
             }
-            cmd.getErr().println("freshet: " + oneLine(e.getMessage()));
+            cmd.getErr().println("freshet: " + e.getMessage());
             if (freshet.verbose) {
                 e.printStackTrace(cmd.getErr());
             }
@@ -77,11 +77,6 @@ public final class Freshet {
             return code;
         });
         return commandLine.execute(args);
-    }
-
-    // A message from a component may span lines (a YAML excerpt); the refusal is one line all the same.
-    private static String oneLine(String message) {
-        return String.valueOf(message).replaceAll("\\s*\\R\\s*", " ");
     }
 
     // Tribuo logs through java.util.logging, straight to stderr; send it through SLF4J's levels like the rest.
