@@ -2,25 +2,37 @@ package dev.freshet.launcher;
 
 import java.util.List;
 
+import dev.freshet.launcher.internal.CommandFailedException;
 import dev.freshet.launcher.internal.ConfigDocsCommand;
 import dev.freshet.launcher.internal.DemoCommand;
 import dev.freshet.launcher.internal.LauncherException;
 import dev.freshet.launcher.internal.RunCommand;
+import dev.freshet.launcher.internal.StageStoppedException;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code freshet} command. The only class in Freshet that calls {@link System#exit}. */
 @Command(name = "freshet",
     mixinStandardHelpOptions = true,
     versionProvider = Freshet.Version.class,
     description = "Online machine learning on Kafka: streaming features, incremental training, hot-swapped gRPC scoring, drift monitoring.",
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {"0:done, or stopped by a signal",
+        "1:failed while running: a stage of a component stopped for good, or Kafka refused records sent",
+        "2:refused before starting: a key, a file, a port in use, an unreachable cluster (add -v for the stack trace)"},
     subcommands = {DemoCommand.class, RunCommand.class, Freshet.ConfigCommand.class, CommandLine.HelpCommand.class,
         dev.freshet.launcher.internal.ReportCommand.class, dev.freshet.launcher.internal.ActionsCommand.class,
         dev.freshet.launcher.internal.ReplayCommand.class, dev.freshet.launcher.internal.ServingAdminCommand.class,
         dev.freshet.launcher.internal.ModelsCommand.class, dev.freshet.launcher.internal.FeaturesCommand.class})
 public final class Freshet {
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+        description = "Print the stack trace of a refusal too; freshet demo also shows the components' own log.")
+    boolean verbose;
 
     private Freshet() {
     }
@@ -34,22 +46,35 @@ public final class Freshet {
     // second) would bury them. Must run before the first logger is created, when slf4j-simple reads its levels.
     private static void quietComponentsDuringDemo(String[] args) {
         List<String> argList = List.of(args);
-        if (!argList.isEmpty() && argList.get(0).equals("demo")
-                && !argList.contains("-v") && !argList.contains("--verbose")) {
+        if (argList.contains("demo") && !argList.contains("-v") && !argList.contains("--verbose")) {
             System.setProperty("org.slf4j.simpleLogger.log.dev.freshet", "warn");
         }
     }
 
-    /** Runs the command line and returns its exit code; errors a user can fix are printed without a stack trace. */
+    /**
+     * Runs the command line and returns its exit code: 0 done, 1 a stage stopped while running, 2 a start-up
+     * mistake. Mistakes a user can fix and stopped stages are printed as one {@code freshet:} line, without a stack
+     * trace unless {@code -v}.
+     */
     public static int execute(String... args) {
         routeJavaUtilLoggingToSlf4j();
-        CommandLine commandLine = new CommandLine(new Freshet());
+        Freshet freshet = new Freshet();
+        CommandLine commandLine = new CommandLine(freshet);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof LauncherException || e instanceof ConfigException) {
-                cmd.getErr().println("freshet: " + e.getMessage());
-                return 2;
+            int code;
+            if (e instanceof StageStoppedException || e instanceof CommandFailedException) {
+                code = 1;
+            } else if (e instanceof LauncherException || e instanceof ConfigException) {
+                code = 2;
+            } else {
+                throw e;
             }
-            throw e;
+            cmd.getErr().println("freshet: " + e.getMessage());
+            if (freshet.verbose) {
+                e.printStackTrace(cmd.getErr());
+            }
+            cmd.getErr().flush();
+            return code;
         });
         return commandLine.execute(args);
     }

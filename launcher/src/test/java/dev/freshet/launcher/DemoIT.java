@@ -56,6 +56,11 @@ class DemoIT {
     }
 
     @Test
+    void kafkaConfirmedEveryEventAndLabelTheDemoSent() {
+        assertThat(screen).containsPattern("Kafka confirmed ([\\d,]+) of the \\1 events and labels the demo sent\\.");
+    }
+
+    @Test
     void predictionsComeFromIncreasingModelVersions() {
         JsonNode byVersion = summary.get("predictions").get("served_by_version");
         List<Long> versions = new ArrayList<>();

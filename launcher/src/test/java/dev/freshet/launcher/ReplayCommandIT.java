@@ -51,7 +51,10 @@ class ReplayCommandIT {
         broker = EmbeddedKafkaBroker.start();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("replay.small", 1, (short) 1),
-                new NewTopic("replay.elec2", 1, (short) 1))).all().get();
+                new NewTopic("replay.elec2", 1, (short) 1),
+                // The broker refuses any record of this topic: a real refusal, RecordTooLargeException.
+                new NewTopic("replay.refused", 1, (short) 1).configs(Map.of("max.message.bytes", "16"))))
+                .all().get();
         }
     }
 
@@ -89,7 +92,23 @@ class ReplayCommandIT {
         }
         assertThat(times).isSorted().hasSize(500).first().isEqualTo(T0);
         assertThat(output).contains("Replayed 500 rows from events.csv.gz to replay.small")
+            .contains("Kafka confirmed 500 of the 500 rows sent.")
             .doesNotContain("out of time order").contains("100.0%");
+    }
+
+    @Test
+    void saysHowManyRowsKafkaConfirmedAndExitsOneWhenItRefusesThem() throws Exception {
+        Path file = Files.writeString(dir.resolve("refused.csv"),
+            "event_time,entity_id,amount\n" + T0 + ",u-1,1\n" + (T0 + 1000) + ",u-2,2\n");
+
+        CliRun run = CliRun.of("replay", file.toString(), "--topic", "replay.refused", "--entity", "entity_id",
+            "--bootstrap-servers", broker.bootstrapServers());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+        assertThat(run.err().lines().filter(l -> l.startsWith("freshet:"))).singleElement().satisfies(line ->
+            assertThat(line).startsWith("freshet: Writing refused.csv to replay.refused failed: ")
+                .containsPattern("\\d sent, 0 confirmed, \\d failed \\(first: RecordTooLargeException: "));
+        assertThat(run.out()).doesNotContain("Replayed");
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
 
+import dev.freshet.contracts.Liveness;
 import dev.freshet.monitor.internal.MonitorRuntime;
 import dev.freshet.monitor.internal.OneShotRead;
 
@@ -24,9 +25,11 @@ import dev.freshet.monitor.internal.OneShotRead;
  */
 public final class Monitor implements AutoCloseable {
     private final MonitorRuntime runtime;
+    private final Liveness liveness;
 
-    private Monitor(MonitorRuntime runtime) {
+    private Monitor(MonitorRuntime runtime, Liveness liveness) {
         this.runtime = runtime;
+        this.liveness = liveness;
     }
 
     /**
@@ -36,7 +39,8 @@ public final class Monitor implements AutoCloseable {
      * @throws org.apache.kafka.common.KafkaException         if the Kafka clients cannot be created
      */
     public static Monitor start(Map<String, ?> props) {
-        return new Monitor(MonitorRuntime.start(new MonitorConfig(props), InstantSource.system()));
+        Liveness liveness = new Liveness("monitor");
+        return new Monitor(MonitorRuntime.start(new MonitorConfig(props), InstantSource.system(), liveness), liveness);
     }
 
     /**
@@ -70,6 +74,15 @@ public final class Monitor implements AutoCloseable {
      */
     public int httpPort() {
         return runtime.httpPort();
+    }
+
+    /**
+     * Whether the monitoring thread still runs. It stops for good on a command it cannot publish (a rollback the
+     * report shows but serving never got) or an unexpected error, and then reports here once; {@link #close()}
+     * reports nothing. The live report over HTTP keeps answering with the last state.
+     */
+    public Liveness liveness() {
+        return liveness;
     }
 
     /** An immutable snapshot of everything observed so far; never null. */

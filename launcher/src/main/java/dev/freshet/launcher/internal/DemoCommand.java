@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
     description = {
         "Run the whole loop on a built-in synthetic card-transaction stream: events with ~1% malformed,",
         "labels arriving 0.5-3 s later, an abrupt concept drift at 60% of the run. Prints progress every",
-        "few seconds and a summary at the end."})
+        "few seconds and a summary at the end. If a stage of a component stops for good, the demo stops at once,",
+        "prints 'freshet: <component>: <stage> stopped: <reason>' and exits with code 1."})
 public final class DemoCommand implements Callable<Integer> {
     static final String MODEL_NAME = "default";
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
@@ -83,10 +84,10 @@ public final class DemoCommand implements Callable<Integer> {
         description = "Set a component's configuration key (repeatable), e.g. -D monitor.rollback.margin=0.2; see `freshet config docs`.")
     Map<String, String> overrides = new HashMap<>();
 
-    @Option(names = {"-v", "--verbose"}, description = "Also show the components' own log (every version, swap and command).")
-    boolean verbose;
-
     PrintStream out = System.out;
+
+    /** The traffic's send results, complete once {@link #run} has returned (its producer is closed by then). */
+    private SendResults sends;
 
     @Override
     public Integer call() throws Exception {
@@ -95,6 +96,13 @@ public final class DemoCommand implements Callable<Integer> {
         if (summaryJson != null) {
             summary.writeJson(summaryJson);
             out.println("Summary written to " + summaryJson.toAbsolutePath());
+        }
+        out.printf(java.util.Locale.ROOT, "Kafka confirmed %,d of the %,d events and labels the demo sent.%n",
+            sends.confirmed(), sends.sent());
+        if (sends.failed() > 0) {
+            throw new CommandFailedException("demo: Kafka did not take every event and label the demo sent: "
+                + sends.describe() + "; the figures above count records that never arrived. Run with -v to see "
+                + "the producer's log", sends.firstFailure().orElse(null));
         }
         return 0;
     }
@@ -121,7 +129,8 @@ public final class DemoCommand implements Callable<Integer> {
             Path stateDir = Files.createTempDirectory("freshet-demo-");
             Map<String, Object> props = platformConfig(bootstrap, prefix, stateDir);
             Platform.validate(props, EnumSet.allOf(Platform.Component.class));
-            RunCommand.ensureTopics(props, new AbstractConfig(RunCommand.configDef(), props, false));
+            RunCommand.ensureTopics(props, new AbstractConfig(RunCommand.configDef(), props, false),
+                RunCommand.DEFAULT_CLUSTER_TIMEOUT);
             try (Platform platform = Platform.start(props, EnumSet.allOf(Platform.Component.class))) {
                 return drive(platform, props, prefix, startedAt);
             } finally {
@@ -169,6 +178,7 @@ public final class DemoCommand implements Callable<Integer> {
                  topics.name(Topic.DEAD_LETTER), MODEL_NAME);
              DemoTraffic traffic = new DemoTraffic(seed, entities, producer, topics.name(Topic.EVENTS),
                  topics.name(Topic.LABELS), channel)) {
+            sends = traffic.sends();
             ExecutorService injector = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "freshet-demo-injector");
                 t.setDaemon(true);
@@ -199,6 +209,7 @@ public final class DemoCommand implements Callable<Integer> {
                         elapsedSeconds(startNs));
                 }
                 pace(startNs, i);
+                requireAllRunning(platform);
                 traffic.sendNext();
                 if (System.nanoTime() >= nextProgressNs) {
                     progress.print(elapsedSeconds(startNs));
@@ -235,6 +246,7 @@ public final class DemoCommand implements Callable<Integer> {
     private static void awaitReplica(Platform platform, long featureVectors) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (platform.scoringServer().stats().featureVectorsReplicated() < featureVectors) {
+            requireAllRunning(platform);
             if (System.nanoTime() > deadline) {
                 throw new LauncherException("Serving saw " + platform.scoringServer().stats().featureVectorsReplicated()
                     + " of the history's " + featureVectors + " feature vectors within 60 s; the feature store is"
@@ -290,6 +302,7 @@ public final class DemoCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         long last = -1;
         while (System.nanoTime() < deadline) {
+            requireAllRunning(platform);
             long labelled = DemoSummary.labelledPredictions(platform.monitor().report());
             if (labelled == last) {
                 return;
@@ -297,6 +310,13 @@ public final class DemoCommand implements Callable<Integer> {
             last = labelled;
             Thread.sleep(1_500);
         }
+    }
+
+    /** A demo missing a component would print figures that mean nothing: it stops and says which stage stopped. */
+    private static void requireAllRunning(Platform platform) {
+        platform.firstStop().ifPresent(stop -> {
+            throw new StageStoppedException(stop);
+        });
     }
 
     private static long elapsedSeconds(long startNs) {

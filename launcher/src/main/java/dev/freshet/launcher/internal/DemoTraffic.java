@@ -47,6 +47,7 @@ final class DemoTraffic implements AutoCloseable {
     private final ScheduledExecutorService labelScheduler =
         Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "freshet-demo-labels"));
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private final SendResults sends = new SendResults();
     private final SplittableRandom delays;
 
     private final Map<SyntheticStream.Kind, LongAdder> produced = new EnumMap<>(SyntheticStream.Kind.class);
@@ -75,7 +76,7 @@ final class DemoTraffic implements AutoCloseable {
     /** Sends one event and, when it is valid, its Predict call; blocks only while 64 calls are in flight. */
     void sendNext() throws InterruptedException {
         SyntheticStream.Event event = stream.next(System.currentTimeMillis());
-        producer.send(new ProducerRecord<>(eventsTopic, event.entityId(), event.json()));
+        producer.send(new ProducerRecord<>(eventsTopic, event.entityId(), event.json()), sends.callback());
         produced.get(event.kind()).increment();
         if (event.kind() == SyntheticStream.Kind.VALID) {
             inFlight.acquire();
@@ -96,12 +97,17 @@ final class DemoTraffic implements AutoCloseable {
         long start = System.currentTimeMillis() - span.toMillis();
         for (long i = 0; i < count; i++) {
             SyntheticStream.Event event = stream.next(start + i * 1000 / eventsPerSecond);
-            producer.send(new ProducerRecord<>(eventsTopic, event.entityId(), event.json()));
+            producer.send(new ProducerRecord<>(eventsTopic, event.entityId(), event.json()), sends.callback());
             produced.get(event.kind()).increment();
             valid += event.kind() == SyntheticStream.Kind.VALID ? 1 : 0;
         }
         producer.flush();
         return valid;
+    }
+
+    /** What Kafka answered to the events and labels sent so far; final once the producer is closed. */
+    SendResults sends() {
+        return sends;
     }
 
     void drift() {
@@ -157,7 +163,7 @@ final class DemoTraffic implements AutoCloseable {
         long delayMs = MIN_LABEL_DELAY_MS + delays.nextLong(MAX_LABEL_DELAY_MS - MIN_LABEL_DELAY_MS);
         String json = "{\"request_id\":\"" + event.eventId() + "\",\"label\":\"" + event.label() + "\"}";
         labelScheduler.schedule(() -> {
-            producer.send(new ProducerRecord<>(labelsTopic, event.eventId(), json));
+            producer.send(new ProducerRecord<>(labelsTopic, event.eventId(), json), sends.callback());
             labelsSent.increment();
             if ("1".equals(event.label())) {
                 positiveLabels.increment();

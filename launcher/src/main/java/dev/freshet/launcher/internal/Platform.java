@@ -2,31 +2,47 @@ package dev.freshet.launcher.internal;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.featurestore.FeatureStore;
 import dev.freshet.featurestore.FeatureStoreConfig;
+import dev.freshet.featurestore.FeatureStoreException;
 import dev.freshet.featurestore.FeatureViewRegistry;
 import dev.freshet.featurestore.InvalidFeatureViewException;
 import dev.freshet.monitor.Monitor;
 import dev.freshet.serving.ScoringServer;
 import dev.freshet.serving.ServingConfig;
+import dev.freshet.serving.ServingException;
 import dev.freshet.trainer.Trainer;
 import dev.freshet.trainer.TrainerConfig;
+import dev.freshet.trainer.TrainerException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The components of the loop that run in this JVM. Starts them in the loop's order and closes them in reverse,
  * so a component never outlives what feeds it.
+ *
+ * <p>Supervises them too: the first stage of any component that stops for good is kept and told to the
+ * {@link #onFirstStop} listeners; stops reported while the platform closes on purpose are ignored.
  */
 public final class Platform implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Platform.class);
@@ -51,6 +67,9 @@ public final class Platform implements AutoCloseable {
     }
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final AtomicReference<Liveness.Stopped> firstStop = new AtomicReference<>();
+    private final List<Consumer<Liveness.Stopped>> stopListeners = new ArrayList<>();
+    private volatile boolean closing;
     private FeatureStore featureStore;
     private Trainer trainer;
     private ScoringServer scoringServer;
@@ -80,9 +99,12 @@ public final class Platform implements AutoCloseable {
             if (!viewFile.isBlank()) {
                 try {
                     FeatureViewRegistry.validate(Files.readString(Path.of(viewFile)), viewFile);
+                } catch (NoSuchFileException e) {
+                    throw new LauncherException(FeatureStoreConfig.VIEW_FILE_CONFIG + " " + viewFile + " does not "
+                        + "exist; give the path of a YAML file of feature views (see examples/transactions.yaml)", e);
                 } catch (IOException e) {
                     throw new LauncherException("Cannot read " + FeatureStoreConfig.VIEW_FILE_CONFIG + " " + viewFile
-                        + ": " + e.getMessage(), e);
+                        + ": " + e + "; check the path and its permissions", e);
                 }
             }
         }
@@ -100,32 +122,91 @@ public final class Platform implements AutoCloseable {
     /**
      * Starts the given components with one configuration map (each reads the keys it declares).
      * If one fails to start, those already started are closed before the exception propagates.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException when a key, the view file or the model spec is refused
+     * @throws LauncherException when a component cannot start (a port in use, a missing topic, an unreachable
+     *     cluster), its message beginning with the component's name and saying what to fix
      */
     public static Platform start(Map<String, ?> props, Set<Component> components) {
         Platform platform = new Platform();
         EnumSet<Component> wanted = EnumSet.copyOf(components);
         try {
             if (wanted.contains(Component.FEATURE_STORE)) {
-                platform.featureStore = platform.track(FeatureStore.start(props));
+                platform.featureStore = platform.track(startOne(Component.FEATURE_STORE, () -> FeatureStore.start(props)));
+                platform.supervise(platform.featureStore.liveness());
                 if (platform.featureStore.grpcPort() >= 0) {
                     log.info("FeatureStoreService is served on port {}.", platform.featureStore.grpcPort());
                 }
             }
             if (wanted.contains(Component.TRAINER)) {
-                platform.trainer = platform.track(Trainer.start(props));
+                platform.trainer = platform.track(startOne(Component.TRAINER, () -> Trainer.start(props)));
+                platform.supervise(platform.trainer.liveness());
             }
             if (wanted.contains(Component.SERVING)) {
-                platform.scoringServer = platform.track(ScoringServer.start(props));
+                platform.scoringServer = platform.track(startOne(Component.SERVING, () -> ScoringServer.start(props)));
+                platform.supervise(platform.scoringServer.liveness());
                 log.info("Predict is served on port {}.", platform.scoringServer.port());
             }
             if (wanted.contains(Component.MONITOR)) {
-                platform.monitor = platform.track(Monitor.start(props));
+                platform.monitor = platform.track(startOne(Component.MONITOR, () -> Monitor.start(props)));
+                platform.supervise(platform.monitor.liveness());
             }
         } catch (RuntimeException e) {
             platform.close();
             throw e;
         }
         return platform;
+    }
+
+    /**
+     * Names the component in the refusals its start documents (they say what to fix); anything else is a fault,
+     * not a mistake, and propagates as it is.
+     */
+    private static <T> T startOne(Component which, Supplier<T> start) {
+        try {
+            return start.get();
+        } catch (ConfigException e) {
+            throw e;
+        } catch (FeatureStoreException | TrainerException | ServingException | KafkaException e) {
+            throw new LauncherException(which.cliName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Calls {@code listener} once, on the stopping stage's thread, when the first stage of any running component
+     * stops for good; at once, on this thread, if one already has. The listener must not close the platform
+     * itself (that would wait for the very thread it runs on): it should hand the stop to another thread.
+     */
+    public void onFirstStop(Consumer<Liveness.Stopped> listener) {
+        synchronized (stopListeners) {
+            if (firstStop.get() == null) {
+                stopListeners.add(listener);
+                return;
+            }
+        }
+        listener.accept(firstStop.get());
+    }
+
+    /** Empty while every stage of every component runs; otherwise the first that stopped for good. */
+    public Optional<Liveness.Stopped> firstStop() {
+        return Optional.ofNullable(firstStop.get());
+    }
+
+    private void supervise(Liveness liveness) {
+        liveness.onStop(this::stageStopped);
+    }
+
+    private void stageStopped(Liveness.Stopped stop) {
+        // A component being closed on purpose should report nothing; one that does anyway is not the cause.
+        if (closing || !firstStop.compareAndSet(null, stop)) {
+            return;
+        }
+        List<Consumer<Liveness.Stopped>> toTell;
+        synchronized (stopListeners) {
+            toTell = List.copyOf(stopListeners);
+            stopListeners.clear();
+        }
+        toTell.forEach(listener -> listener.accept(stop));
     }
 
     private <T extends AutoCloseable> T track(T component) {
@@ -156,8 +237,10 @@ public final class Platform implements AutoCloseable {
         return component;
     }
 
+    /** Closes the components in reverse order of their start. Idempotent; safe from any thread but a stage's. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        closing = true;
         while (!started.isEmpty()) {
             AutoCloseable component = started.pop();
             try {

@@ -17,8 +17,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.freshet.contracts.CommonConfig;
@@ -129,35 +127,43 @@ public final class ReplayCommand implements Callable<Integer> {
         tuning.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         tuning.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         tuning.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        AtomicLong acked = new AtomicLong();
+        SendResults sends = new SendResults();
         // Record timestamps stay the producer's clock: historical timestamps would make the broker's time-based
         // retention delete the data at once. The event time travels in the JSON.
         Replay replay = new Replay(out, settings);
         try (ReplaySource source = new ReplaySource(file, settings);
              KafkaProducer<String, byte[]> producer = clients.idempotentProducer(null, tuning, new StringSerializer(),
                  new ByteArraySerializer())) {
-            replay.run(source, row -> {
-                Exception earlier = failure.get();
-                if (earlier != null) {
-                    throw new LauncherException("Writing to " + topic + " failed: " + earlier.getMessage(), earlier);
-                }
-                producer.send(new ProducerRecord<>(topic, row.key(), row.value()), (metadata, e) -> {
-                    if (e != null) {
-                        failure.compareAndSet(null, e);
-                    } else {
-                        acked.incrementAndGet();
-                    }
+            try {
+                replay.run(source, row -> {
+                    // Stop at the first refusal: what follows would most likely be refused too.
+                    sends.firstFailure().ifPresent(e -> {
+                        throw new SendFailed();
+                    });
+                    producer.send(new ProducerRecord<>(topic, row.key(), row.value()), sends.callback());
                 });
-            });
-            producer.flush();
-            if (failure.get() != null) {
-                throw new LauncherException("Writing to " + topic + " failed: " + failure.get().getMessage(),
-                    failure.get());
+            } catch (SendFailed stop) {
+                // reported below, once every send in flight has its answer
             }
-            replay.summary(source, acked.get());
+            producer.flush();
+            if (sends.failed() > 0) {
+                throw new CommandFailedException("Writing " + file.getFileName() + " to " + topic + " failed: "
+                    + sends.describe() + "; the rows after the first failure were not sent. Check the topic and "
+                    + "the cluster, then replay again (rows already confirmed will be in the topic twice)",
+                    sends.firstFailure().orElse(null));
+            }
+            replay.summary(source, sends);
         }
         return 0;
+    }
+
+    /** Ends the replay loop once a send has failed. */
+    private static final class SendFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SendFailed() {
+            super(null, null, false, false);
+        }
     }
 
     private Settings settings() {
@@ -312,8 +318,9 @@ public final class ReplayCommand implements Callable<Integer> {
             out.flush();
         }
 
-        void summary(ReplaySource source, long acked) {
+        void summary(ReplaySource source, SendResults sends) {
             double seconds = (System.nanoTime() - startedNs) / 1e9;
+            long acked = sends.confirmed();
             out.printf(Locale.ROOT, "Replayed %,d rows from %s to %s in %.1f s (%,.0f rows/s); event time %s to %s.%n",
                 acked, file.getFileName(), topic, seconds, acked / Math.max(seconds, 1e-9),
                 firstTimeMs == Long.MIN_VALUE ? "-" : Instant.ofEpochMilli(firstTimeMs),
@@ -327,6 +334,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "Skipped %,d rows that could not be read, e.g. %s.%n", source.skippedCount(),
                     String.join("; ", source.skippedExamples()));
             }
+            out.printf(Locale.ROOT, "Kafka confirmed %,d of the %,d rows sent.%n", acked, sends.sent());
             out.flush();
         }
 

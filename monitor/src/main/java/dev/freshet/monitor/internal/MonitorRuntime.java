@@ -5,9 +5,13 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.contracts.KafkaClients;
+import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.monitor.MonitorConfig;
@@ -19,8 +23,11 @@ import dev.freshet.proto.serving.v1.PredictionLogEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -39,11 +46,17 @@ import org.slf4j.LoggerFactory;
  * that has caught up, so a restarted monitor never issues a rollback it issued before. Training examples and
  * predictions are read in the consumer group {@code <prefix>monitor}, from the committed offsets (the earliest
  * on first start).
+ *
+ * <p>A command that cannot be published (the producer has already retried it for its {@code delivery.timeout.ms})
+ * stops the monitoring thread and is reported to the {@link Liveness}: carrying on would leave a rollback in the
+ * report that serving never obeys. Before its clients close, the data reader goes back to its committed offsets,
+ * so the records that led to the lost command are read again by the next start instead of being committed past.
  */
 public final class MonitorRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MonitorRuntime.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final long MISSING_TOPIC_WARN_INTERVAL_MS = 10_000;
+    static final String STAGE = "monitoring thread";
 
     private final MonitorEngine engine;
     private final String model;
@@ -55,6 +68,7 @@ public final class MonitorRuntime implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> dataConsumer;
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
+    private final Liveness liveness;
     private final int httpPortWanted;
     private ReportHttpServer http;
     private volatile boolean running = true;
@@ -70,7 +84,8 @@ public final class MonitorRuntime implements AutoCloseable {
             config.getString(MonitorConfig.DRIFT_REFERENCE_PINNED_CONFIG));
     }
 
-    private MonitorRuntime(MonitorConfig config, InstantSource clock) {
+    private MonitorRuntime(MonitorConfig config, InstantSource clock, Liveness liveness) {
+        this.liveness = liveness;
         MonitorSettings settings = MonitorSettings.from(config, true);
         this.engine = new MonitorEngine(settings, clock);
         this.model = settings.model();
@@ -108,9 +123,13 @@ public final class MonitorRuntime implements AutoCloseable {
         return client;
     }
 
-    /** Starts monitoring; the caller owns the result and must close it. */
-    public static MonitorRuntime start(MonitorConfig config, InstantSource clock) {
-        MonitorRuntime runtime = new MonitorRuntime(config, clock);
+    /**
+     * Starts monitoring; the caller owns the result and must close it.
+     *
+     * @param liveness told once if the monitoring thread stops on its own (never on {@link #close})
+     */
+    public static MonitorRuntime start(MonitorConfig config, InstantSource clock, Liveness liveness) {
+        MonitorRuntime runtime = new MonitorRuntime(config, clock, liveness);
         try {
             PinnedReferenceLoader.pinIfConfigured(config, runtime.engine, runtime.model);
         } catch (RuntimeException e) {
@@ -187,12 +206,18 @@ public final class MonitorRuntime implements AutoCloseable {
                 publish(commands);
                 checkRegistryCaughtUp();
             }
+        } catch (CommandNotPublishedException e) {
+            rewindData();
+            liveness.stopped(STAGE, e.getMessage());
         } catch (WakeupException e) {
             if (running) {
-                log.error("The monitor for model '{}' was woken up unexpectedly and stopped.", model, e);
+                liveness.stopped(STAGE, "model '" + model + "': it was woken up while running; restart the monitor");
             }
         } catch (RuntimeException e) {
-            log.error("The monitor for model '{}' stopped on an unexpected error; its report is frozen.", model, e);
+            if (running) {
+                log.error("The monitor for model '{}' failed unexpectedly; its report is frozen.", model, e);
+                liveness.stopped(STAGE, "model '" + model + "': unexpected " + e + "; restart the monitor");
+            }
         } finally {
             closeClients();
         }
@@ -278,18 +303,64 @@ public final class MonitorRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends the commands and waits for each to be acknowledged by the cluster.
+     *
+     * @throws CommandNotPublishedException naming the first command that could not be published
+     */
     private void publish(List<Command> commands) {
-        for (Command c : commands) {
-            producer.send(new ProducerRecord<>(commandsTopic, c.getModel(), c.toByteArray()), (metadata, error) -> {
-                if (error != null) {
-                    log.error("Could not publish {} command {} for model '{}' to {}: {}. It stays in the report "
-                        + "but serving and the trainer did not get it.", c.getType(), c.getCommandId(),
-                        c.getModel(), commandsTopic, error.toString());
-                }
-            });
+        if (commands.isEmpty()) {
+            return;
         }
-        if (!commands.isEmpty()) {
-            producer.flush();
+        List<Future<RecordMetadata>> sends = new ArrayList<>(commands.size());
+        for (Command c : commands) {
+            sends.add(producer.send(new ProducerRecord<>(commandsTopic, c.getModel(), c.toByteArray())));
+        }
+        producer.flush();
+        for (int i = 0; i < commands.size(); i++) {
+            Command c = commands.get(i);
+            try {
+                sends.get(i).get();
+            } catch (ExecutionException e) {
+                throw new CommandNotPublishedException(String.format("model '%s': could not publish %s command %s "
+                    + "to %s: %s. It is in the report but serving and the trainer never got it; fix the cause and "
+                    + "restart the monitor", c.getModel(), c.getType(), c.getCommandId(), commandsTopic,
+                    e.getCause()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandNotPublishedException(String.format("model '%s': interrupted while publishing %s "
+                    + "command %s to %s; restart the monitor", c.getModel(), c.getType(), c.getCommandId(),
+                    commandsTopic));
+            }
+        }
+    }
+
+    // The data reader commits automatically, on close too: without this the records behind a lost command would
+    // be committed past, and the next start would never see them.
+    private void rewindData() {
+        try {
+            Set<TopicPartition> assigned = dataConsumer.assignment();
+            Map<TopicPartition, OffsetAndMetadata> committed = dataConsumer.committed(assigned, CLOSE_TIMEOUT);
+            for (TopicPartition tp : assigned) {
+                OffsetAndMetadata offset = committed.get(tp);
+                if (offset == null) {
+                    dataConsumer.seekToBeginning(List.of(tp));
+                } else {
+                    dataConsumer.seek(tp, offset.offset());
+                }
+            }
+        } catch (KafkaException e) {
+            log.warn("Could not move the monitor of model '{}' back to its committed offsets ({}); the next start "
+                + "may not read again the records behind the command it could not publish.", model, e.toString());
+        }
+    }
+
+    /** A command the cluster refused or never acknowledged; ends the monitoring thread. */
+    private static final class CommandNotPublishedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CommandNotPublishedException(String message) {
+            super(message);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.freshet.monitor.internal;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
@@ -11,6 +10,7 @@ import dev.freshet.contracts.MetricsEndpoint;
 import dev.freshet.monitor.MonitorConfig;
 import dev.freshet.monitor.MonitorReport;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,16 +29,20 @@ final class ReportHttpServer implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    /** Binds {@code port} (0: any free port) on all interfaces and starts answering. */
+    /**
+     * Binds {@code port} (0: any free port) on all interfaces and starts answering.
+     *
+     * @throws ConfigException naming {@code monitor.http.port} when the port cannot be bound (e.g. it is in use)
+     */
     static ReportHttpServer start(int port, Supplier<MonitorReport> reports) {
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new PrometheusMetrics(reports));
         try {
             return new ReportHttpServer(MetricsEndpoint.start(port, registry, exchange -> page(exchange, reports)));
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not serve the live report on port " + port + " ("
-                + MonitorConfig.HTTP_PORT_CONFIG + "): " + e.getMessage() + "; choose a free port, 0 for any, or -1 to "
-                + "disable it", e);
+            // A port in use is a setting to change, so it is refused like one.
+            throw new ConfigException(MonitorConfig.HTTP_PORT_CONFIG, port, "cannot serve the live report there ("
+                + e.getMessage() + "); choose a free port, 0 for any, or -1 to disable it");
         }
     }
 
