@@ -116,13 +116,19 @@ public final class TopicLayout {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
-            for (TopicDescription description : admin.describeTopics(topics).allTopicNames().get().values()) {
-                for (TopicPartitionInfo info : description.partitions()) {
-                    partitions.put(new TopicPartition(description.name(), info.partition()), OffsetSpec.latest());
-                }
-            }
             while (true) {
                 try {
+                    // Described in the loop too: a topic created a moment ago may be unknown to the broker asked
+                    // (UnknownTopicOrPartitionException, retriable) until the controller's metadata reaches it.
+                    if (partitions.isEmpty()) {
+                        for (TopicDescription description : admin.describeTopics(topics).allTopicNames().get()
+                                .values()) {
+                            for (TopicPartitionInfo info : description.partitions()) {
+                                partitions.put(new TopicPartition(description.name(), info.partition()),
+                                    OffsetSpec.latest());
+                            }
+                        }
+                    }
                     admin.listOffsets(partitions).all().get();
                     return;
                 } catch (ExecutionException e) {
@@ -136,8 +142,6 @@ public final class TopicLayout {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("Interrupted while waiting for the partitions of " + topics, e);
-        } catch (ExecutionException e) {
-            throw new KafkaException("Cannot describe " + topics + ": " + e.getCause().getMessage(), e.getCause());
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -94,10 +96,12 @@ public final class KafkaTestCluster implements ExtensionContext.Store.CloseableR
     public void produceStrings(String topic, List<Map.Entry<String, String>> keyValues) {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(
                  producerProps(), new StringSerializer(), new StringSerializer())) {
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
             for (Map.Entry<String, String> kv : keyValues) {
-                producer.send(new ProducerRecord<>(topic, kv.getKey(), kv.getValue()));
+                sends.add(producer.send(new ProducerRecord<>(topic, kv.getKey(), kv.getValue())));
             }
             producer.flush();
+            awaitAcknowledged(topic, sends);
         }
     }
 
@@ -106,10 +110,27 @@ public final class KafkaTestCluster implements ExtensionContext.Store.CloseableR
      * call, so tests that produce record by record pay for it once.
      */
     public void produceBytes(String topic, List<Map.Entry<byte[], byte[]>> keyValues) {
+        List<Future<RecordMetadata>> sends = new ArrayList<>();
         for (Map.Entry<byte[], byte[]> kv : keyValues) {
-            bytesProducer.send(new ProducerRecord<>(topic, kv.getKey(), kv.getValue()));
+            sends.add(bytesProducer.send(new ProducerRecord<>(topic, kv.getKey(), kv.getValue())));
         }
         bytesProducer.flush();
+        awaitAcknowledged(topic, sends);
+    }
+
+    /** A test whose input was refused (too large, a missing topic) must fail here, not wait for output later. */
+    private static void awaitAcknowledged(String topic, List<Future<RecordMetadata>> sends) {
+        for (int i = 0; i < sends.size(); i++) {
+            try {
+                sends.get(i).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("Record " + i + " of " + sends.size() + " to " + topic
+                    + " was refused: " + e.getCause().getMessage(), e.getCause());
+            }
+        }
     }
 
     // On a loaded machine the embedded broker has answered an idempotent producer's retried first batch with

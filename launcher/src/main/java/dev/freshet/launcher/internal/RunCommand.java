@@ -21,7 +21,6 @@ import dev.freshet.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.slf4j.Logger;
@@ -177,33 +176,10 @@ public final class RunCommand implements Callable<Integer> {
         long timeoutMs = clusterTimeout.toMillis();
         try (Admin admin = openAdmin(props, bootstrap)) {
             awaitCluster(admin, bootstrap, timeoutMs);
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-            while (true) {
-                try {
-                    TopicLayout.of(props).ensureTopics(admin,
-                        partitions > 0 ? Optional.of(partitions) : Optional.empty(),
-                        replicas > 0 ? Optional.of((short) replicas) : Optional.empty());
-                    return;
-                } catch (KafkaException e) {
-                    // A topic just created may not be known to every broker yet; creating again is a no-op.
-                    if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
-                        throw e;
-                    }
-                    log.debug("Topics not ready yet, checking again: {}", e.getMessage());
-                    sleepBriefly();
-                }
-            }
+            TopicLayout.of(props).ensureTopics(admin, partitions > 0 ? Optional.of(partitions) : Optional.empty(),
+                replicas > 0 ? Optional.of((short) replicas) : Optional.empty());
         } catch (KafkaException e) {
             throw new LauncherException(e.getMessage(), e);
-        }
-    }
-
-    private static void sleepBriefly() {
-        try {
-            Thread.sleep(200);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LauncherException("Interrupted while creating the topics", e);
         }
     }
 
