@@ -555,7 +555,9 @@ public final class ChaosBench {
         report.line("| training examples of logged, labelled predictions | %d | %d | **%d** | **%d** |",
             loggedLabelled.size(), loggedLabelled.size() - lostExamples.size(), lostExamples.size(),
             duplicatedExamples.size());
-        report.line("| model versions, unique numbers | %d | %d | - | **%d** |", byNumber.size(), versions.size(),
+        report.line("| model versions, unique numbers (records: each version is written again without its "
+            + "checkpoint when the next is published) | %d | %d (%d records) | - | **%d** |", byNumber.size(),
+            byNumber.size(), versions.size(),
             duplicatedVersions.size());
         report.line("");
         report.line("- events sent: %d valid, %d malformed; Predict calls: %d, answered %d, refused before the first "
