@@ -5,20 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 /**
  * The chaos suite's short variant: few events, one {@code kill -9} of each component and of the broker, no
  * hazards; asserts that nothing was lost or duplicated end to end. {@code bench/run ChaosBench} is the long one.
  *
- * <p>OPT-IN, with {@code -Dfreshet.chaos.it=true}: {@code mvn -pl bench -am verify -Dit.test=ChaosIT
- * -Dfreshet.chaos.it=true}. Five JVMs start and each victim must run again before the next kill, so its duration
- * follows the machine's load: 120 s on the shared 2-core build machine at a load average near 30, 383 s near 45,
- * against the 3-minute budget of {@code mvn verify}. It also fails on main today: a serving {@code kill -9} loses
- * the last answered predictions before it from the prediction log (issue 13, item 7; 3 of 815 in its run). Make it
- * run by default once serving's prediction log is durable.
+ * <p>Part of {@code mvn verify}; skip it with {@code -Dfreshet.chaos.it=false}. Five JVMs start and each victim
+ * must run again before the next kill, so its duration follows the machine's load: 115 s on the idle 2-core build
+ * machine, 120 s at a load average near 30, 383 s near 45. Serving runs with the acked prediction log, the mode
+ * whose guarantee it checks; the default async mode loses the last answers before a kill (3 of 815 in one run).
  */
-@EnabledIfSystemProperty(named = "freshet.chaos.it", matches = "true")
+@DisabledIfSystemProperty(named = "freshet.chaos.it", matches = "false")
 class ChaosIT {
 
     @Test

@@ -3,6 +3,7 @@ package dev.freshet.featurestore.internal.streams;
 import dev.freshet.contracts.RecordKeys;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
+import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.view.EntityState;
 import dev.freshet.featurestore.internal.view.EntityStateCodec;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Folds each entity's events into its state in the entity-state store and emits the entity's feature vector;
- * a late event becomes a dead letter. With {@code featurestore.entity.ttl.ms} set, removes the entities no event has
+ * a late event, or one that would grow the entity's state past featurestore.record.max.bytes, becomes a dead
+ * letter. With {@code featurestore.entity.ttl.ms} set, removes the entities no event has
  * come for in that much event time and writes their tombstones. Runs on the entity's partition.
  */
 final class AggregateProcessor implements Processor<String, EntityInput, String, Routed> {
@@ -34,6 +36,7 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
     private ProcessorContext<String, Routed> context;
     private KeyValueStore<String, byte[]> states;
     private EntityExpiry expiry;
+    private int stateMaxBytes;
     private CategoryVocabulary vocabulary;
 
     AggregateProcessor(FeatureView view, TopicLayout topics, Counters counters) {
@@ -47,6 +50,8 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
     public void init(ProcessorContext<String, Routed> context) {
         this.context = context;
         this.states = context.getStateStore(FeatureStoreTopology.ENTITY_STATE_STORE);
+        // The state is one changelog record; past this it would be refused, which stops the application.
+        this.stateMaxBytes = DeadLetters.recordMaxBytes(context.appConfigs());
         long ttlMs = EntityExpiry.ttlMs(context.appConfigs());
         this.expiry = ttlMs <= 0 ? null : new EntityExpiry(ttlMs,
             context.getStateStore(FeatureStoreTopology.ENTITY_LAST_SEEN_STORE), states);
@@ -65,21 +70,26 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
         byte[] stored = states.get(event.entityId());
         EntityState state = stored == null ? EntityState.empty() : EntityStateCodec.decode(stored);
         Long newestBefore = state.isEmpty() ? null : state.newestEventTimeMs();
-        Rejection late = computer.apply(state, event);
-        if (late != null) {
-            counters.deadLettered(late.reason().name());
-            log.debug("Dead-lettered the event at {} partition {} offset {} as {}: {}.", topics.name(Topic.EVENTS),
-                envelope.sourcePartition(), envelope.sourceOffset(), late.reason(), late.detail());
-            context.forward(new Record<>(envelope.originalKey(), DeadLetters.of(topics,
-                DeadLetter.Reason.valueOf(late.reason().name()), late.detail(), late.field(), view.name(),
-                topics.name(Topic.EVENTS), envelope.sourcePartition(), envelope.sourceOffset(), envelope.raw(),
-                context.currentSystemTimeMs()), record.timestamp()));
+        Rejection refused = computer.apply(state, event);
+        if (refused != null) {
+            deadLetter(record, envelope, DeadLetter.Reason.valueOf(refused.reason().name()), refused.detail(),
+                refused.field());
             return;
         }
-        if (newestBefore == null || event.eventTimeMs() >= newestBefore) {
-            boundCategories(state, event);
+        // Checked before the vocabulary admits anything, so a refused event leaves no trace; the overflow marks
+        // boundCategories may add are a few bytes, within the changelog's headroom over the limit.
+        byte[] encoded = EntityStateCodec.encode(state);
+        if (encoded.length > stateMaxBytes) {
+            deadLetter(record, envelope, DeadLetter.Reason.ENTITY_STATE_FULL, "entity '" + event.entityId()
+                + "''s state would be " + encoded.length + " bytes with this event, over the limit of "
+                + stateMaxBytes + " bytes (" + FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG + "); it keeps what it "
+                + "had. Raise the limit for entities this busy, or shorten the view's windows", "");
+            return;
         }
-        states.put(event.entityId(), EntityStateCodec.encode(state));
+        if ((newestBefore == null || event.eventTimeMs() >= newestBefore) && boundCategories(state, event)) {
+            encoded = EntityStateCodec.encode(state);
+        }
+        states.put(event.entityId(), encoded);
         emitVector(record, event.entityId(), state);
         if (expiry != null) {
             expiry.seen(event.entityId(), newestBefore, state.newestEventTimeMs());
@@ -99,15 +109,28 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
      * vector (here and on an online read) shows {@code <field>=__other__} for them. Only the newest event's values
      * are encoded, so only they take a place in the vocabulary.
      */
-    private void boundCategories(EntityState state, Event event) {
+    private boolean boundCategories(EntityState state, Event event) {
+        boolean marked = false;
         for (FeatureView.Field field : view.fields()) {
             if (event.values().get(field.name()) instanceof String value && !vocabulary.admit(field.name(), value)) {
                 state.markOverflow(field.name());
+                marked = true;
                 log.debug("The value of field '{}' of entity '{}' is beyond the view's {} categories for it; it is "
                     + "encoded as {}.", field.name(), event.entityId(), view.name(),
                     FeatureComputer.overflowFeature(field.name()));
             }
         }
+        return marked;
+    }
+
+    private void deadLetter(Record<String, EntityInput> record, EventEnvelope envelope, DeadLetter.Reason reason,
+                            String detail, String field) {
+        counters.deadLettered(reason.name());
+        log.debug("Dead-lettered the event at {} partition {} offset {} as {}: {}.", topics.name(Topic.EVENTS),
+            envelope.sourcePartition(), envelope.sourceOffset(), reason, detail);
+        context.forward(new Record<>(envelope.originalKey(), DeadLetters.of(topics, reason, detail, field,
+            view.name(), topics.name(Topic.EVENTS), envelope.sourcePartition(), envelope.sourceOffset(),
+            envelope.raw(), context.currentSystemTimeMs()), record.timestamp()));
     }
 
     /** Folds a label of one of the entity's examples into its state; re-emits the vector when it shows. */

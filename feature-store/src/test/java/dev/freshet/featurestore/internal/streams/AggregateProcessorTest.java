@@ -130,6 +130,37 @@ class AggregateProcessorTest {
     }
 
     @Test
+    void deadLettersAnEventThatWouldGrowItsEntitysStatePastTheRecordLimitAndKeepsTheEntityAsItWas() {
+        Map<String, Object> smallest = Map.of(FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG, 64 * 1024);
+        try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir, smallest)) {
+            // One event every 100 ms: a 10-minute trailing window would keep 6,000 of them, far past 64 KiB.
+            int sent = 6_000;
+            for (int i = 0; i < sent; i++) {
+                driven.event("hot", payment("hot", T0 + i * 100L, 1), T0 + i * 100L);
+            }
+            driven.event("calm", payment("calm", T0, 7), T0);
+
+            List<DeadLetter> full = driven.deadLetters();
+            List<KeyValue<String, FeatureVector>> vectors = driven.features();
+            assertThat(full).isNotEmpty().allSatisfy(d -> {
+                assertThat(d.getReason()).isEqualTo(DeadLetter.Reason.ENTITY_STATE_FULL);
+                assertThat(d.getDetail()).contains("entity 'hot'").contains("featurestore.record.max.bytes");
+            });
+            long hotVectors = vectors.stream().filter(kv -> kv.key.equals("payments/hot")).count();
+            assertThat(hotVectors + full.size()).as("every event is either folded in or dead-lettered").isEqualTo(sent);
+            // The last accepted vector counts exactly the events the entity kept; the refused ones left no trace.
+            FeatureVector lastHot = vectors.stream().filter(kv -> kv.key.equals("payments/hot"))
+                .reduce((first, second) -> second).orElseThrow().value;
+            assertThat(lastHot.getValuesMap().get("events_10m")).isEqualTo((double) hotVectors);
+            assertThat(vectors).filteredOn(kv -> kv.key.equals("payments/calm")).hasSize(1);
+
+            // Once the window has moved on, the entity takes events again.
+            driven.event("hot", payment("hot", T0 + 30 * MINUTE, 5), T0 + 30 * MINUTE);
+            assertThat(driven.features()).extracting(kv -> kv.key).containsExactly("payments/hot");
+        }
+    }
+
+    @Test
     void deadLettersAnEventTooLateForEveryWindowWithWhereItCameFromAndLeavesTheFeaturesAsTheyWere() {
         try (DrivenTopology driven = new DrivenTopology(ingestion(1), stateDir)) {
             driven.event("u1", payment("u1", T0 + 20 * MINUTE, 1), T0);
