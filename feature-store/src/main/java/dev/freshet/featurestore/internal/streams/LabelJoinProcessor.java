@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
+import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.featurestore.FeatureView;
 import dev.freshet.featurestore.internal.streams.PendingEntries.PendingLabel;
 import dev.freshet.featurestore.internal.streams.PendingEntries.PendingPrediction;
@@ -185,6 +186,12 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
             }
             requestId = id.textValue();
             label = value.asText();
+            if (tooLong(record, source, "request_id", requestId, limits.entityIdMaxChars(),
+                    FeatureStoreConfig.ENTITY_ID_MAX_CHARS_CONFIG)
+                    || tooLong(record, source, "label", label, limits.stringValueMaxChars(),
+                        FeatureStoreConfig.STRING_VALUE_MAX_CHARS_CONFIG)) {
+                return;
+            }
         } catch (IOException e) {
             malformedLabel(record, source, "the value is not valid JSON", "");
             return;
@@ -225,6 +232,11 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
         } else if (value == null || !(value.isTextual() || value.isIntegralNumber() || value.isBoolean())
                 || value.asText().isEmpty()) {
             malformedLabel(record, source, "'label' is missing or not a string such as \"1\"", "label");
+        } else if (tooLong(record, source, "entity_id", entity.asText(), limits.entityIdMaxChars(),
+                FeatureStoreConfig.ENTITY_ID_MAX_CHARS_CONFIG)
+                || tooLong(record, source, "label", value.asText(), limits.stringValueMaxChars(),
+                    FeatureStoreConfig.STRING_VALUE_MAX_CHARS_CONFIG)) {
+            return; // dead-lettered as VALUE_TOO_LONG
         } else if (!entityLabels) {
             deadLetter(record.key(), DeadLetter.Reason.UNMATCHED_LABEL.name(), DeadLetter.Reason.UNMATCHED_LABEL,
                 "a label by entity and event time needs the entity's feature history, and none is kept; set "
@@ -303,6 +315,21 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
                 + " ms (featurestore.label.wait.ms); check that serving logs predictions with this request id",
             "request_id", view.name(), topics.name(Topic.LABELS), label.sourcePartition(), label.sourceOffset(), label.raw(),
             now), joinTime));
+    }
+
+    /**
+     * Dead-letters a label whose id or class is longer than the events' limits: the id becomes a store key and the
+     * class a feature of the model (last_label) and a training example's label, as an event's strings do.
+     */
+    private boolean tooLong(Record<String, byte[]> record, RecordMetadata source, String field, String value, int max,
+                            String key) {
+        if (value.length() <= max) {
+            return false;
+        }
+        deadLetter(record.key(), DeadLetter.Reason.VALUE_TOO_LONG.name(), DeadLetter.Reason.VALUE_TOO_LONG,
+            "'" + field + "' is " + value.length() + " characters, longer than the " + max + " allowed (" + key
+                + "); send a shorter one or raise the limit", field, source, record.value());
+        return true;
     }
 
     private void malformedLabel(Record<String, byte[]> record, RecordMetadata source, String what, String field) {

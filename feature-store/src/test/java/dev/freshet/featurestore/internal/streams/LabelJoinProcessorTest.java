@@ -2,6 +2,7 @@ package dev.freshet.featurestore.internal.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,6 +106,22 @@ class LabelJoinProcessorTest {
             // Joined: nothing is left to expire.
             tick(driven, SERVED_AT + 2 * WAIT_MS);
             assertThat(driven.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void deadLettersALabelWhoseClassOrRequestIdIsLongerThanTheLimitsAndJoinsTheNextOne() {
+        try (DrivenTopology driven = labelJoin()) {
+            String longClass = "x".repeat(1_025);
+            String longId = "r".repeat(257);
+            driven.prediction("r1", served("r1", "u1").build().toByteArray(), SERVED_AT);
+            driven.label("r1", label("r1", longClass), SERVED_AT + 1);
+            driven.label(longId, label(longId, "ok"), SERVED_AT + 2);
+            driven.label("r1", label("r1", "ok"), SERVED_AT + 3);
+
+            assertThat(driven.deadLetters()).extracting(DeadLetter::getReason, DeadLetter::getField).containsExactly(
+                tuple(DeadLetter.Reason.VALUE_TOO_LONG, "label"), tuple(DeadLetter.Reason.VALUE_TOO_LONG, "request_id"));
+            assertThat(driven.trainingExamples()).extracting(TrainingExample::getLabel).containsExactly("ok");
         }
     }
 
