@@ -353,8 +353,8 @@ public final class FeatureStore implements AutoCloseable {
     }
 
     /**
-     * Whether every stage still runs (each view's Streams application, the label join, the registry watcher, the
-     * gRPC server); when one stops for good, health turns NOT_SERVING and the first reason is kept here.
+     * Whether every stage still runs (each view's Streams application, the label join, the registry watcher); when
+     * one stops for good, health turns NOT_SERVING and the first reason is kept here.
      */
     public Liveness liveness() {
         return liveness;

@@ -60,8 +60,8 @@ public final class ScoringServer implements AutoCloseable {
     }
 
     /**
-     * Whether every stage still runs (the model watcher, the feature replica, the prediction log, the gRPC
-     * server); when one stops for good, health turns NOT_SERVING and the first reason is kept here.
+     * Whether every stage still runs (the model watcher, the feature replica, the prediction-log writer); when one
+     * stops for good, health turns NOT_SERVING and the first reason is kept here.
      */
     public Liveness liveness() {
         return engine.liveness();
