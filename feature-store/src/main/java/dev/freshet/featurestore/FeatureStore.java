@@ -150,7 +150,6 @@ public final class FeatureStore implements AutoCloseable {
         }
         StreamsTuning.apply(streamsProps);
         StreamsTuning.boundRecords(streamsProps, config.getInt(FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG),
-            config.getInt(FeatureStoreConfig.DEADLETTER_RAW_MAX_BYTES_CONFIG),
             config.getString(CommonConfig.TOPICS_PREFIX_CONFIG));
 
         Liveness liveness = new Liveness("feature-store");

@@ -50,13 +50,14 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
     public void init(ProcessorContext<String, Routed> context) {
         this.context = context;
         this.states = context.getStateStore(FeatureStoreTopology.ENTITY_STATE_STORE);
+        RecordLimits limits = RecordLimits.fromAppConfigs(context.appConfigs());
         // The state is one changelog record; past this it would be refused, which stops the application.
-        this.stateMaxBytes = DeadLetters.recordMaxBytes(context.appConfigs());
+        this.stateMaxBytes = limits.recordMaxBytes();
         long ttlMs = EntityExpiry.ttlMs(context.appConfigs());
         this.expiry = ttlMs <= 0 ? null : new EntityExpiry(ttlMs,
             context.getStateStore(FeatureStoreTopology.ENTITY_LAST_SEEN_STORE), states);
         this.vocabulary = new CategoryVocabulary(context.getStateStore(FeatureStoreTopology.CATEGORY_VOCABULARY_STORE),
-            RecordLimits.fromAppConfigs(context.appConfigs()).categoryMaxValues());
+            limits.categoryMaxValues());
     }
 
     @Override

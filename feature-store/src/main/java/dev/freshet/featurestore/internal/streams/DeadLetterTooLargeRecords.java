@@ -7,6 +7,7 @@ import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureStoreConfig;
+import dev.freshet.featurestore.internal.view.RecordLimits;
 import dev.freshet.proto.features.v1.DeadLetter;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
@@ -46,7 +47,7 @@ public final class DeadLetterTooLargeRecords implements ProductionExceptionHandl
         Object prefix = configs.get(CommonConfig.TOPICS_PREFIX_CONFIG);
         this.deadLetterTopic = new TopicLayout(prefix == null ? CommonConfig.TOPICS_PREFIX_DEFAULT : prefix.toString())
             .name(Topic.DEAD_LETTER);
-        this.rawMaxBytes = DeadLetters.rawMaxBytes(configs);
+        this.rawMaxBytes = RecordLimits.fromAppConfigs(configs).deadLetterRawMaxBytes();
         Object guarantee = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
         this.transactional = guarantee != null && !StreamsConfig.AT_LEAST_ONCE.equals(guarantee.toString());
     }

@@ -1,11 +1,8 @@
 package dev.freshet.featurestore.internal.streams;
 
-import java.util.Map;
-
 import com.google.protobuf.ByteString;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
-import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.proto.features.v1.DeadLetter;
 
 /**
@@ -63,18 +60,6 @@ final class DeadLetters {
             return deadLetter;
         }
         return parsed.toBuilder().setRawValue(parsed.getRawValue().substring(0, maxPrefixBytes)).build().toByteArray();
-    }
-
-    /** featurestore.deadletter.raw.max.bytes as the feature store put it in the Streams settings, or its default. */
-    static int rawMaxBytes(Map<String, ?> appConfigs) {
-        Object value = appConfigs.get(FeatureStoreConfig.DEADLETTER_RAW_MAX_BYTES_CONFIG);
-        return value == null ? FeatureStoreConfig.DEADLETTER_RAW_MAX_BYTES_DEFAULT : Integer.parseInt(value.toString());
-    }
-
-    /** featurestore.record.max.bytes as the feature store put it in the Streams settings, or its default. */
-    static int recordMaxBytes(Map<String, ?> appConfigs) {
-        Object value = appConfigs.get(FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG);
-        return value == null ? FeatureStoreConfig.RECORD_MAX_BYTES_DEFAULT : Integer.parseInt(value.toString());
     }
 
     private static String clip(String text) {

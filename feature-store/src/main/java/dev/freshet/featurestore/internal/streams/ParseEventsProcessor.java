@@ -48,9 +48,10 @@ final class ParseEventsProcessor implements Processor<String, byte[], String, In
     @Override
     public void init(ProcessorContext<String, IngestOutput> context) {
         this.context = context;
-        this.parser = new EventParser(view, RecordLimits.fromAppConfigs(context.appConfigs()));
-        this.rawMaxBytes = DeadLetters.rawMaxBytes(context.appConfigs());
-        this.recordMaxBytes = DeadLetters.recordMaxBytes(context.appConfigs());
+        RecordLimits limits = RecordLimits.fromAppConfigs(context.appConfigs());
+        this.parser = new EventParser(view, limits);
+        this.rawMaxBytes = limits.deadLetterRawMaxBytes();
+        this.recordMaxBytes = limits.recordMaxBytes();
     }
 
     @Override

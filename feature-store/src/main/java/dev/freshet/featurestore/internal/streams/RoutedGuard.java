@@ -6,6 +6,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureStoreConfig;
+import dev.freshet.featurestore.internal.view.RecordLimits;
 import dev.freshet.proto.features.v1.DeadLetter;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
@@ -46,8 +47,9 @@ final class RoutedGuard implements FixedKeyProcessor<String, Routed, Routed> {
     public void init(FixedKeyProcessorContext<String, Routed> context) {
         this.context = context;
         this.deadLetterTopic = topics.name(Topic.DEAD_LETTER);
-        this.rawMaxBytes = DeadLetters.rawMaxBytes(context.appConfigs());
-        this.recordMaxBytes = DeadLetters.recordMaxBytes(context.appConfigs());
+        RecordLimits limits = RecordLimits.fromAppConfigs(context.appConfigs());
+        this.rawMaxBytes = limits.deadLetterRawMaxBytes();
+        this.recordMaxBytes = limits.recordMaxBytes();
     }
 
     @Override

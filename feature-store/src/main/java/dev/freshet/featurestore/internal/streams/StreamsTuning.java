@@ -3,7 +3,6 @@ package dev.freshet.featurestore.internal.streams;
 import java.util.Properties;
 
 import dev.freshet.contracts.CommonConfig;
-import dev.freshet.featurestore.FeatureStoreConfig;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -39,11 +38,11 @@ public final class StreamsTuning {
      * Aligns the size limits of the producers, consumers and internal topics with {@code recordMaxBytes}, leaving
      * any the caller set, and installs the handler for a record refused all the same. Twice the limit: a record on
      * a repartition or changelog topic carries an input of up to the limit, parsed, beside a prefix of its raw
-     * bytes, and a refused send would stop the application (an exactly-once transaction cannot go on after one). The settings
-     * the processors and the handler read ({@code featurestore.*}, the topic prefix) travel in the same properties.
+     * bytes, and a refused send would stop the application (an exactly-once transaction cannot go on after one). The
+     * handler reads the topic prefix, put here, and the {@code featurestore.*} limits ({@code RecordLimits.KEYS},
+     * which the caller puts) from the same properties.
      */
-    public static void boundRecords(Properties props, int recordMaxBytes, int deadLetterRawMaxBytes,
-            String topicsPrefix) {
+    public static void boundRecords(Properties props, int recordMaxBytes, String topicsPrefix) {
         int limit = 2 * recordMaxBytes + RECORD_OVERHEAD_BYTES;
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), limit);
         props.putIfAbsent(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), limit);
@@ -53,8 +52,6 @@ public final class StreamsTuning {
         }
         props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
             DeadLetterTooLargeRecords.class.getName());
-        props.put(FeatureStoreConfig.RECORD_MAX_BYTES_CONFIG, recordMaxBytes);
-        props.put(FeatureStoreConfig.DEADLETTER_RAW_MAX_BYTES_CONFIG, deadLetterRawMaxBytes);
         props.put(CommonConfig.TOPICS_PREFIX_CONFIG, topicsPrefix);
     }
 }

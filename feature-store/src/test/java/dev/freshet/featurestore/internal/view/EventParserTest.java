@@ -137,7 +137,8 @@ class EventParserTest {
     @Test
     void historyFromBefore1970IsAcceptedOnceTheFloorIsLowered() {
         EventParser older = new EventParser(Views.transactions(),
-            new RecordLimits(DAY, -2_208_988_800_000L, 256, 1024, 1000));
+            new RecordLimits(DAY, -2_208_988_800_000L, 256, 1024, 1000,
+            1 << 20, 16_384));
         long june1949 = -649_036_800_000L;
 
         assertThat(older.parse(event("u-1", june1949, "web"), NOW)).isInstanceOf(Event.class);
@@ -145,7 +146,8 @@ class EventParserTest {
 
     @Test
     void appliesConfiguredEventTimeBounds() {
-        EventParser strict = new EventParser(Views.transactions(), new RecordLimits(0, NOW - DAY, 256, 1024, 1000));
+        EventParser strict = new EventParser(Views.transactions(), new RecordLimits(0, NOW - DAY, 256, 1024, 1000,
+            1 << 20, 16_384));
 
         assertThat(strict.parse(event("u-1", NOW, "web"), NOW)).isInstanceOf(Event.class);
         assertThat(((Rejection) strict.parse(event("u-1", NOW + 1, "web"), NOW)).reason())
