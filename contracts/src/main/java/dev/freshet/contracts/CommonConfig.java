@@ -1,6 +1,7 @@
 package dev.freshet.contracts;
 
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef;
@@ -26,6 +27,18 @@ public final class CommonConfig {
         + "predictions, training-examples, models, model-schemas, commands, ...) and to every consumer group, "
         + "application id and transactional id; one prefix is one loop, so several loops can share a cluster.";
 
+    /**
+     * Where every listener binds unless its own {@code *.bind.address} key says otherwise. Loopback by default, so
+     * that a fresh install exposes nothing to the network until the operator opens it.
+     */
+    public static final String BIND_ADDRESS_CONFIG = "bind.address";
+    public static final String BIND_ADDRESS_DEFAULT = "127.0.0.1";
+    private static final String BIND_ADDRESS_DOC = "Interface every listener (serving's gRPC and metrics, the "
+        + "feature store's gRPC, the monitor's HTTP) binds to unless its own *.bind.address key is set: an IP "
+        + "address or host name; 0.0.0.0 (or ::) for all interfaces. The default, 127.0.0.1, accepts only callers on "
+        + "this machine; open it (bind.address=0.0.0.0) behind the network boundary the README's threat model "
+        + "describes.";
+
     private CommonConfig() {
     }
 
@@ -41,7 +54,38 @@ public final class CommonConfig {
             def.define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, "", Importance.HIGH, BOOTSTRAP_SERVERS_DOC);
         }
         return def.define(TOPICS_PREFIX_CONFIG, Type.STRING, TOPICS_PREFIX_DEFAULT, CommonConfig::validatePrefix,
-            Importance.MEDIUM, TOPICS_PREFIX_DOC);
+                Importance.MEDIUM, TOPICS_PREFIX_DOC)
+            .define(BIND_ADDRESS_CONFIG, Type.STRING, BIND_ADDRESS_DEFAULT, CommonConfig::validateAddress,
+                Importance.HIGH, BIND_ADDRESS_DOC);
+    }
+
+    /**
+     * Defines one listener's own bind-address key, whose empty default follows {@link #BIND_ADDRESS_CONFIG}.
+     *
+     * @param listener how the doc names the listener, e.g. {@code the gRPC Predict and admin service}
+     */
+    public static ConfigDef defineBindAddress(ConfigDef def, String key, String listener) {
+        return def.define(key, Type.STRING, "", CommonConfig::validateAddress, Importance.MEDIUM,
+            "Interface " + listener + " binds to (an IP address or host name; 0.0.0.0 for all). Empty (the default) "
+                + "follows " + BIND_ADDRESS_CONFIG + " (default " + BIND_ADDRESS_DEFAULT + ", this machine only).");
+    }
+
+    /**
+     * The address a listener binds to: its own key's value when set, else {@link #BIND_ADDRESS_CONFIG}'s.
+     *
+     * @param ownKey the listener's key, defined with {@link #defineBindAddress}
+     */
+    public static String bindAddress(AbstractConfig config, String ownKey) {
+        String own = config.getString(ownKey);
+        return own.isBlank() ? config.getString(BIND_ADDRESS_CONFIG).strip() : own.strip();
+    }
+
+    private static void validateAddress(String name, Object value) {
+        String address = value == null ? "" : value.toString().strip();
+        if (!address.matches("[A-Za-z0-9.:\\-\\[\\]%_]*")) {
+            throw new ConfigException(name, value, "a bind address is an IP address or host name, such as 127.0.0.1, "
+                + "0.0.0.0 or ::");
+        }
     }
 
     private static void validatePrefix(String name, Object value) {

@@ -1,6 +1,7 @@
 package dev.freshet.contracts;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,12 +9,12 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.BindableService;
-import io.grpc.Grpc;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -58,14 +59,17 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     /**
-     * A server that will listen on {@code port} (0: any free port) on all interfaces, with {@code tls}'s
+     * A server that will listen on {@code bindAddress}:{@code port} (0: any free port), with {@code tls}'s
      * credentials.
+     *
+     * @param bindAddress an IP address or host name ({@link CommonConfig#bindAddress}); 0.0.0.0 for all interfaces
      *
      * @param component how logs name the server, e.g. {@code the scoring server for model 'default'}
      * @throws org.apache.kafka.common.config.ConfigException if a TLS file became unreadable since it was checked
      */
-    public static Builder forPort(String component, int port, GrpcTls tls) {
-        return new Builder(component, Grpc.newServerBuilderForPort(port, tls.serverCredentials()), tls);
+    public static Builder forAddress(String component, String bindAddress, int port, GrpcTls tls) {
+        return new Builder(component, NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port),
+            tls.serverCredentials()), tls);
     }
 
     /**

@@ -10,7 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 /**
  * A component's Prometheus endpoint: {@code GET /metrics} serves its {@link PrometheusRegistry} through the
  * Prometheus client library's exporter (the text format, or OpenMetrics or protobuf when the scraper asks for
- * them), on all interfaces, answered by daemon threads. Each component keeps a registry of its own, so several
+ * them), on the interface the operator chose, answered by daemon threads. Each component keeps a registry of its own, so several
  * may share a JVM. Every other path goes to the component's own pages, when it has any ({@code /-/healthy} answers
  * the exporter's liveness probe). Thread-safe.
  */
@@ -24,23 +24,29 @@ public final class MetricsEndpoint implements AutoCloseable {
     /**
      * Serves {@code registry} at {@code /metrics}; other paths get the exporter's landing page.
      *
+     * @param bindAddress an IP address or host name ({@link CommonConfig#bindAddress}); 0.0.0.0 for all interfaces
      * @param port 0 for any free port
      * @throws IOException if the port cannot be bound; the caller names the key that set it
      */
-    public static MetricsEndpoint start(int port, PrometheusRegistry registry) throws IOException {
-        return new MetricsEndpoint(HTTPServer.builder().port(port).registry(registry).buildAndStart());
+    public static MetricsEndpoint start(String bindAddress, int port, PrometheusRegistry registry)
+            throws IOException {
+        return new MetricsEndpoint(HTTPServer.builder().hostname(bindAddress).port(port).registry(registry)
+            .buildAndStart());
     }
 
     /**
      * Serves {@code registry} at {@code /metrics} and every other path with {@code pages} (which answers 404 for
      * the paths it does not know).
      *
+     * @param bindAddress an IP address or host name ({@link CommonConfig#bindAddress}); 0.0.0.0 for all interfaces
      * @param port 0 for any free port
      * @throws IOException if the port cannot be bound; the caller names the key that set it
      */
-    public static MetricsEndpoint start(int port, PrometheusRegistry registry, HttpHandler pages) throws IOException {
+    public static MetricsEndpoint start(String bindAddress, int port, PrometheusRegistry registry, HttpHandler pages)
+            throws IOException {
         Objects.requireNonNull(pages, "pages");
-        return new MetricsEndpoint(HTTPServer.builder().port(port).registry(registry).defaultHandler(pages)
+        return new MetricsEndpoint(HTTPServer.builder().hostname(bindAddress).port(port).registry(registry)
+            .defaultHandler(pages)
             .buildAndStart());
     }
 

@@ -25,7 +25,7 @@ class MetricsEndpointTest {
         PrometheusRegistry registry = new PrometheusRegistry();
         Counter.builder().name("freshet_test_events_total").help("Events.").labelNames("kind").register(registry)
             .labelValues("a").inc(3);
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(0, registry, exchange -> {
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, registry, exchange -> {
             boolean known = exchange.getRequestURI().getPath().equals("/page");
             byte[] body = (known ? "a page" : "not here").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(known ? 200 : 404, body.length);
@@ -49,8 +49,8 @@ class MetricsEndpointTest {
 
     @Test
     void aTakenPortIsAnIOExceptionForTheCallerToExplain() throws Exception {
-        try (MetricsEndpoint first = MetricsEndpoint.start(0, new PrometheusRegistry())) {
-            assertThatThrownBy(() -> MetricsEndpoint.start(first.port(), new PrometheusRegistry()))
+        try (MetricsEndpoint first = MetricsEndpoint.start("127.0.0.1", 0, new PrometheusRegistry())) {
+            assertThatThrownBy(() -> MetricsEndpoint.start("127.0.0.1", first.port(), new PrometheusRegistry()))
                 .isInstanceOf(BindException.class);
         }
     }

@@ -169,7 +169,8 @@ public final class FeatureStore implements AutoCloseable {
             }
             int port = config.getInt(FeatureStoreConfig.GRPC_PORT_CONFIG);
             if (port >= 0) {
-                store.server = FeatureStoreServer.start(port, store.registry, views, closeTimeout, liveness);
+                store.server = FeatureStoreServer.start(CommonConfig.bindAddress(config,
+                    FeatureStoreConfig.GRPC_BIND_ADDRESS_CONFIG), port, store.registry, views, closeTimeout, liveness);
                 store.readyCheck = store.summary.scheduleWithFixedDelay(store::reportServingOnceRunning, 0,
                     READY_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
                 // A stopped stage keeps health NOT_SERVING for good; there is nothing left to wait for.

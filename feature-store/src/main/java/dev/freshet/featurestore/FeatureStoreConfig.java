@@ -27,6 +27,7 @@ public final class FeatureStoreConfig extends AbstractConfig {
         + "this instance alone.";
 
     public static final String GRPC_PORT_CONFIG = "featurestore.grpc.port";
+    public static final String GRPC_BIND_ADDRESS_CONFIG = "featurestore.grpc.bind.address";
     public static final int GRPC_PORT_DEFAULT = -1;
     private static final String GRPC_PORT_DOC = "TCP port of the gRPC FeatureStoreService (ApplyFeatureViews, "
         + "ListFeatureViews, DescribeFeatureView, GetOnlineFeatures); -1 (the default) disables it, 0 picks any free "
@@ -143,7 +144,8 @@ public final class FeatureStoreConfig extends AbstractConfig {
         + "letter keeps, in bytes (raw_value); raw_length and raw_sha256 always describe the whole value, so a dead "
         + "letter always fits on its topic however large the record was.";
 
-    private static final ConfigDef CONFIG_DEF = CommonConfig.defineShared(new ConfigDef(), true)
+    private static final ConfigDef CONFIG_DEF = CommonConfig.defineBindAddress(CommonConfig.defineShared(new ConfigDef(),
+            true), GRPC_BIND_ADDRESS_CONFIG, "the gRPC FeatureStoreService (featurestore.grpc.port)")
         .define(VIEW_FILE_CONFIG, Type.STRING, "", Importance.HIGH, VIEW_FILE_DOC)
         .define(GRPC_PORT_CONFIG, Type.INT, GRPC_PORT_DEFAULT, ConfigDef.Range.between(-1, 65535),
             Importance.MEDIUM, GRPC_PORT_DOC)

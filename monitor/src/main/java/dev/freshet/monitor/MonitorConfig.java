@@ -107,6 +107,7 @@ public final class MonitorConfig extends AbstractConfig {
         + "version.";
 
     public static final String HTTP_PORT_CONFIG = "monitor.http.port";
+    public static final String HTTP_BIND_ADDRESS_CONFIG = "monitor.http.bind.address";
     public static final int HTTP_PORT_DEFAULT = -1;
     private static final String HTTP_PORT_DOC =
         "Port of the live report over HTTP (/ the HTML page, /report.json, /metrics for Prometheus), on all "
@@ -138,7 +139,8 @@ public final class MonitorConfig extends AbstractConfig {
         + "min_samples, margin, z, input_shift_guard); what it sets wins over the monitor.* keys. Empty: the keys "
         + "alone. Validated at start; see the README for the format.";
 
-    private static final ConfigDef CONFIG_DEF = CommonConfig.defineShared(new ConfigDef(), true)
+    private static final ConfigDef CONFIG_DEF = CommonConfig.defineBindAddress(CommonConfig.defineShared(new ConfigDef(),
+            true), HTTP_BIND_ADDRESS_CONFIG, "the live report and its metrics (monitor.http.port)")
         .define(MODEL_NAME_CONFIG, Type.STRING, MODEL_NAME_DEFAULT, new ConfigDef.NonEmptyStringWithoutControlChars(),
             Importance.HIGH, MODEL_NAME_DOC)
         .define(ROLLBACK_MIN_SAMPLES_CONFIG, Type.INT, ROLLBACK_MIN_SAMPLES_DEFAULT, Range.atLeast(1),

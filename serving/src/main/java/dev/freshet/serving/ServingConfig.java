@@ -25,6 +25,7 @@ public final class ServingConfig extends AbstractConfig {
     public static final String TOPICS_PREFIX_DEFAULT = CommonConfig.TOPICS_PREFIX_DEFAULT;
 
     public static final String PORT_CONFIG = "serving.port";
+    public static final String BIND_ADDRESS_CONFIG = "serving.bind.address";
     public static final int PORT_DEFAULT = 50051;
     private static final String PORT_DOC =
         "TCP port the gRPC Predict service listens on; 0 picks any free port (read it back with ScoringServer.port()).";
@@ -86,6 +87,7 @@ public final class ServingConfig extends AbstractConfig {
         + "are recorded as issued by its identity. Read at start. Empty (the default) means none.";
 
     public static final String METRICS_PORT_CONFIG = "serving.metrics.port";
+    public static final String METRICS_BIND_ADDRESS_CONFIG = "serving.metrics.bind.address";
     public static final int METRICS_PORT_DEFAULT = -1;
     private static final String METRICS_PORT_DOC =
         "TCP port of the Prometheus endpoint (GET /metrics); -1 (the default) disables it, 0 picks any free port "
@@ -133,7 +135,7 @@ public final class ServingConfig extends AbstractConfig {
         + "separated by ';') whose holders may make admin calls without a token; changes are recorded as issued "
         + "by the subject. Needs serving.tls.client.ca.file. Empty (the default): none.";
 
-    private static final ConfigDef CONFIG_DEF = CommonConfig.defineShared(new ConfigDef(), true)
+    private static final ConfigDef CONFIG_DEF = defineListeners(CommonConfig.defineShared(new ConfigDef(), true))
         .define(PORT_CONFIG, Type.INT, PORT_DEFAULT, Range.between(0, 65535), Importance.HIGH, PORT_DOC)
         .define(MODEL_NAME_CONFIG, Type.STRING, MODEL_NAME_DEFAULT, new ConfigDef.NonEmptyStringWithoutControlChars(),
             Importance.HIGH, MODEL_NAME_DOC)
@@ -182,5 +184,10 @@ public final class ServingConfig extends AbstractConfig {
     /** The loop's topic and client names under this config's {@code topics.prefix}. */
     public TopicLayout topics() {
         return new TopicLayout(getString(TOPICS_PREFIX_CONFIG));
+    }
+
+    private static ConfigDef defineListeners(ConfigDef def) {
+        CommonConfig.defineBindAddress(def, BIND_ADDRESS_CONFIG, "the gRPC Predict and admin service");
+        return CommonConfig.defineBindAddress(def, METRICS_BIND_ADDRESS_CONFIG, "the Prometheus endpoint");
     }
 }

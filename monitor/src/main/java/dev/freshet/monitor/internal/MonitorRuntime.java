@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.Topic;
@@ -70,6 +71,7 @@ public final class MonitorRuntime implements AutoCloseable {
     private final Thread thread;
     private final Liveness liveness;
     private final int httpPortWanted;
+    private final String httpBindAddress;
     private ReportHttpServer http;
     private volatile boolean running = true;
 
@@ -116,6 +118,7 @@ public final class MonitorRuntime implements AutoCloseable {
         }
         this.thread = new Thread(this::run, "freshet-monitor-" + model);
         this.httpPortWanted = config.getInt(MonitorConfig.HTTP_PORT_CONFIG);
+        this.httpBindAddress = CommonConfig.bindAddress(config, MonitorConfig.HTTP_BIND_ADDRESS_CONFIG);
     }
 
     private static <T extends AutoCloseable> T remember(List<AutoCloseable> created, T client) {
@@ -138,7 +141,7 @@ public final class MonitorRuntime implements AutoCloseable {
         }
         if (runtime.httpPortWanted >= 0) {
             try {
-                runtime.http = ReportHttpServer.start(runtime.httpPortWanted, runtime::report);
+                runtime.http = ReportHttpServer.start(runtime.httpBindAddress, runtime.httpPortWanted, runtime::report);
             } catch (RuntimeException e) {
                 runtime.closeClients();
                 throw e;

@@ -30,15 +30,15 @@ final class ReportHttpServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code port} (0: any free port) on all interfaces and starts answering.
+     * Binds {@code bindAddress}:{@code port} (0: any free port) and starts answering.
      *
      * @throws ConfigException naming {@code monitor.http.port} when the port cannot be bound (e.g. it is in use)
      */
-    static ReportHttpServer start(int port, Supplier<MonitorReport> reports) {
+    static ReportHttpServer start(String bindAddress, int port, Supplier<MonitorReport> reports) {
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new PrometheusMetrics(reports));
         try {
-            return new ReportHttpServer(MetricsEndpoint.start(port, registry, exchange -> page(exchange, reports)));
+            return new ReportHttpServer(MetricsEndpoint.start(bindAddress, port, registry, exchange -> page(exchange, reports)));
         } catch (IOException e) {
             // A port in use is a setting to change, so it is refused like one.
             throw new ConfigException(MonitorConfig.HTTP_PORT_CONFIG, port, "cannot serve the live report there ("

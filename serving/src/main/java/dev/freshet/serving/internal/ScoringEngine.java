@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 
 import dev.freshet.contracts.BearerTokens;
 import dev.freshet.contracts.CallerAuthInterceptor;
+import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.GrpcSecurityKeys;
 import dev.freshet.contracts.GrpcServer;
 import dev.freshet.contracts.GrpcTls;
@@ -90,8 +91,9 @@ public final class ScoringEngine implements AutoCloseable {
      *                          directory cannot be used
      */
     public static ScoringEngine start(ServingConfig config) {
-        return start(config, tls -> GrpcServer.forPort(describeServer(config),
-            config.getInt(ServingConfig.PORT_CONFIG), tls));
+        return start(config, tls -> GrpcServer.forAddress(describeServer(config),
+            CommonConfig.bindAddress(config, ServingConfig.BIND_ADDRESS_CONFIG), config.getInt(ServingConfig.PORT_CONFIG),
+            tls));
     }
 
     /**
@@ -166,7 +168,8 @@ public final class ScoringEngine implements AutoCloseable {
                              CallerAuthInterceptor adminAuth, RolloutMode mode, TopicLayout topics) {
         double challengerShare = config.getDouble(ServingConfig.CHALLENGER_SHARE_CONFIG);
         AdminHandler admin = new AdminHandler(parts, modelName, challengerShare, InstantSource.system());
-        metrics = remember(new ServingMetrics(config.getInt(ServingConfig.METRICS_PORT_CONFIG), counters,
+        metrics = remember(new ServingMetrics(CommonConfig.bindAddress(config,
+            ServingConfig.METRICS_BIND_ADDRESS_CONFIG), config.getInt(ServingConfig.METRICS_PORT_CONFIG), counters,
             parts::serving));
         predictions = new PredictionHandler(parts, counters, metrics, new RolloutPolicy(mode, challengerShare),
             modelName, topics.name(Topic.MODELS), config.getInt(ServingConfig.BATCH_MAX_SIZE_CONFIG),

@@ -52,7 +52,7 @@ final class ServingMetrics implements AutoCloseable {
      * @param port -1 for no endpoint, 0 for any free port
      * @throws ServingException if the port cannot be bound
      */
-    ServingMetrics(int port, Counters counters, Supplier<ModelWatcher.Serving> serving) {
+    ServingMetrics(String bindAddress, int port, Counters counters, Supplier<ModelWatcher.Serving> serving) {
         this.serving = serving;
         calls = Counter.builder().name("freshet_serving_calls_total")
             .help("Predict, PredictBatch and PredictStream calls that ended, by method and gRPC status code "
@@ -91,17 +91,18 @@ final class ServingMetrics implements AutoCloseable {
         GaugeWithCallback.builder().name("freshet_serving_newest_published_version")
             .help("The newest version of the model in the registry, barred or not.")
             .callback(cb -> cb.call(counters.newestPublishedVersion.get())).register(registry);
-        this.http = port < 0 ? null : startHttp(port);
+        this.http = port < 0 ? null : startHttp(bindAddress, port);
     }
 
-    private MetricsEndpoint startHttp(int port) {
+    private MetricsEndpoint startHttp(String bindAddress, int port) {
         try {
-            MetricsEndpoint server = MetricsEndpoint.start(port, registry);
-            log.info("Serving Prometheus metrics at http://localhost:{}/metrics.", server.port());
+            MetricsEndpoint server = MetricsEndpoint.start(bindAddress, port, registry);
+            log.info("Serving Prometheus metrics at http://{}:{}/metrics.", bindAddress, server.port());
             return server;
         } catch (IOException e) {
-            throw new ServingException(String.format("Could not serve metrics on port %d (%s); choose another "
-                + "serving.metrics.port, 0 for any free port, or -1 to turn the endpoint off.", port,
+            throw new ServingException(String.format("Could not serve metrics on %s:%d (%s); choose another "
+                + "serving.metrics.port, 0 for any free port, or -1 to turn the endpoint off, or another "
+                + "serving.metrics.bind.address.", bindAddress, port,
                 e.getMessage()), e);
         }
     }

@@ -34,16 +34,16 @@ public final class FeatureStoreServer implements AutoCloseable {
     }
 
     /**
-     * Listens on the port (0: any free port) on all interfaces.
+     * Listens on {@code bindAddress}:{@code port} (0: any free port).
      *
      * @param registry the registry, or null when the instance runs without one
      * @param grace    how long calls in flight may take to finish on close
      * @param liveness   the store's stages: health turns NOT_SERVING for good when one stops
      * @throws FeatureStoreException when the port cannot be bound
      */
-    public static FeatureStoreServer start(int port, RegistryTopic registry, ViewSet views, Duration grace,
+    public static FeatureStoreServer start(String bindAddress, int port, RegistryTopic registry, ViewSet views, Duration grace,
                                            Liveness liveness) {
-        return start(GrpcServer.forPort(COMPONENT, port, GrpcTls.plaintext()).liveness(liveness), registry, views,
+        return start(GrpcServer.forAddress(COMPONENT, bindAddress, port, GrpcTls.plaintext()).liveness(liveness), registry, views,
             grace);
     }
 
