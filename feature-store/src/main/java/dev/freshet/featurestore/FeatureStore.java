@@ -110,6 +110,8 @@ public final class FeatureStore implements AutoCloseable {
      */
     public static FeatureStore start(Map<String, ?> props) {
         FeatureStoreConfig config = new FeatureStoreConfig(props);
+        // Before any Kafka work: a TLS or token file that cannot be used fails the start at once, naming its key.
+        FeatureStoreServer.Security security = FeatureStoreServer.Security.from(config);
         KafkaClients clients = KafkaClients.from(props);
         TopicLayout topics = new TopicLayout(config.getString(CommonConfig.TOPICS_PREFIX_CONFIG));
         String viewFile = config.getString(FeatureStoreConfig.VIEW_FILE_CONFIG);
@@ -170,7 +172,8 @@ public final class FeatureStore implements AutoCloseable {
             int port = config.getInt(FeatureStoreConfig.GRPC_PORT_CONFIG);
             if (port >= 0) {
                 store.server = FeatureStoreServer.start(CommonConfig.bindAddress(config,
-                    FeatureStoreConfig.GRPC_BIND_ADDRESS_CONFIG), port, store.registry, views, closeTimeout, liveness);
+                    FeatureStoreConfig.GRPC_BIND_ADDRESS_CONFIG), port, security, store.registry, views, closeTimeout,
+                    liveness);
                 store.readyCheck = store.summary.scheduleWithFixedDelay(store::reportServingOnceRunning, 0,
                     READY_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
                 // A stopped stage keeps health NOT_SERVING for good; there is nothing left to wait for.

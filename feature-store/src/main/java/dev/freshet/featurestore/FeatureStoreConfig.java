@@ -33,6 +33,59 @@ public final class FeatureStoreConfig extends AbstractConfig {
         + "ListFeatureViews, DescribeFeatureView, GetOnlineFeatures); -1 (the default) disables it, 0 picks any free "
         + "port (read it back with FeatureStore.grpcPort()).";
 
+    // The FeatureStoreService's security: the house layout of GrpcSecurityKeys.of("featurestore", ...), which the
+    // server reads; ApplyFeatureViews always needs one of these credentials.
+
+    public static final String TLS_CERT_FILE_CONFIG = "featurestore.tls.cert.file";
+    private static final String TLS_CERT_FILE_DOC = "PEM file with the FeatureStoreService's certificate chain (its "
+        + "own certificate first). Set with featurestore.tls.key.file to serve gRPC over TLS; empty (the default) "
+        + "serves plaintext.";
+
+    public static final String TLS_KEY_FILE_CONFIG = "featurestore.tls.key.file";
+    private static final String TLS_KEY_FILE_DOC = "PEM file with the FeatureStoreService's private key, unencrypted "
+        + "PKCS#8 ('BEGIN PRIVATE KEY'; convert others with 'openssl pkcs8 -topk8 -nocrypt'). Required with "
+        + "featurestore.tls.cert.file.";
+
+    public static final String TLS_CLIENT_CA_FILE_CONFIG = "featurestore.tls.client.ca.file";
+    private static final String TLS_CLIENT_CA_FILE_DOC = "PEM file with the CA certificates that sign client "
+        + "certificates (mutual TLS). Empty (the default): clients are not asked for a certificate. Needs "
+        + "featurestore.tls.cert.file.";
+
+    public static final String TLS_CLIENT_AUTH_CONFIG = "featurestore.tls.client.auth";
+    public static final String TLS_CLIENT_AUTH_DEFAULT = "optional";
+    private static final String TLS_CLIENT_AUTH_DOC = "With featurestore.tls.client.ca.file set: 'optional' asks "
+        + "every client for a certificate signed by that CA but lets calls through without one (ApplyFeatureViews "
+        + "then needs a token, or a certificate whose subject is in featurestore.admin.allowed.subjects); 'require' "
+        + "refuses every call without such a certificate with UNAUTHENTICATED (health and reflection stay open for "
+        + "probes); 'none' never asks.";
+
+    public static final String ADMIN_TOKEN_CONFIG = "featurestore.admin.token";
+    private static final String ADMIN_TOKEN_DOC = "Bearer token that ApplyFeatureViews (and, with "
+        + "featurestore.read.auth=authenticated, every read) must present; views applied with it are recorded as "
+        + "applied by 'admin'. Empty (the default), with no featurestore.admin.token.file and no "
+        + "featurestore.admin.allowed.subjects, means ApplyFeatureViews is refused with PERMISSION_DENIED. Prefer "
+        + "the token file: a -D value shows in ps.";
+
+    public static final String ADMIN_TOKEN_FILE_CONFIG = "featurestore.admin.token.file";
+    private static final String ADMIN_TOKEN_FILE_DOC = "File of tokens, one '<identity>:<token>' per line ('#' "
+        + "starts a comment); views applied with a token are recorded as applied by its identity. Read at start. "
+        + "Empty (the default) means none.";
+
+    public static final String ADMIN_ALLOWED_SUBJECTS_CONFIG = "featurestore.admin.allowed.subjects";
+    private static final String ADMIN_ALLOWED_SUBJECTS_DOC = "Subjects of client certificates (distinguished names, "
+        + "e.g. 'CN=alice,OU=ops,O=Example'; several separated by ';') whose holders may apply views (and read, with "
+        + "featurestore.read.auth=authenticated) without a token; views are recorded as applied by the subject. "
+        + "Needs featurestore.tls.client.ca.file. Empty (the default): none.";
+
+    public static final String READ_AUTH_CONFIG = "featurestore.read.auth";
+    public static final String READ_AUTH_DEFAULT = "open";
+    private static final String READ_AUTH_DOC = "Who may call ListFeatureViews, DescribeFeatureView and "
+        + "GetOnlineFeatures: 'open' (the default) any caller that reaches the port, which by default listens on "
+        + "this machine only (featurestore.grpc.bind.address); 'authenticated' only callers with the credentials "
+        + "ApplyFeatureViews takes (a token or an allowed client certificate), so one must be configured. "
+        + "GetOnlineFeatures hands out any entity's features: open the port beyond this machine only with "
+        + "'authenticated' or behind a network boundary.";
+
     public static final String STATE_DIR_CONFIG = "featurestore.state.dir";
     private static final String STATE_DIR_DOC = "Directory for the RocksDB state stores. Keep it across restarts "
         + "to avoid restoring state from the changelog topics. Empty: a fresh temporary directory, removed on close.";
@@ -149,6 +202,17 @@ public final class FeatureStoreConfig extends AbstractConfig {
         .define(VIEW_FILE_CONFIG, Type.STRING, "", Importance.HIGH, VIEW_FILE_DOC)
         .define(GRPC_PORT_CONFIG, Type.INT, GRPC_PORT_DEFAULT, ConfigDef.Range.between(-1, 65535),
             Importance.MEDIUM, GRPC_PORT_DOC)
+        .define(TLS_CERT_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, TLS_CERT_FILE_DOC)
+        .define(TLS_KEY_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, TLS_KEY_FILE_DOC)
+        .define(TLS_CLIENT_CA_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, TLS_CLIENT_CA_FILE_DOC)
+        .define(TLS_CLIENT_AUTH_CONFIG, Type.STRING, TLS_CLIENT_AUTH_DEFAULT,
+            ConfigDef.CaseInsensitiveValidString.in("none", "optional", "require"), Importance.MEDIUM,
+            TLS_CLIENT_AUTH_DOC)
+        .define(ADMIN_TOKEN_CONFIG, Type.PASSWORD, "", Importance.MEDIUM, ADMIN_TOKEN_DOC)
+        .define(ADMIN_TOKEN_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, ADMIN_TOKEN_FILE_DOC)
+        .define(ADMIN_ALLOWED_SUBJECTS_CONFIG, Type.STRING, "", Importance.MEDIUM, ADMIN_ALLOWED_SUBJECTS_DOC)
+        .define(READ_AUTH_CONFIG, Type.STRING, READ_AUTH_DEFAULT,
+            ConfigDef.CaseInsensitiveValidString.in("open", "authenticated"), Importance.MEDIUM, READ_AUTH_DOC)
         .define(STATE_DIR_CONFIG, Type.STRING, "", Importance.MEDIUM, STATE_DIR_DOC)
         .define(LABEL_WAIT_MS_CONFIG, Type.LONG, LABEL_WAIT_MS_DEFAULT, ConfigDef.Range.atLeast(1),
             Importance.MEDIUM, LABEL_WAIT_MS_DOC)

@@ -35,8 +35,10 @@ import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -128,10 +130,11 @@ class FeatureStoreRegistryIT {
     @Test
     void refusesABadFileOverGrpcWithThePathsAndDescribesARegisteredView() throws Exception {
         applyToRegistry("views:\n" + FeatureViewRegistryIT.CARDS);
-        FeatureStore store = start(Map.of(FeatureStoreConfig.GRPC_PORT_CONFIG, 0));
+        FeatureStore store = start(Map.of(FeatureStoreConfig.GRPC_PORT_CONFIG, 0,
+            FeatureStoreConfig.ADMIN_TOKEN_CONFIG, "t0k"));
         FeatureStoreServiceBlockingStub stub = stub(store);
 
-        assertThatThrownBy(() -> stub.applyFeatureViews(ApplyFeatureViewsRequest.newBuilder().setSource("bad.yaml")
+        assertThatThrownBy(() -> withToken(stub, "t0k").applyFeatureViews(ApplyFeatureViewsRequest.newBuilder().setSource("bad.yaml")
                 .setYaml("views:\n" + FeatureViewRegistryIT.MERCHANTS.replace("window: 1h", "window: soon")).build()))
             .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
@@ -152,11 +155,14 @@ class FeatureStoreRegistryIT {
 
     @Test
     void registersViewsOverGrpcThatEveryInstanceThenRuns() throws Exception {
-        FeatureStore store = start(Map.of(FeatureStoreConfig.GRPC_PORT_CONFIG, 0));
+        Path tokens = Files.writeString(dir.resolve("tokens"), "carol:c4rol-s3cret\n");
+        FeatureStore store = start(Map.of(FeatureStoreConfig.GRPC_PORT_CONFIG, 0,
+            FeatureStoreConfig.ADMIN_TOKEN_FILE_CONFIG, tokens.toString()));
         assertThat(store.views()).isEmpty();
 
-        ApplyFeatureViewsResponse applied = stub(store).applyFeatureViews(ApplyFeatureViewsRequest.newBuilder()
-            .setYaml("views:\n" + FeatureViewRegistryIT.CARDS).setSource("cards.yaml").setAppliedBy("carol").build());
+        ApplyFeatureViewsResponse applied = withToken(stub(store), "c4rol-s3cret").applyFeatureViews(
+            ApplyFeatureViewsRequest.newBuilder().setYaml("views:\n" + FeatureViewRegistryIT.CARDS)
+                .setSource("cards.yaml").build());
 
         assertThat(applied.getViews(0).getChange()).isEqualTo(ApplyFeatureViewsResponse.Change.CREATED);
         KafkaTestCluster.await("the applied view to run", TIMEOUT, () -> store.views().size() == 1);
@@ -227,6 +233,12 @@ class FeatureStoreRegistryIT {
             .build();
         toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
         return FeatureStoreServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    static FeatureStoreServiceBlockingStub withToken(FeatureStoreServiceBlockingStub stub, String token) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     /** Retries while the store is still restoring (UNAVAILABLE). */

@@ -21,6 +21,7 @@ import dev.freshet.proto.serving.v1.PredictionServiceGrpc;
 import dev.freshet.proto.serving.v1.StatusRequest;
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
+import dev.freshet.testing.TestCertificates;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;

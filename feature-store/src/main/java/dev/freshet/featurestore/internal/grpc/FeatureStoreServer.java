@@ -1,8 +1,14 @@
 package dev.freshet.featurestore.internal.grpc;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Locale;
 
+import dev.freshet.contracts.BearerTokens;
+import dev.freshet.contracts.CallerAuthInterceptor;
+import dev.freshet.contracts.GrpcSecurityKeys;
 import dev.freshet.contracts.GrpcServer;
 import dev.freshet.contracts.GrpcTls;
 import dev.freshet.contracts.Liveness;
@@ -12,18 +18,25 @@ import dev.freshet.featurestore.FeatureStoreException;
 import dev.freshet.featurestore.InvalidFeatureViewException;
 import dev.freshet.featurestore.internal.registry.RegistryTopic;
 import dev.freshet.featurestore.internal.runtime.ViewSet;
-import io.grpc.ServerBuilder;
 import io.grpc.Status;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The feature store's gRPC server, on the gRPC kit every Freshet server uses: the FeatureStoreService behind the
- * one status mapping, gRPC health checking (NOT_SERVING until {@link #markServing()}, and again from the moment
- * shutdown begins) and server reflection v1 and v1alpha, so grpcurl needs no .proto. Plaintext without
- * authentication for now: TLS and the admin interceptor are the kit's {@link GrpcTls} and
- * {@link dev.freshet.contracts.CallerAuthInterceptor}, once the feature store has keys for them. Thread-safe.
+ * one status mapping, plaintext or TLS ({@code featurestore.tls.*}), {@code ApplyFeatureViews} always behind the
+ * kit's {@link CallerAuthInterceptor} (tokens or allowed client-certificate subjects) and the reads behind it too
+ * with {@code featurestore.read.auth=authenticated}; gRPC health checking (NOT_SERVING until
+ * {@link #markServing()}, and again from the moment shutdown begins) and server reflection, so grpcurl needs no
+ * .proto. Thread-safe.
  */
 public final class FeatureStoreServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FeatureStoreServer.class);
     private static final String COMPONENT = "feature store's FeatureStoreService";
+    /** The keys the feature store's TLS and authentication are set with, which every refusal names. */
+    static final GrpcSecurityKeys SECURITY_KEYS = GrpcSecurityKeys.of("featurestore", "feature store",
+        "freshet features apply --target HOST:PORT");
     private static final StatusMapping STATUSES = StatusMapping.of(FeatureStoreServer::known,
         "the feature store failed on this call; see its log");
 
@@ -34,34 +47,89 @@ public final class FeatureStoreServer implements AutoCloseable {
     }
 
     /**
+     * How callers reach the service and prove who they are, read and checked from the configuration at start, so
+     * that an unreadable file or a read policy nobody could pass fails there, naming the key.
+     */
+    public static final class Security {
+        private final GrpcTls tls;
+        private final CallerAuthInterceptor auth;
+        private final boolean tokens;
+        private final boolean readsOpen;
+
+        private Security(GrpcTls tls, BearerTokens tokens, boolean readsOpen) {
+            this.tls = tls;
+            this.auth = new CallerAuthInterceptor(tokens, tls, SECURITY_KEYS);
+            this.tokens = tokens.enabled();
+            this.readsOpen = readsOpen;
+        }
+
+        /**
+         * @throws ConfigException naming the key, when a TLS or token file cannot be used, or reads are to be
+         *     authenticated but no credential is configured
+         */
+        public static Security from(FeatureStoreConfig config) {
+            GrpcTls tls = GrpcTls.from(config, SECURITY_KEYS);
+            BearerTokens tokens = BearerTokens.from(config, SECURITY_KEYS);
+            String readAuth = config.getString(FeatureStoreConfig.READ_AUTH_CONFIG).toLowerCase(Locale.ROOT);
+            Security security = new Security(tls, tokens, readAuth.equals("open"));
+            if (!security.readsOpen && !security.auth.enabled()) {
+                throw new ConfigException(FeatureStoreConfig.READ_AUTH_CONFIG, readAuth, "authenticated reads need "
+                    + "a credential to authenticate with: set " + SECURITY_KEYS.tokenFileKey() + " (or "
+                    + SECURITY_KEYS.tokenKey() + ", or " + SECURITY_KEYS.allowedSubjectsKey() + " for client "
+                    + "certificates), or " + FeatureStoreConfig.READ_AUTH_CONFIG + "=open");
+            }
+            return security;
+        }
+    }
+
+    /**
      * Listens on {@code bindAddress}:{@code port} (0: any free port).
      *
      * @param registry the registry, or null when the instance runs without one
      * @param grace    how long calls in flight may take to finish on close
-     * @param liveness   the store's stages: health turns NOT_SERVING for good when one stops
+     * @param liveness the store's stages: health turns NOT_SERVING for good when one stops
      * @throws FeatureStoreException when the port cannot be bound
      */
-    public static FeatureStoreServer start(String bindAddress, int port, RegistryTopic registry, ViewSet views, Duration grace,
-                                           Liveness liveness) {
-        return start(GrpcServer.forAddress(COMPONENT, bindAddress, port, GrpcTls.plaintext()).liveness(liveness), registry, views,
-            grace);
-    }
-
-    /** On any transport, e.g. in-process in tests. */
-    public static FeatureStoreServer start(ServerBuilder<?> transport, RegistryTopic registry, ViewSet views,
-                                           Duration grace) {
-        return start(GrpcServer.on(COMPONENT, transport, GrpcTls.plaintext()), registry, views, grace);
-    }
-
-    private static FeatureStoreServer start(GrpcServer.Builder builder, RegistryTopic registry, ViewSet views,
-                                            Duration grace) {
+    public static FeatureStoreServer start(String bindAddress, int port, Security security, RegistryTopic registry,
+                                           ViewSet views, Duration grace, Liveness liveness) {
+        warnIfTokensTravelInClear(bindAddress, security);
+        GrpcServer.Builder builder = GrpcServer.forAddress(COMPONENT, bindAddress, port, security.tls)
+            .liveness(liveness);
         try {
-            return new FeatureStoreServer(builder.addService(new FeatureStoreService(registry, views), STATUSES)
+            FeatureStoreServer server = new FeatureStoreServer(builder.addService(new FeatureStoreService(registry,
+                    views), STATUSES, new MethodAuth(security.auth, security.readsOpen))
                 .grace(grace, FeatureStoreConfig.CLOSE_TIMEOUT_MS_CONFIG)
                 .start());
+            log.info("FeatureStoreService listening on {}:{} ({}); ApplyFeatureViews {}; reads {}.", bindAddress,
+                server.port(), security.tls.describe(), security.auth.enabled()
+                    ? "needs a token or an allowed client certificate"
+                    : "refused (no credential configured: set " + SECURITY_KEYS.tokenFileKey() + ")",
+                security.readsOpen ? "open to every caller (" + FeatureStoreConfig.READ_AUTH_CONFIG + "=open)"
+                    : "need the same credentials");
+            return server;
         } catch (IOException e) {
             throw new FeatureStoreException("Cannot start the FeatureStoreService (" + e.getMessage() + "); set "
                 + FeatureStoreConfig.GRPC_PORT_CONFIG + " to a free port, 0 for any, or -1 to turn it off.", e);
+        }
+    }
+
+    // A token sent in plaintext to a non-loopback address can be read by anyone on the path, and replayed.
+    private static void warnIfTokensTravelInClear(String bindAddress, Security security) {
+        if (!security.tokens || security.tls.enabled() || loopback(bindAddress)) {
+            return;
+        }
+        log.warn("The FeatureStoreService listens on {} (beyond this machine) in plaintext while tokens are "
+            + "configured: every token a caller presents travels in clear text. Serve TLS ({} and {}), or bind "
+            + "it to this machine ({}=127.0.0.1).", bindAddress, SECURITY_KEYS.certFile(), SECURITY_KEYS.keyFile(),
+            FeatureStoreConfig.GRPC_BIND_ADDRESS_CONFIG);
+    }
+
+    private static boolean loopback(String bindAddress) {
+        try {
+            return InetAddress.getByName(bindAddress).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            // The bind itself will fail and say so.
+            return false;
         }
     }
 
@@ -88,7 +156,7 @@ public final class FeatureStoreServer implements AutoCloseable {
         return server.serving();
     }
 
-    /** The bound port, or -1 in-process. */
+    /** The bound port. */
     public int port() {
         return server.port();
     }

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import dev.freshet.contracts.CallerAuthInterceptor;
 import dev.freshet.featurestore.FeatureStoreStats;
 import dev.freshet.featurestore.internal.registry.Registration;
 import dev.freshet.featurestore.internal.registry.RegistryTopic;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gRPC {@code FeatureStoreService}: registration through the same {@link Registration} as the CLI and the view
- * file, and lookups in this instance's views. Exceptions are thrown; the server's status mapping turns them into
+ * file (so the same validation and cost bounds), recorded under the caller's authenticated principal, and lookups
+ * in this instance's views. Exceptions are thrown; the server's status mapping turns them into
  * the statuses callers act on ({@link FeatureStoreServer#known}). Thread-safe.
  */
 final class FeatureStoreService extends FeatureStoreServiceGrpc.FeatureStoreServiceImplBase {
@@ -53,7 +55,7 @@ final class FeatureStoreService extends FeatureStoreServiceGrpc.FeatureStoreServ
             StreamObserver<ApplyFeatureViewsResponse> observer) {
         answer(observer, () -> {
             String source = request.getSource().isBlank() ? "request" : request.getSource();
-            String appliedBy = request.getAppliedBy().isBlank() ? "grpc" : request.getAppliedBy();
+            String appliedBy = principal(request);
             Registration.Plan plan = Registration.plan(request.getYaml(), source, requireRegistry().readAll(
                 REGISTRY_TIMEOUT), appliedBy, System.currentTimeMillis());
             if (!request.getDryRun()) {
@@ -125,6 +127,26 @@ final class FeatureStoreService extends FeatureStoreServiceGrpc.FeatureStoreServ
             }
             return response.build();
         });
+    }
+
+    /**
+     * Who applies: the principal the caller authenticated as (token identity or certificate subject), which
+     * {@link MethodAuth} always puts in the context of this call. The request's applied_by only may repeat it: a
+     * caller claiming another name is refused rather than silently recorded under its own.
+     */
+    private static String principal(ApplyFeatureViewsRequest request) {
+        String principal = CallerAuthInterceptor.PRINCIPAL.get();
+        if (principal == null) {
+            // Unreachable while MethodAuth guards this method; never fall back to a name the caller chose.
+            throw Status.INTERNAL.withDescription("ApplyFeatureViews reached without an authenticated caller")
+                .asRuntimeException();
+        }
+        String claimed = request.getAppliedBy().strip();
+        if (!claimed.isEmpty() && !claimed.equals(principal)) {
+            throw invalid("applied_by '" + claimed + "' is not the identity you authenticated as ('" + principal
+                + "'); leave applied_by empty: the feature store records who authenticated");
+        }
+        return principal;
     }
 
     private RegistryTopic requireRegistry() {

@@ -1,4 +1,4 @@
-package dev.freshet.serving;
+package dev.freshet.testing;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -30,7 +30,7 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A throwaway certificate authority, made at test time, issuing server and client certificates as PEM files. */
-final class TestCertificates {
+public final class TestCertificates {
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
     private final Path dir;
@@ -38,10 +38,10 @@ final class TestCertificates {
     private final X509Certificate caCert;
 
     /** The PEM files of one issued certificate. */
-    record Issued(Path cert, Path key) {
+    public record Issued(Path cert, Path key) {
     }
 
-    TestCertificates(Path dir, String caName) throws Exception {
+    public TestCertificates(Path dir, String caName) throws Exception {
         this.dir = dir;
         this.caKey = keyPair();
         X500Name name = x500(caName);
@@ -50,17 +50,17 @@ final class TestCertificates {
     }
 
     /** The CA's certificate as a PEM file (what a peer trusts). */
-    Path caFile() throws IOException {
+    public Path caFile() throws IOException {
         return write(dir.resolve(safe(caCert.getSubjectX500Principal().getName()) + "-ca.pem"), caCert);
     }
 
     /** A certificate for a server reachable as localhost. */
-    Issued server() throws Exception {
+    public Issued server() throws Exception {
         return issue("CN=localhost", true);
     }
 
     /** A client certificate with {@code subject}, e.g. {@code CN=alice,O=Freshet test}. */
-    Issued client(String subject) throws Exception {
+    public Issued client(String subject) throws Exception {
         return issue(subject, false);
     }
 
