@@ -129,6 +129,29 @@ public final class FeatureViewRegistry {
     }
 
     /**
+     * Every record the registry topic still holds, oldest first: each new version as applied (with who applied it)
+     * and each state change the feature store made (a backfilled version turning ACTIVE). The topic is compacted:
+     * each view's newest record is always kept, older ones until compaction removes them (once their segment has
+     * rolled, by default after 7 days).
+     *
+     * @param clientConfig as for {@link #apply}
+     * @throws FeatureStoreException when the registry cannot be read within the timeout
+     */
+    public static List<Written> history(Map<String, ?> clientConfig, Duration timeout) {
+        return registry(clientConfig).readHistory(timeout);
+    }
+
+    /**
+     * One record of the registry as it was written.
+     *
+     * @param writtenAtMs when it was written (the Kafka record's timestamp)
+     * @param view        the view's name (the record's key)
+     * @param record      the record, or null for a tombstone (the view removed)
+     */
+    public record Written(long writtenAtMs, String view, FeatureViewRecord record) {
+    }
+
+    /**
      * The view a registry record defines, with the record's version.
      *
      * @throws InvalidFeatureViewException when the stored definition does not parse

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.embedded.EmbeddedKafkaBroker;
+import dev.freshet.featurestore.FeatureStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -22,7 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code freshet features apply|list|describe} against a real registry topic. */
+/**
+ * {@code freshet features apply|list|describe|history} against a real registry topic, and {@code apply --target}
+ * through a real feature store's gRPC port.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FeaturesCommandIT {
     private static final String VIEWS = """
@@ -37,6 +41,7 @@ class FeaturesCommandIT {
             event_time: event_time
             aggregations: [{name: merchant_events_1h, function: count, window: 1h}]
         """;
+    private static final String LOCAL_USER = "local:" + System.getProperty("user.name");
     private EmbeddedKafkaBroker broker;
 
     @TempDir
@@ -58,22 +63,69 @@ class FeaturesCommandIT {
 
     @Test
     void applyRegistersEveryViewThenOnlyTheChangedOne() throws Exception {
-        CliRun first = features("apply", write("views.yaml", VIEWS).toString(), "--topics-prefix", "a.",
-            "--applied-by", "alice");
+        CliRun first = features("apply", write("views.yaml", VIEWS).toString(), "--topics-prefix", "a.");
         String changed = VIEWS.replace("{name: merchant_events_1h, function: count, window: 1h}",
             "{name: merchant_events_2h, function: count, window: 2h}");
-        CliRun second = features("apply", write("views2.yaml", changed).toString(), "--topics-prefix", "a.",
-            "--applied-by", "alice");
+        CliRun second = features("apply", write("views2.yaml", changed).toString(), "--topics-prefix", "a.");
 
         assertThat(first.exitCode()).as(first.err()).isZero();
-        assertThat(first.out()).contains("cards", "v1", "created").endsWith(
-            "to a.feature-views: 2 created, 0 updated, 0 unchanged." + System.lineSeparator());
+        assertThat(first.out()).contains("cards", "v1", "created").endsWith("to a.feature-views: 2 created, 0 "
+            + "updated, 0 unchanged, recorded as applied by '" + LOCAL_USER + "'." + System.lineSeparator());
         assertThat(second.exitCode()).as(second.err()).isZero();
         assertThat(second.out()).containsPattern("merchants +v2 +updated \\(was v1\\), backfilling while v1 serves")
             .containsPattern("cards +v1 +unchanged");
         CliRun list = features("list", "--topics-prefix", "a.");
-        assertThat(list.out()).containsPattern("cards +v1 +ACTIVE .* alice +.*views.yaml")
-            .containsPattern("merchants +v2 +BACKFILLING .* alice +.*views2.yaml");
+        // Written straight to the topic of a cluster without SASL: the cluster knows no user, and the record says so.
+        assertThat(list.out()).containsPattern("cards +v1 +ACTIVE .* " + LOCAL_USER + " +.*views.yaml")
+            .containsPattern("merchants +v2 +BACKFILLING .* " + LOCAL_USER + " +.*views2.yaml");
+        CliRun history = features("history", "--topics-prefix", "a.");
+        assertThat(history.exitCode()).as(history.err()).isZero();
+        assertThat(history.out().lines().skip(1).toList()).satisfiesExactly(
+            l -> assertThat(l).containsPattern("cards +v1 +created, ACTIVE +" + LOCAL_USER + " +.*views.yaml"),
+            l -> assertThat(l).containsPattern("merchants +v1 +created, ACTIVE +" + LOCAL_USER + " +.*views.yaml"),
+            l -> assertThat(l).containsPattern("merchants +v2 +updated \\(was v1\\), BACKFILLING +" + LOCAL_USER
+                + " +.*views2.yaml"));
+        CliRun json = features("history", "merchants", "--json", "--topics-prefix", "a.");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out()))
+            .extracting(n -> n.get("version").asInt() + " " + n.get("applied_by").asText())
+            .containsExactly("1 " + LOCAL_USER, "2 " + LOCAL_USER);
+    }
+
+    @Test
+    void applyThroughAFeatureStoreWithATokenIsRecordedUnderItsIdentityAndWithoutOneIsRefused() throws Exception {
+        String prefix = "g.";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of("events", "labels", "dead-letter", "features", "predictions",
+                "training-examples", "feature-views").stream().map(t -> new NewTopic(prefix + t, 1, (short) 1))
+                .toList()).all().get();
+        }
+        Path serverTokens = write("server-tokens", "dana:d4na-t0ken\n");
+        Path clientToken = write("dana.token", "d4na-t0ken\n");
+        Path views = write("g.yaml", VIEWS);
+        try (FeatureStore store = FeatureStore.start(Map.of("bootstrap.servers", broker.bootstrapServers(),
+                "topics.prefix", prefix, "featurestore.grpc.port", 0, "featurestore.state.dir",
+                dir.resolve("g-state").toString(), "featurestore.admin.token.file", serverTokens.toString()))) {
+            String target = "localhost:" + store.grpcPort();
+
+            CliRun anonymous = CliRun.of("features", "apply", views.toString(), "--target", target, "--sample", "0");
+            CliRun wrong = CliRun.of("features", "apply", views.toString(), "--target", target, "--sample", "0",
+                "--token", "guess");
+            CliRun dana = CliRun.of("features", "apply", views.toString(), "--target", target, "--sample", "0",
+                "--token-file", clientToken.toString());
+
+            assertThat(anonymous.exitCode()).isNotZero();
+            assertThat(anonymous.err()).contains("Registering through --target needs a credential: pass --token "
+                + "TOKEN, --token-file FILE");
+            assertThat(wrong.exitCode()).isNotZero();
+            assertThat(wrong.err()).contains("the feature store at " + target + " refused (UNAUTHENTICATED): the "
+                + "bearer token is not one this feature store accepts");
+            assertThat(dana.exitCode()).as(dana.err()).isZero();
+            assertThat(dana.out()).endsWith("Applied " + views + " through " + target + ": 2 created, 0 updated, 0 "
+                + "unchanged, recorded as applied by 'dana'." + System.lineSeparator());
+            CliRun history = features("history", "cards", "--topics-prefix", prefix);
+            assertThat(history.out().lines().skip(1).toList()).singleElement().asString()
+                .containsPattern("cards +v1 +created, ACTIVE +dana +.*g.yaml");
+        }
     }
 
     @Test
@@ -95,12 +147,12 @@ class FeaturesCommandIT {
 
     @Test
     void describeShowsVersionStateFeaturesAndDefinition() throws Exception {
-        features("apply", write("c.yaml", VIEWS).toString(), "--topics-prefix", "c.", "--applied-by", "bob");
+        features("apply", write("c.yaml", VIEWS).toString(), "--topics-prefix", "c.");
 
         CliRun run = features("describe", "cards", "--topics-prefix", "c.");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("view cards v1 (ACTIVE)", "by bob", "features (2): amount, amount_sum_1h",
+        assertThat(run.out()).contains("view cards v1 (ACTIVE)", "by " + LOCAL_USER, "features (2): amount, amount_sum_1h",
             "definition:", "  name: cards");
         assertThat(features("describe", "nope", "--topics-prefix", "c.").err())
             .contains("No feature view 'nope' is registered in c.feature-views; registered: [cards, merchants].");

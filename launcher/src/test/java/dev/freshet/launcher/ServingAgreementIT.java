@@ -94,6 +94,9 @@ class ServingAgreementIT {
             CliRun after = assertAgree("agree-promote.", target, "challenger", "v2", "v3");
             assertThat(after.out()).contains("serving picks v2 (promoted), challenged by v3.")
                 .contains("last change:  PROMOTE v2 by alice: v2 beat v1 on 5000 labels");
+            CliRun actions = CliRun.of("actions", "--bootstrap-servers", broker.bootstrapServers(),
+                "--topics-prefix", "agree-promote.");
+            assertThat(actions.out()).as(actions.err()).containsPattern("PROMOTE +v2 made champion by alice");
             CliRun wrongMode = models("agree-promote.", "none");
             assertThat(wrongMode.out()).as("told the wrong mode, list says how to fix it")
                 .contains("v2 was promoted, which counts only in rollout mode challenger or shadow");
@@ -116,6 +119,16 @@ class ServingAgreementIT {
             CliRun list = assertAgree("agree-shadow.", target, "shadow", "v1", "v3");
             assertThat(list.out()).contains("with v3 in its shadow.").containsPattern("v3 +v2 +ONLINE .*shadow")
                 .contains("last change:  UNPIN by alice: back to the trial");
+
+            // The audit trail names each change as it was made, under the principal its token stands for.
+            CliRun actions = CliRun.of("actions", "--bootstrap-servers", broker.bootstrapServers(),
+                "--topics-prefix", "agree-shadow.");
+            assertThat(actions.exitCode()).as(actions.err()).isZero();
+            assertThat(actions.out()).contains("2 action(s) for model 'default'")
+                .containsPattern("PIN +v3 pinned by alice \\(command ")
+                .containsPattern("UNPIN +pin released, serving follows the rollout again by alice \\(command ")
+                .contains("reason:  try v3 on everyone", "reason:  back to the trial")
+                .doesNotContain("replacing", "v0");
         }
     }
 

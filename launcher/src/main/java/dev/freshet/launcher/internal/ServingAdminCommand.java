@@ -1,10 +1,6 @@
 package dev.freshet.launcher.internal;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -18,15 +14,9 @@ import dev.freshet.proto.serving.v1.RollbackRequest;
 import dev.freshet.proto.serving.v1.StatusRequest;
 import dev.freshet.proto.serving.v1.StatusResponse;
 import dev.freshet.proto.serving.v1.UnpinRequest;
-import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.stub.MetadataUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,54 +34,27 @@ import picocli.CommandLine.Spec;
         ServingAdminCommand.UnpinVerb.class, ServingAdminCommand.RollbackVerb.class,
         ServingAdminCommand.PromoteVerb.class})
 public final class ServingAdminCommand {
-    static final String TOKEN_ENV = "FRESHET_ADMIN_TOKEN";
-
-    /** Where to connect and with which token; shared by every verb. */
+    /** Where to connect and with which credentials; shared by every verb. */
     static final class Connection {
         @Option(names = "--target", defaultValue = "localhost:50051", paramLabel = "HOST:PORT",
             description = "Serving instance to call (default: ${DEFAULT-VALUE}).")
         String target;
 
-        @Option(names = "--token", paramLabel = "TOKEN",
-            description = "Admin bearer token (serving.admin.token); or set " + TOKEN_ENV + ", or use --token-file, "
-                + "or a client certificate (--cert-file, --key-file).")
-        String token;
-
-        @Option(names = "--token-file", paramLabel = "FILE", description = "File whose first line is the token.")
-        Path tokenFile;
-
         @Option(names = "--timeout", defaultValue = "10", paramLabel = "SECONDS",
             description = "Give up after this many seconds (default: ${DEFAULT-VALUE}).")
         long timeoutSeconds;
 
-        @Option(names = "--tls", description = "Connect over TLS (implied by --ca-file and --cert-file); without "
-            + "--ca-file the server's certificate is checked against the JVM's default trust store.")
-        boolean tls;
-
-        @Option(names = "--ca-file", paramLabel = "FILE",
-            description = "PEM file of the CA certificates to trust for the server's certificate.")
-        Path caFile;
-
-        @Option(names = "--cert-file", paramLabel = "FILE", description = "PEM client certificate (chain) to "
-            + "present, for serving.tls.client.ca.file; with a subject in serving.admin.allowed.subjects it "
-            + "replaces the token.")
-        Path certFile;
-
-        @Option(names = "--key-file", paramLabel = "FILE",
-            description = "PEM private key (PKCS#8) of --cert-file.")
-        Path keyFile;
+        @Mixin
+        GrpcClientOptions client;
 
         <T> T call(Function<AdminServiceGrpc.AdminServiceBlockingStub, T> rpc) {
-            AdminServiceGrpc.AdminServiceBlockingStub stub;
-            ManagedChannel channel = Grpc.newChannelBuilder(target, credentials()).build();
+            ManagedChannel channel = client.channel(target);
             try {
-                stub = AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS);
-                String token = certFile == null ? requiredToken() : optionalToken();
-                if (token != null) {
-                    Metadata headers = new Metadata();
-                    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-                    stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-                }
+                AdminServiceGrpc.AdminServiceBlockingStub stub = client.authenticated(AdminServiceGrpc
+                    .newBlockingStub(channel).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS), "An admin token is "
+                    + "required: pass --token TOKEN, --token-file FILE or set " + GrpcClientOptions.TOKEN_ENV + " (the "
+                    + "server's serving.admin.token); or present a client certificate whose subject is in the "
+                    + "server's serving.admin.allowed.subjects with --cert-file and --key-file.");
                 return rpc.apply(stub);
             } catch (StatusRuntimeException e) {
                 throw new LauncherException(describe(e.getStatus()));
@@ -103,9 +66,7 @@ public final class ServingAdminCommand {
         private String describe(Status status) {
             return switch (status.getCode()) {
                 case UNAVAILABLE -> String.format("serving at %s is unreachable or could not make the change: %s%s",
-                    target, status.getDescription(), plaintext() ? " (if it serves TLS, add --tls or --ca-file)"
-                        : " (check --ca-file against the server's certificate, and the client certificate against "
-                        + "its serving.tls.client.ca.file)");
+                    target, status.getDescription(), client.unreachableHint("serving.tls.client.ca.file"));
                 case DEADLINE_EXCEEDED -> String.format("serving at %s did not answer within %d s.", target,
                     timeoutSeconds);
                 case UNIMPLEMENTED -> String.format("%s does not offer the admin service; is it a Freshet serving "
@@ -113,65 +74,6 @@ public final class ServingAdminCommand {
                 default -> String.format("serving at %s refused (%s): %s", target, status.getCode(),
                     status.getDescription());
             };
-        }
-
-        private boolean plaintext() {
-            return !tls && caFile == null && certFile == null;
-        }
-
-        private ChannelCredentials credentials() {
-            if ((certFile == null) != (keyFile == null)) {
-                throw new LauncherException("--cert-file and --key-file go together: give both to present a client "
-                    + "certificate, or neither.");
-            }
-            if (plaintext()) {
-                return InsecureChannelCredentials.create();
-            }
-            TlsChannelCredentials.Builder credentials = TlsChannelCredentials.newBuilder();
-            try {
-                if (caFile != null) {
-                    credentials.trustManager(caFile.toFile());
-                }
-                if (certFile != null) {
-                    credentials.keyManager(certFile.toFile(), keyFile.toFile());
-                }
-            } catch (IOException e) {
-                throw new LauncherException("Cannot read a TLS file (--ca-file, --cert-file or --key-file): "
-                    + e.getMessage(), e);
-            }
-            return credentials.build();
-        }
-
-        private String requiredToken() {
-            String found = optionalToken();
-            if (found == null) {
-                throw new LauncherException("An admin token is required: pass --token TOKEN, --token-file FILE or "
-                    + "set " + TOKEN_ENV + " (the server's serving.admin.token); or present a client certificate "
-                    + "whose subject is in the server's serving.admin.allowed.subjects with --cert-file and "
-                    + "--key-file.");
-            }
-            return found;
-        }
-
-        // With a client certificate the token is optional; the server then identifies the caller by the certificate.
-        private String optionalToken() {
-            if (token != null && !token.isBlank()) {
-                return token.strip();
-            }
-            if (tokenFile != null) {
-                try {
-                    return Files.readAllLines(tokenFile, StandardCharsets.UTF_8).stream().findFirst()
-                        .map(String::strip).filter(t -> !t.isEmpty())
-                        .orElseThrow(() -> new LauncherException("--token-file " + tokenFile + " is empty."));
-                } catch (IOException e) {
-                    throw new LauncherException("Cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
-                }
-            }
-            String fromEnv = System.getenv(TOKEN_ENV);
-            if (fromEnv != null && !fromEnv.isBlank() && certFile == null) {
-                return fromEnv.strip();
-            }
-            return null;
         }
     }
 

@@ -56,7 +56,7 @@ public final class Registration {
             throw new InvalidFeatureViewException(source, clashes);
         }
         List<FeatureViewRecord> toPublish = new ArrayList<>();
-        ApplyFeatureViewsResponse.Builder response = ApplyFeatureViewsResponse.newBuilder();
+        ApplyFeatureViewsResponse.Builder response = ApplyFeatureViewsResponse.newBuilder().setAppliedBy(appliedBy);
         for (DeclaredView view : declared) {
             FeatureViewRecord existing = registered.get(view.view().name());
             FeatureView existingView = existing == null || existing.getState() == FeatureViewRecord.State.RETIRED

@@ -15,6 +15,7 @@ import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Topic;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.featurestore.FeatureStoreException;
+import dev.freshet.featurestore.FeatureViewRegistry.Written;
 import dev.freshet.proto.features.v1.FeatureViewRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -74,12 +75,44 @@ public final class RegistryTopic {
      * @throws FeatureStoreException when the topic cannot be read within the timeout
      */
     public Map<String, FeatureViewRecord> readAll(Duration timeout) {
+        Map<String, FeatureViewRecord> views = new TreeMap<>();
+        readToEnd(timeout, record -> apply(views, record));
+        return views;
+    }
+
+    /**
+     * Every record the topic still holds, in the order it was written (per partition; the registry has one):
+     * compaction keeps each view's newest record and removes older ones once their segment is closed.
+     *
+     * @throws FeatureStoreException when the topic cannot be read within the timeout
+     */
+    public List<Written> readHistory(Duration timeout) {
+        List<Written> history = new ArrayList<>();
+        readToEnd(timeout, record -> {
+            if (record.key() == null) {
+                return;
+            }
+            if (record.value() == null) {
+                history.add(new Written(record.timestamp(), record.key(), null));
+                return;
+            }
+            try {
+                history.add(new Written(record.timestamp(), record.key(), FeatureViewRecord.parseFrom(record.value())));
+            } catch (InvalidProtocolBufferException e) {
+                log.warn("Skipped the record at {}-{} offset {} of the feature view registry: it is not a "
+                    + "FeatureViewRecord ({}).", record.topic(), record.partition(), record.offset(), e.getMessage());
+            }
+        });
+        history.sort(java.util.Comparator.comparingLong(Written::writtenAtMs));
+        return history;
+    }
+
+    private void readToEnd(Duration timeout, java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
             List<TopicPartition> partitions = partitions(consumer, timeout);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            Map<String, FeatureViewRecord> views = new TreeMap<>();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!caughtUp(consumer, end)) {
                 if (System.nanoTime() > deadline) {
@@ -87,10 +120,9 @@ public final class RegistryTopic {
                         + timeout.toMillis() + " ms; check that the cluster at " + bootstrapServers + " is up.");
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    apply(views, record);
+                    each.accept(record);
                 }
             }
-            return views;
         } catch (KafkaException e) {
             throw new FeatureStoreException("Cannot read the registry topic " + topic + " at " + bootstrapServers
                 + " (" + e.getMessage() + ").", e);
