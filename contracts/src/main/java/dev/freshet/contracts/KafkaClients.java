@@ -93,12 +93,14 @@ public final class KafkaClients {
     }
 
     /**
-     * The clients of a configuration: its {@code bootstrap.servers} and every {@code kafka.} setting.
+     * The clients of a configuration: its {@code bootstrap.servers} and every {@code kafka.} setting, with
+     * {@code ${env:NAME}} and {@code ${file:/path}} values resolved ({@link ConfigValues}).
      *
-     * @throws ConfigException when bootstrap.servers is missing or blank, or a {@code kafka.} setting is unknown or
-     *                         one Freshet fixes
+     * @throws ConfigException when bootstrap.servers is missing or blank, a {@code kafka.} setting is unknown or
+     *                         one Freshet fixes, or a value's variable or file is missing
      */
-    public static KafkaClients from(Map<String, ?> config) {
+    public static KafkaClients from(Map<String, ?> given) {
+        Map<String, Object> config = ConfigValues.resolve(given);
         Object bootstrap = config.get(CommonConfig.BOOTSTRAP_SERVERS_CONFIG);
         if (bootstrap == null || bootstrap.toString().isBlank()) {
             throw new ConfigException(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -155,15 +157,18 @@ public final class KafkaClients {
         return from(Map.of(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     }
 
+    // Refusals leave the value out: a misspelt or misplaced setting may well hold a password or a JAAS config.
     private static void put(Map<String, Object> into, String key, String setting, Object value, Set<String> known) {
         String forced = FORCED.get(setting);
         if (forced != null) {
-            throw new ConfigException(key, value, "Freshet sets '" + setting + "' itself: " + forced);
+            throw new ConfigException("Configuration key '" + key + "' is refused: Freshet sets '" + setting
+                + "' itself: " + forced);
         }
         if (!known.contains(setting)) {
             String nearest = Suggestions.nearest(setting, known).map(name -> "; did you mean '"
                 + key.substring(0, key.length() - setting.length()) + name + "'?").orElse("");
-            throw new ConfigException(key, value, "no Kafka client has a setting '" + setting + "'" + nearest);
+            throw new ConfigException("Configuration key '" + key + "' is refused: no Kafka client has a setting '"
+                + setting + "'" + nearest);
         }
         into.put(setting, value);
     }
