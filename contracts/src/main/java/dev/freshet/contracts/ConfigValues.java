@@ -63,9 +63,9 @@ public final class ConfigValues {
         if (reference.group(1).equals("env")) {
             String found = environment.apply(where);
             if (found == null) {
-                throw new ConfigException("Configuration key '" + key + "' refers to the environment variable "
-                    + where + " (${env:" + where + "}), which is not set; export it before starting Freshet, or "
-                    + "give the value another way");
+                throw new ConfigException("Configuration key '" + key + "' is ${env:" + where + "}, but the "
+                    + "environment variable " + where + " is not set; export it before starting Freshet, or give the "
+                    + "value another way");
             }
             return found;
         }
@@ -85,9 +85,9 @@ public final class ConfigValues {
             return text.endsWith("\r\n") ? text.substring(0, text.length() - 2)
                 : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
         } catch (IOException e) {
-            throw new ConfigException("Configuration key '" + key + "' refers to the file " + file + " (${file:"
-                + file + "}), which cannot be read (" + e.getClass().getSimpleName() + "); check the path and that "
-                + "this user may read it");
+            throw new ConfigException("Configuration key '" + key + "' is ${file:" + file + "}, but the file "
+                + "cannot be read (" + e.getClass().getSimpleName() + "); check the path and that this user may "
+                + "read it");
         }
     }
 }
