@@ -51,8 +51,9 @@ final class ConfigSources {
             config.putAll(readFile(file));
         }
         config.putAll(overrides);
-        ConfigKeys.requireKnown(config, definitions().values());
+        // Before the keys are checked: the secret is in the process list even when the command then stops.
         warnAboutSecretsOnTheCommandLine(overrides);
+        ConfigKeys.requireKnown(config, definitions().values());
         return config;
     }
 
