@@ -46,6 +46,7 @@ public final class KafkaClients {
      */
     public static final int MODEL_RECORD_MAX_BYTES = 64 * 1024 * 1024;
 
+    private static final String CONFIG_PROVIDERS = "config.providers";
     private static final String CONSUMER = "consumer.";
     private static final String PRODUCER = "producer.";
     private static final String ADMIN = "admin.";
@@ -164,13 +165,22 @@ public final class KafkaClients {
             throw new ConfigException("Configuration key '" + key + "' is refused: Freshet sets '" + setting
                 + "' itself: " + forced);
         }
-        if (!known.contains(setting)) {
+        if (!known.contains(setting) && !isConfigProviderSetting(setting)) {
             String nearest = Suggestions.nearest(setting, known).map(name -> "; did you mean '"
                 + key.substring(0, key.length() - setting.length()) + name + "'?").orElse("");
             throw new ConfigException("Configuration key '" + key + "' is refused: no Kafka client has a setting '"
                 + setting + "'" + nearest);
         }
         into.put(setting, value);
+    }
+
+    /**
+     * A Kafka config provider's own settings ({@code config.providers.<name>.class},
+     * {@code config.providers.<name>.param.<param>}) are named by the user, so no client lists them; the clients
+     * read them with {@code config.providers} to resolve {@code ${name:path:key}} values.
+     */
+    private static boolean isConfigProviderSetting(String setting) {
+        return setting.startsWith(CONFIG_PROVIDERS + ".");
     }
 
     public String bootstrapServers() {
@@ -286,7 +296,7 @@ public final class KafkaClients {
     /** Copies the common settings this kind of client knows, so that none logs "supplied but isn't a known config". */
     private static void putKnown(Map<String, Object> into, Map<String, Object> settings, Set<String> known) {
         settings.forEach((k, v) -> {
-            if (known.contains(k)) {
+            if (known.contains(k) || isConfigProviderSetting(k)) {
                 into.put(k, v);
             }
         });

@@ -63,6 +63,21 @@ class ConfigValuesTest {
     }
 
     @Test
+    void kafkasOwnConfigProvidersPassThroughAndResolveInTheClients() throws Exception {
+        Path secrets = Files.writeString(dir.resolve("kafka.properties"), "jaas=PlainLoginModule required;\n");
+        KafkaClients clients = KafkaClients.from(Map.of("bootstrap.servers", "localhost:9092",
+            "kafka.config.providers", "file",
+            "kafka.config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider",
+            "kafka.sasl.jaas.config", "${file:" + secrets + ":jaas}"));
+        Map<String, Object> props = new java.util.HashMap<>(clients.consumerProps("test", Map.of()));
+        props.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class);
+        props.put("value.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class);
+
+        assertThat(new org.apache.kafka.clients.consumer.ConsumerConfig(props).getPassword("sasl.jaas.config")
+            .value()).isEqualTo("PlainLoginModule required;");
+    }
+
+    @Test
     void kafkaClientsGetTheResolvedValue() throws Exception {
         Path password = Files.writeString(dir.resolve("truststore-password"), "changeit\n");
         KafkaClients clients = KafkaClients.from(Map.of("bootstrap.servers", "localhost:9092",
