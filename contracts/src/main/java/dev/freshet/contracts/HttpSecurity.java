@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -23,7 +24,7 @@ import org.apache.kafka.common.config.ConfigException;
  * naming the key. Immutable; thread-safe.
  */
 public final class HttpSecurity {
-    private static final HttpSecurity OPEN = new HttpSecurity("", null, BearerTokens.of(java.util.Map.of()));
+    private static final HttpSecurity OPEN = new HttpSecurity("", null, BearerTokens.of(Map.of()));
 
     private final String prefix;
     private final SSLContext tls;
@@ -98,6 +99,14 @@ public final class HttpSecurity {
     /** For the start-up log, e.g. {@code HTTPS, bearer token required}. */
     public String describe() {
         return (tls() ? "HTTPS" : "plain HTTP") + (tokenRequired() ? ", bearer token required" : ", no token asked");
+    }
+
+    String certKey() {
+        return prefix + "tls.cert.file";
+    }
+
+    String keyKey() {
+        return prefix + "tls.key.file";
     }
 
     SSLContext sslContext() {

@@ -22,6 +22,8 @@ import io.prometheus.metrics.exporter.httpserver.DefaultHandler;
 import io.prometheus.metrics.exporter.httpserver.HealthyHandler;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A component's HTTP endpoint: {@code GET /metrics} serves its {@link PrometheusRegistry} through the Prometheus
@@ -36,6 +38,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * refusal has no body, while a refused caller here is told in the body what to send.
  */
 public final class MetricsEndpoint implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
     private static final String METRICS_PATH = "/metrics";
     private static final int THREADS = 4;
     private static final AtomicInteger ENDPOINTS = new AtomicInteger();
@@ -102,7 +105,12 @@ public final class MetricsEndpoint implements AutoCloseable {
         });
         http.setExecutor(threads);
         http.start();
-        return new MetricsEndpoint(http, threads, security);
+        MetricsEndpoint endpoint = new MetricsEndpoint(http, threads, security);
+        if (security.tokenRequired() && !security.tls() && !address.getAddress().isLoopbackAddress()) {
+            log.warn("The endpoint at {} asks for a token over plain HTTP: anyone on the network path can read the "
+                + "token; set {} and {} to serve HTTPS.", endpoint.url(), security.certKey(), security.keyKey());
+        }
+        return endpoint;
     }
 
     private static void guard(HttpContext context, Filter tokenCheck) {

@@ -118,6 +118,23 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void warnsWhenATokenWouldCrossTheNetworkInPlainHttp() throws Exception {
+        Optional<InetAddress> other = nonLoopbackAddress();
+        assumeThat(other).as("this machine has an IPv4 address besides loopback").isPresent();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream originalErr = System.err;
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(other.get().getHostAddress(), 0,
+                new PrometheusRegistry(), security(Map.of(PREFIX + "token", "cleartext-token")))) {
+            assertThat(endpoint.describe()).isEqualTo("plain HTTP, bearer token required");
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("asks for a token over plain HTTP",
+            PREFIX + "tls.cert.file").doesNotContain("cleartext-token");
+    }
+
+    @Test
     void acceptsEveryTokenOfTheTokenFileAsBearerOrAsBasicPassword() throws Exception {
         Path tokens = Files.writeString(dir.resolve("tokens"), "# scrapers\nprometheus:scrape-one\nops:scrape-two\n");
         try (MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, new PrometheusRegistry(),

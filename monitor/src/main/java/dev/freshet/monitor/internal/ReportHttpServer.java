@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The live report over HTTP: {@code /} the HTML page (refreshing itself), {@code /report.json} the same as JSON,
- * {@code /metrics} the headline figures for Prometheus. One listener, Freshet's {@link MetricsEndpoint} (the
- * Prometheus client library's exporter), serves them all: the report pages are its handler for every path but
- * {@code /metrics}. Every request takes a fresh snapshot.
+ * {@code /metrics} the headline figures for Prometheus. One listener, Freshet's {@link MetricsEndpoint}, serves them
+ * all, over HTTPS and behind a token when the monitor.http keys say so: the report pages are its handler for every
+ * path but {@code /metrics} and {@code /-/healthy}. Every request takes a fresh snapshot.
  */
 final class ReportHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReportHttpServer.class);
