@@ -32,18 +32,29 @@ public final class BearerTokens {
      * @throws ConfigException if the file cannot be read or a line is not {@code <identity>:<token>}
      */
     public static BearerTokens from(AbstractConfig config, GrpcSecurityKeys keys) {
+        return from(config, keys.tokenKey(), keys.tokenFileKey());
+    }
+
+    /**
+     * Reads the single token of {@code tokenKey} (a password key, standing for {@link #SINGLE_TOKEN_PRINCIPAL}) and
+     * the token file of {@code tokenFileKey} ({@code <principal>:<token>} per line, {@code #} starting a comment).
+     *
+     * @throws ConfigException naming {@code tokenFileKey} if the file cannot be read or a line is not
+     *                         {@code <identity>:<token>}; the line's content is left out, as it holds a token
+     */
+    public static BearerTokens from(AbstractConfig config, String tokenKey, String tokenFileKey) {
         Map<String, String> tokens = new LinkedHashMap<>();
-        Password single = config.getPassword(keys.tokenKey());
+        Password single = config.getPassword(tokenKey);
         if (single != null && !single.value().isBlank()) {
             tokens.put(single.value().strip(), SINGLE_TOKEN_PRINCIPAL);
         }
-        String file = config.getString(keys.tokenFileKey());
+        String file = config.getString(tokenFileKey);
         if (!file.isBlank()) {
             List<String> lines;
             try {
                 lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new ConfigException(keys.tokenFileKey(), file, "the file cannot be read (" + e.getMessage()
+                throw new ConfigException(tokenFileKey, file, "the file cannot be read (" + e.getMessage()
                     + ")");
             }
             for (int i = 0; i < lines.size(); i++) {
@@ -53,7 +64,7 @@ public final class BearerTokens {
                 }
                 int colon = line.indexOf(':');
                 if (colon <= 0 || colon == line.length() - 1) {
-                    throw new ConfigException(keys.tokenFileKey(), file, String.format(
+                    throw new ConfigException(tokenFileKey, file, String.format(
                         "line %d is not '<identity>:<token>'", i + 1));
                 }
                 tokens.put(line.substring(colon + 1).strip(), line.substring(0, colon).strip());

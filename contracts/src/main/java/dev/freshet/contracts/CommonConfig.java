@@ -1,5 +1,8 @@
 package dev.freshet.contracts;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -76,8 +79,28 @@ public final class CommonConfig {
      * @param ownKey the listener's key, defined with {@link #defineBindAddress}
      */
     public static String bindAddress(AbstractConfig config, String ownKey) {
-        String own = config.getString(ownKey);
-        return own.isBlank() ? config.getString(BIND_ADDRESS_CONFIG).strip() : own.strip();
+        String own = config.getString(ownKey).strip();
+        String key = own.isEmpty() ? BIND_ADDRESS_CONFIG : ownKey;
+        String address = own.isEmpty() ? config.getString(BIND_ADDRESS_CONFIG).strip() : own;
+        try {
+            // Resolved here, where the key is known: a listener given a name that does not resolve would otherwise
+            // fail later with the bare name and no key.
+            InetAddress.getByName(address);
+        } catch (UnknownHostException e) {
+            throw new ConfigException(key, address, "the address does not resolve on this machine"
+                + (key.equals(ownKey) ? "" : " (" + ownKey + " is empty, so " + BIND_ADDRESS_CONFIG + " applies)")
+                + "; give an IP address of this machine, 127.0.0.1 for this machine only, or 0.0.0.0 for all "
+                + "interfaces");
+        }
+        return address;
+    }
+
+    /**
+     * The keys that set a listener's address, for the error when it cannot be bound: {@code ownKey}, or, when it
+     * is empty, {@code bind.address (ownKey is empty)}.
+     */
+    public static String bindAddressKeys(AbstractConfig config, String ownKey) {
+        return config.getString(ownKey).isBlank() ? BIND_ADDRESS_CONFIG + " (" + ownKey + " is empty)" : ownKey;
     }
 
     private static void validateAddress(String name, Object value) {

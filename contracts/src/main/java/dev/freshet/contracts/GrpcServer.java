@@ -241,6 +241,11 @@ public final class GrpcServer implements AutoCloseable {
                 .addService(legacyReflection())
                 .build();
             server.start();
+            List<String> addresses = server.getListenSockets().stream()
+                .filter(InetSocketAddress.class::isInstance).map(Listeners::hostAndPort).toList();
+            if (!addresses.isEmpty()) {
+                log.info("The {} listens on {} ({}).", component, String.join(", ", addresses), tls.describe());
+            }
             GrpcServer started = new GrpcServer(this, server);
             if (liveness != null) {
                 started.watch(liveness);

@@ -1,20 +1,10 @@
 package dev.freshet.contracts;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import javax.security.auth.x500.X500Principal;
 
@@ -36,8 +26,6 @@ import org.apache.kafka.common.config.ConfigException;
  * the key and what is wrong) rather than at the first handshake. Immutable; thread-safe.
  */
 public final class GrpcTls {
-    private static final Pattern PKCS8 = Pattern.compile(
-        "-----BEGIN PRIVATE KEY-----(.+?)-----END PRIVATE KEY-----", Pattern.DOTALL);
     private static final GrpcTls PLAINTEXT = new GrpcTls(null, null, null, null, ClientAuth.NONE, Set.of());
 
     /** When a client certificate is asked for, and whether calls without one are refused. */
@@ -72,9 +60,9 @@ public final class GrpcTls {
      * @throws ConfigException naming the key, its value and what would be accepted
      */
     public static GrpcTls from(AbstractConfig config, GrpcSecurityKeys keys) {
-        Path cert = path(config, keys.certFile());
-        Path key = path(config, keys.keyFile());
-        Path clientCa = path(config, keys.clientCaFile());
+        Path cert = PemFiles.file(config, keys.certFile());
+        Path key = PemFiles.file(config, keys.keyFile());
+        Path clientCa = PemFiles.file(config, keys.clientCaFile());
         ClientAuth auth = ClientAuth.valueOf(config.getString(keys.clientAuth()).toUpperCase(Locale.ROOT));
         String subjectList = config.getString(keys.allowedSubjectsKey());
         Set<X500Principal> subjects = subjects(keys.allowedSubjectsKey(), subjectList);
@@ -96,11 +84,11 @@ public final class GrpcTls {
                 + "needs " + keys.clientCaFile() + " and " + keys.clientAuth() + " optional or require");
         }
         if (cert != null) {
-            checkCertificates(keys.certFile(), cert);
-            checkPrivateKey(keys.keyFile(), key);
+            PemFiles.certificates(keys.certFile(), cert);
+            PemFiles.privateKey(keys.keyFile(), key);
         }
         if (clientCa != null) {
-            checkCertificates(keys.clientCaFile(), clientCa);
+            PemFiles.certificates(keys.clientCaFile(), clientCa);
         }
         return new GrpcTls(keys, cert, key, clientCa, clientCa == null ? ClientAuth.NONE : auth, subjects);
     }
@@ -191,18 +179,6 @@ public final class GrpcTls {
         };
     }
 
-    private static Path path(AbstractConfig config, String key) {
-        String value = config.getString(key).strip();
-        if (value.isEmpty()) {
-            return null;
-        }
-        Path path = Path.of(value);
-        if (!Files.isReadable(path)) {
-            throw new ConfigException(key, value, "the file does not exist or cannot be read");
-        }
-        return path;
-    }
-
     private static Set<X500Principal> subjects(String key, String list) {
         Set<X500Principal> subjects = new LinkedHashSet<>();
         for (String subject : list.split(";")) {
@@ -218,42 +194,5 @@ public final class GrpcTls {
             }
         }
         return subjects;
-    }
-
-    private static void checkCertificates(String key, Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
-                throw new ConfigException(key, file.toString(), "the file holds no certificate; it must be PEM "
-                    + "('-----BEGIN CERTIFICATE-----')");
-            }
-        } catch (IOException | GeneralSecurityException e) {
-            throw new ConfigException(key, file.toString(), "the file is not a PEM certificate ("
-                + e.getMessage() + ")");
-        }
-    }
-
-    private static void checkPrivateKey(String key, Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new ConfigException(key, file.toString(), "cannot be read (" + e.getMessage() + ")");
-        }
-        Matcher pem = PKCS8.matcher(text);
-        if (!pem.find()) {
-            throw new ConfigException(key, file.toString(), "the file holds no unencrypted PKCS#8 key ('-----BEGIN "
-                + "PRIVATE KEY-----'); convert it with 'openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8'");
-        }
-        byte[] der = Base64.getMimeDecoder().decode(pem.group(1));
-        for (String algorithm : new String[] {"RSA", "EC", "Ed25519"}) {
-            try {
-                KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-                return;
-            } catch (GeneralSecurityException e) {
-                // try the next algorithm
-            }
-        }
-        throw new ConfigException(key, file.toString(), "the PKCS#8 key is not an RSA, EC or Ed25519 key this JVM "
-            + "can read");
     }
 }

@@ -46,6 +46,7 @@ public final class KafkaClients {
      */
     public static final int MODEL_RECORD_MAX_BYTES = 64 * 1024 * 1024;
 
+    private static final String CONFIG_PROVIDERS = "config.providers";
     private static final String CONSUMER = "consumer.";
     private static final String PRODUCER = "producer.";
     private static final String ADMIN = "admin.";
@@ -93,12 +94,14 @@ public final class KafkaClients {
     }
 
     /**
-     * The clients of a configuration: its {@code bootstrap.servers} and every {@code kafka.} setting.
+     * The clients of a configuration: its {@code bootstrap.servers} and every {@code kafka.} setting, with
+     * {@code ${env:NAME}} and {@code ${file:/path}} values resolved ({@link ConfigValues}).
      *
-     * @throws ConfigException when bootstrap.servers is missing or blank, or a {@code kafka.} setting is unknown or
-     *                         one Freshet fixes
+     * @throws ConfigException when bootstrap.servers is missing or blank, a {@code kafka.} setting is unknown or
+     *                         one Freshet fixes, or a value's variable or file is missing
      */
-    public static KafkaClients from(Map<String, ?> config) {
+    public static KafkaClients from(Map<String, ?> given) {
+        Map<String, Object> config = ConfigValues.resolve(given);
         Object bootstrap = config.get(CommonConfig.BOOTSTRAP_SERVERS_CONFIG);
         if (bootstrap == null || bootstrap.toString().isBlank()) {
             throw new ConfigException(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -155,17 +158,29 @@ public final class KafkaClients {
         return from(Map.of(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     }
 
+    // Refusals leave the value out: a misspelt or misplaced setting may well hold a password or a JAAS config.
     private static void put(Map<String, Object> into, String key, String setting, Object value, Set<String> known) {
         String forced = FORCED.get(setting);
         if (forced != null) {
-            throw new ConfigException(key, value, "Freshet sets '" + setting + "' itself: " + forced);
+            throw new ConfigException("Configuration key '" + key + "' is refused: Freshet sets '" + setting
+                + "' itself: " + forced);
         }
-        if (!known.contains(setting)) {
+        if (!known.contains(setting) && !isConfigProviderSetting(setting)) {
             String nearest = Suggestions.nearest(setting, known).map(name -> "; did you mean '"
                 + key.substring(0, key.length() - setting.length()) + name + "'?").orElse("");
-            throw new ConfigException(key, value, "no Kafka client has a setting '" + setting + "'" + nearest);
+            throw new ConfigException("Configuration key '" + key + "' is refused: no Kafka client has a setting '"
+                + setting + "'" + nearest);
         }
         into.put(setting, value);
+    }
+
+    /**
+     * A Kafka config provider's own settings ({@code config.providers.<name>.class},
+     * {@code config.providers.<name>.param.<param>}) are named by the user, so no client lists them; the clients
+     * read them with {@code config.providers} to resolve {@code ${name:path:key}} values.
+     */
+    private static boolean isConfigProviderSetting(String setting) {
+        return setting.startsWith(CONFIG_PROVIDERS + ".");
     }
 
     public String bootstrapServers() {
@@ -281,7 +296,7 @@ public final class KafkaClients {
     /** Copies the common settings this kind of client knows, so that none logs "supplied but isn't a known config". */
     private static void putKnown(Map<String, Object> into, Map<String, Object> settings, Set<String> known) {
         settings.forEach((k, v) -> {
-            if (known.contains(k)) {
+            if (known.contains(k) || isConfigProviderSetting(k)) {
                 into.put(k, v);
             }
         });

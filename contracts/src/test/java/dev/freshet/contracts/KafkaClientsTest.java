@@ -65,6 +65,14 @@ class KafkaClientsTest {
     }
 
     @Test
+    void aRefusedSettingsValueIsNotEchoedSinceItMayBeASecret() {
+        assertThatThrownBy(() -> KafkaClients.from(Map.of("bootstrap.servers", "k:1",
+            "kafka.sasl.jaas.confg", "PlainLoginModule required password=\"hunter2\";")))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.sasl.jaas.confg")
+            .hasMessageContaining("did you mean 'kafka.sasl.jaas.config'?").hasMessageNotContaining("hunter2");
+    }
+
+    @Test
     void refusesAnUnknownSettingNamingTheNearestOne() {
         assertThatThrownBy(() -> KafkaClients.from(Map.of("bootstrap.servers", "k:1",
             "kafka.security.protocl", "SSL")))

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.ConfigKeys;
+import dev.freshet.contracts.ConfigValues;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -248,7 +249,7 @@ public final class FeatureStoreConfig extends AbstractConfig {
      * @throws ConfigException naming the key, the value given and what is accepted
      */
     public FeatureStoreConfig(Map<String, ?> props) {
-        super(CONFIG_DEF, props, false);
+        super(CONFIG_DEF, ConfigValues.resolve(props), false);
         ConfigKeys.requireKnownIn(props, CONFIG_DEF, "featurestore.");
     }
 

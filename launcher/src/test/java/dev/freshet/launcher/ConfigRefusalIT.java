@@ -60,12 +60,12 @@ class ConfigRefusalIT {
     }
 
     @Test
-    void runRefusesAConfigLineThatIsNotKeyEqualsValue() throws Exception {
-        Path config = Files.writeString(dir.resolve("junk.properties"), "serving.port=50099\nthis is not a setting\n");
+    void runRefusesAConfigLineThatIsNotKeyEqualsValueWithoutEchoingIt() throws Exception {
+        Path config = Files.writeString(dir.resolve("junk.properties"), "serving.port=50099\nserving.admin.token: s3cret\n");
         CliRun run = CliRun.of("run", "--bootstrap-servers", broker.bootstrapServers(), "--topics-prefix", "typo-j.",
             "--config", config.toString());
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("line 2 is not key=value: 'this is not a setting'");
+        assertThat(run.err()).contains("line 2 is not key=value").doesNotContain("s3cret");
         assertThat(topicsWithPrefix("typo-j.")).isEmpty();
     }
 

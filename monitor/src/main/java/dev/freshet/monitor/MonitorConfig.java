@@ -4,6 +4,8 @@ import java.util.Map;
 
 import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.ConfigKeys;
+import dev.freshet.contracts.ConfigValues;
+import dev.freshet.contracts.HttpSecurity;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.monitor.internal.PinnedRange;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -110,8 +112,14 @@ public final class MonitorConfig extends AbstractConfig {
     public static final String HTTP_BIND_ADDRESS_CONFIG = "monitor.http.bind.address";
     public static final int HTTP_PORT_DEFAULT = -1;
     private static final String HTTP_PORT_DOC =
-        "Port of the live report over HTTP (/ the HTML page, /report.json, /metrics for Prometheus), on all "
-        + "interfaces; -1 disables it, 0 picks a free port (logged at startup).";
+        "Port of the live report over HTTP (/ the HTML page, /report.json, /metrics for Prometheus), on "
+        + "monitor.http.bind.address; -1 disables it, 0 picks a free port (logged at startup). HTTPS and a token "
+        + "with monitor.http.tls.* and monitor.http.token[.file].";
+    /**
+     * Prefix of the live report's HTTPS and token keys ({@link HttpSecurity}): {@code tls.cert.file},
+     * {@code tls.key.file}, {@code token}, {@code token.file}.
+     */
+    public static final String HTTP_SECURITY_PREFIX = "monitor.http.";
 
     public static final String DRIFT_REFERENCE_PINNED_CONFIG = "monitor.drift.reference.pinned";
     private static final String DRIFT_REFERENCE_PINNED_DOC =
@@ -139,8 +147,10 @@ public final class MonitorConfig extends AbstractConfig {
         + "min_samples, margin, z, input_shift_guard); what it sets wins over the monitor.* keys. Empty: the keys "
         + "alone. Validated at start; see the README for the format.";
 
-    private static final ConfigDef CONFIG_DEF = CommonConfig.defineBindAddress(CommonConfig.defineShared(new ConfigDef(),
-            true), HTTP_BIND_ADDRESS_CONFIG, "the live report and its metrics (monitor.http.port)")
+    private static final ConfigDef CONFIG_DEF = HttpSecurity.define(CommonConfig.defineBindAddress(
+            CommonConfig.defineShared(new ConfigDef(), true), HTTP_BIND_ADDRESS_CONFIG,
+            "the live report and its metrics (monitor.http.port)"),
+            HTTP_SECURITY_PREFIX, "the live report (monitor.http.port)")
         .define(MODEL_NAME_CONFIG, Type.STRING, MODEL_NAME_DEFAULT, new ConfigDef.NonEmptyStringWithoutControlChars(),
             Importance.HIGH, MODEL_NAME_DOC)
         .define(ROLLBACK_MIN_SAMPLES_CONFIG, Type.INT, ROLLBACK_MIN_SAMPLES_DEFAULT, Range.atLeast(1),
@@ -183,7 +193,7 @@ public final class MonitorConfig extends AbstractConfig {
      * @throws org.apache.kafka.common.config.ConfigException if a key is missing or has an invalid value
      */
     public MonitorConfig(Map<String, ?> props) {
-        super(CONFIG_DEF, props);
+        super(CONFIG_DEF, ConfigValues.resolve(props));
         ConfigKeys.requireKnownIn(props, CONFIG_DEF, "monitor.");
     }
 

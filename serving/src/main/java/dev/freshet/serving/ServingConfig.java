@@ -4,6 +4,8 @@ import java.util.Map;
 
 import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.ConfigKeys;
+import dev.freshet.contracts.ConfigValues;
+import dev.freshet.contracts.HttpSecurity;
 import dev.freshet.contracts.TopicLayout;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -88,6 +90,11 @@ public final class ServingConfig extends AbstractConfig {
 
     public static final String METRICS_PORT_CONFIG = "serving.metrics.port";
     public static final String METRICS_BIND_ADDRESS_CONFIG = "serving.metrics.bind.address";
+    /**
+     * Prefix of the Prometheus endpoint's HTTPS and token keys ({@link HttpSecurity}): {@code tls.cert.file},
+     * {@code tls.key.file}, {@code token}, {@code token.file}.
+     */
+    public static final String METRICS_SECURITY_PREFIX = "serving.metrics.";
     public static final int METRICS_PORT_DEFAULT = -1;
     private static final String METRICS_PORT_DOC =
         "TCP port of the Prometheus endpoint (GET /metrics); -1 (the default) disables it, 0 picks any free port "
@@ -172,7 +179,7 @@ public final class ServingConfig extends AbstractConfig {
      * @throws org.apache.kafka.common.config.ConfigException if a key is missing or has an invalid value
      */
     public ServingConfig(Map<String, ?> props) {
-        super(CONFIG_DEF, props);
+        super(CONFIG_DEF, ConfigValues.resolve(props));
         ConfigKeys.requireKnownIn(props, CONFIG_DEF, "serving.");
     }
 
@@ -188,6 +195,7 @@ public final class ServingConfig extends AbstractConfig {
 
     private static ConfigDef defineListeners(ConfigDef def) {
         CommonConfig.defineBindAddress(def, BIND_ADDRESS_CONFIG, "the gRPC Predict and admin service");
-        return CommonConfig.defineBindAddress(def, METRICS_BIND_ADDRESS_CONFIG, "the Prometheus endpoint");
+        CommonConfig.defineBindAddress(def, METRICS_BIND_ADDRESS_CONFIG, "the Prometheus endpoint");
+        return HttpSecurity.define(def, METRICS_SECURITY_PREFIX, "the Prometheus endpoint (serving.metrics.port)");
     }
 }

@@ -3,11 +3,14 @@ package dev.freshet.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import dev.freshet.contracts.Topic;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ServingConfigTest {
 
@@ -42,9 +45,20 @@ class ServingConfigTest {
             "serving.admin.token", "serving.admin.token.file", "serving.metrics.port", "serving.rollout.mode",
             "serving.challenger.share", "serving.tls.cert.file", "serving.tls.key.file", "serving.tls.client.ca.file",
             "serving.tls.client.auth", "serving.admin.allowed.subjects", "serving.prediction.log.linger.ms",
-            "serving.prediction.log.durability");
+            "serving.prediction.log.durability", "bind.address", "serving.bind.address",
+            "serving.metrics.bind.address", "serving.metrics.tls.cert.file", "serving.metrics.tls.key.file",
+            "serving.metrics.token", "serving.metrics.token.file");
         ServingConfig.configDef().configKeys().values()
             .forEach(key -> assertThat(key.documentation).as(key.name).isNotBlank());
+    }
+
+    @Test
+    void takesTheAdminTokenFromAFileNamedInItsValue(@TempDir Path dir) throws Exception {
+        Path token = Files.writeString(dir.resolve("admin.token"), "from-a-file\n");
+        ServingConfig config = new ServingConfig(Map.of("bootstrap.servers", "localhost:9092",
+            "serving.admin.token", "${file:" + token + "}"));
+
+        assertThat(config.getPassword(ServingConfig.ADMIN_TOKEN_CONFIG).value()).isEqualTo("from-a-file");
     }
 
     @Test

@@ -87,7 +87,7 @@ class StartupIT {
         try (ServerSocket taken = new ServerSocket(0)) {
             assertThatThrownBy(() -> ScoringServer.start(props(cluster, prefix, stateDir, taken.getLocalPort())))
                 .isInstanceOf(ServingException.class)
-                .hasMessageStartingWith("Could not listen on port " + taken.getLocalPort())
+                .hasMessageStartingWith("Could not listen on 127.0.0.1:" + taken.getLocalPort())
                 .hasMessageContaining("choose another serving.port");
         }
     }

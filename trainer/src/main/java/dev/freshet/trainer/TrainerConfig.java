@@ -10,6 +10,7 @@ import java.util.Optional;
 
 import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.ConfigKeys;
+import dev.freshet.contracts.ConfigValues;
 import dev.freshet.contracts.TopicLayout;
 import dev.freshet.proto.registry.v1.SpecLineage;
 import dev.freshet.trainer.internal.ModelSpecFile;
@@ -156,7 +157,7 @@ public final class TrainerConfig extends AbstractConfig {
      * @throws TrainerException if the model spec file cannot be read
      */
     public TrainerConfig(Map<String, ?> props) {
-        this(props, loadSpec(props));
+        this(ConfigValues.resolve(props), loadSpec(ConfigValues.resolve(props)));
     }
 
     private TrainerConfig(Map<String, ?> props, Optional<ModelSpecFile.Loaded> spec) {

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.freshet.contracts.ConfigKeys;
+import dev.freshet.contracts.ConfigValues;
+import dev.freshet.contracts.KafkaClients;
 import dev.freshet.featurestore.FeatureStoreConfig;
 import dev.freshet.monitor.MonitorConfig;
 import dev.freshet.serving.ServingConfig;
@@ -49,8 +51,43 @@ final class ConfigSources {
             config.putAll(readFile(file));
         }
         config.putAll(overrides);
+        // Before the keys are checked: the secret is in the process list even when the command then stops.
+        warnAboutSecretsOnTheCommandLine(overrides);
         ConfigKeys.requireKnown(config, definitions().values());
         return config;
+    }
+
+    /**
+     * One line on standard error when {@code -D} gave a secret its value: the command line is visible to every user
+     * of the machine ({@code ps}, {@code /proc/PID/cmdline}) and stays in shell histories. A reference
+     * ({@code ${env:NAME}}, {@code ${file:/path}}) is not a secret and is not warned about.
+     */
+    static void warnAboutSecretsOnTheCommandLine(Map<String, String> overrides) {
+        List<String> secrets = overrides.entrySet().stream()
+            .filter(e -> isSecret(e.getKey()) && !ConfigValues.isReference(e.getValue()))
+            .map(Map.Entry::getKey).sorted().toList();
+        if (!secrets.isEmpty()) {
+            System.err.println("freshet: warning: -D " + String.join(", ", secrets) + " puts a secret on the command "
+                + "line, where ps shows it to every user of this machine; put it in a --config FILE, use a "
+                + "*.token.file key, or give the value as ${env:NAME} or ${file:/path}.");
+        }
+    }
+
+    /**
+     * Whether a key holds a secret: a password key of any component, a {@code *.token}, or a {@code kafka.} setting
+     * whose name says password, secret or JAAS configuration (sasl.jaas.config, ssl.key.password,
+     * ssl.keystore.password, sasl.oauthbearer client secrets, ...).
+     */
+    static boolean isSecret(String key) {
+        if (key.endsWith(".token")) {
+            return true;
+        }
+        if (key.startsWith(KafkaClients.PREFIX)) {
+            String setting = key.toLowerCase(java.util.Locale.ROOT);
+            return setting.contains("password") || setting.contains("secret") || setting.contains("jaas");
+        }
+        return definitions().values().stream().map(def -> def.configKeys().get(key))
+            .anyMatch(definition -> definition != null && definition.type == ConfigDef.Type.PASSWORD);
     }
 
     /**
@@ -72,9 +109,10 @@ final class ConfigSources {
             }
             int eq = line.indexOf('=');
             if (eq <= 0) {
-                throw new ConfigException(String.format("%s line %d is not key=value: '%s'; write one key=value per "
-                    + "line (see `freshet config docs`), or start the line with # to comment it out", file, i + 1,
-                    line));
+                // The line is not echoed: a mistyped line may well hold a password or a token.
+                throw new ConfigException(String.format("%s line %d is not key=value (it has no '=' after a key); "
+                    + "write one key=value per line (see `freshet config docs`), or start the line with # to comment "
+                    + "it out", file, i + 1));
             }
             config.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
         }

@@ -134,9 +134,6 @@ public final class Platform implements AutoCloseable {
             if (wanted.contains(Component.FEATURE_STORE)) {
                 platform.featureStore = platform.track(startOne(Component.FEATURE_STORE, () -> FeatureStore.start(props)));
                 platform.supervise(platform.featureStore.liveness());
-                if (platform.featureStore.grpcPort() >= 0) {
-                    log.info("FeatureStoreService is served on port {}.", platform.featureStore.grpcPort());
-                }
             }
             if (wanted.contains(Component.TRAINER)) {
                 platform.trainer = platform.track(startOne(Component.TRAINER, () -> Trainer.start(props)));
@@ -145,7 +142,6 @@ public final class Platform implements AutoCloseable {
             if (wanted.contains(Component.SERVING)) {
                 platform.scoringServer = platform.track(startOne(Component.SERVING, () -> ScoringServer.start(props)));
                 platform.supervise(platform.scoringServer.liveness());
-                log.info("Predict is served on port {}.", platform.scoringServer.port());
             }
             if (wanted.contains(Component.MONITOR)) {
                 platform.monitor = platform.track(startOne(Component.MONITOR, () -> Monitor.start(props)));

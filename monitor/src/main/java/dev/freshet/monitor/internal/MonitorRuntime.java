@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.freshet.contracts.CommonConfig;
 import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.Topic;
@@ -71,7 +70,7 @@ public final class MonitorRuntime implements AutoCloseable {
     private final Thread thread;
     private final Liveness liveness;
     private final int httpPortWanted;
-    private final String httpBindAddress;
+    private final MonitorConfig config;
     private ReportHttpServer http;
     private volatile boolean running = true;
 
@@ -118,7 +117,7 @@ public final class MonitorRuntime implements AutoCloseable {
         }
         this.thread = new Thread(this::run, "freshet-monitor-" + model);
         this.httpPortWanted = config.getInt(MonitorConfig.HTTP_PORT_CONFIG);
-        this.httpBindAddress = CommonConfig.bindAddress(config, MonitorConfig.HTTP_BIND_ADDRESS_CONFIG);
+        this.config = config;
     }
 
     private static <T extends AutoCloseable> T remember(List<AutoCloseable> created, T client) {
@@ -141,13 +140,13 @@ public final class MonitorRuntime implements AutoCloseable {
         }
         if (runtime.httpPortWanted >= 0) {
             try {
-                runtime.http = ReportHttpServer.start(runtime.httpBindAddress, runtime.httpPortWanted, runtime::report);
+                runtime.http = ReportHttpServer.start(runtime.config, runtime::report);
             } catch (RuntimeException e) {
                 runtime.closeClients();
                 throw e;
             }
-            log.info("Serving the live report of model '{}' at http://localhost:{}/ (JSON at /report.json, "
-                + "Prometheus metrics at /metrics).", runtime.model, runtime.http.port());
+            log.info("Serving the live report of model '{}' at {}/ (JSON at /report.json, Prometheus metrics at "
+                + "/metrics; {}).", runtime.model, runtime.http.url(), runtime.http.describe());
         }
         runtime.thread.start();
         log.info("Monitoring model '{}': reading {}, {}, {} and {}; writing commands to {}.", runtime.model,

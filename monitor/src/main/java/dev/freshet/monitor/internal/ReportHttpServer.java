@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.HttpSecurity;
 import dev.freshet.contracts.MetricsEndpoint;
 import dev.freshet.monitor.MonitorConfig;
 import dev.freshet.monitor.MonitorReport;
@@ -16,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The live report over HTTP: {@code /} the HTML page (refreshing itself), {@code /report.json} the same as JSON,
- * {@code /metrics} the headline figures for Prometheus. One listener, Freshet's {@link MetricsEndpoint} (the
- * Prometheus client library's exporter), serves them all: the report pages are its handler for every path but
- * {@code /metrics}. Every request takes a fresh snapshot.
+ * {@code /metrics} the headline figures for Prometheus. One listener, Freshet's {@link MetricsEndpoint}, serves them
+ * all, over HTTPS and behind a token when the monitor.http keys say so: the report pages are its handler for every
+ * path but {@code /metrics} and {@code /-/healthy}. Every request takes a fresh snapshot.
  */
 final class ReportHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReportHttpServer.class);
@@ -30,20 +32,38 @@ final class ReportHttpServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code bindAddress}:{@code port} (0: any free port) and starts answering.
+     * Binds the address and port of {@code config}'s monitor.http keys (port 0: any free port) and starts
+     * answering, over HTTPS and behind a token when those keys say so.
      *
-     * @throws ConfigException naming {@code monitor.http.port} when the port cannot be bound (e.g. it is in use)
+     * @throws ConfigException naming the keys when the address cannot be bound (e.g. the port is in use), or a
+     *                         TLS or token file is refused
      */
-    static ReportHttpServer start(String bindAddress, int port, Supplier<MonitorReport> reports) {
+    static ReportHttpServer start(MonitorConfig config, Supplier<MonitorReport> reports) {
+        String bindAddress = CommonConfig.bindAddress(config, MonitorConfig.HTTP_BIND_ADDRESS_CONFIG);
+        int port = config.getInt(MonitorConfig.HTTP_PORT_CONFIG);
+        HttpSecurity security = HttpSecurity.from(config, MonitorConfig.HTTP_SECURITY_PREFIX);
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new PrometheusMetrics(reports));
         try {
-            return new ReportHttpServer(MetricsEndpoint.start(bindAddress, port, registry, exchange -> page(exchange, reports)));
+            return new ReportHttpServer(MetricsEndpoint.start(bindAddress, port, registry, security,
+                exchange -> page(exchange, reports)));
         } catch (IOException e) {
             // A port in use is a setting to change, so it is refused like one.
-            throw new ConfigException(MonitorConfig.HTTP_PORT_CONFIG, port, "cannot serve the live report there ("
-                + e.getMessage() + "); choose a free port, 0 for any, or -1 to disable it");
+            throw new ConfigException(MonitorConfig.HTTP_PORT_CONFIG, port, "cannot serve the live report on "
+                + bindAddress + ":" + port + " (" + e.getMessage() + "); choose a free port, 0 for any, or -1 to "
+                + "disable it, or another address with "
+                + CommonConfig.bindAddressKeys(config, MonitorConfig.HTTP_BIND_ADDRESS_CONFIG));
         }
+    }
+
+    /** Where callers reach it, e.g. {@code https://127.0.0.1:9401}. */
+    String url() {
+        return endpoint.url();
+    }
+
+    /** For the start-up log, e.g. {@code HTTPS, bearer token required}. */
+    String describe() {
+        return endpoint.describe();
     }
 
     int port() {

@@ -140,10 +140,9 @@ public final class ScoringEngine implements AutoCloseable {
 
         startServer(config, transport, tls, adminAuth, mode, topics);
         String featuresTopic = topics.name(Topic.FEATURES);
-        log.info("Scoring server for model '{}' is listening on port {} ({}); it reports NOT_SERVING while it "
-            + "connects to Kafka, replicates features from '{}' and follows '{}' and '{}', until a model version has "
-            + "loaded and the feature replica has caught up.", modelName, port(), tls.describe(), featuresTopic,
-            topics.name(Topic.MODELS), topics.name(Topic.COMMANDS));
+        log.info("Scoring server for model '{}' reports NOT_SERVING while it connects to Kafka, replicates features "
+            + "from '{}' and follows '{}' and '{}', until a model version has loaded and the feature replica has "
+            + "caught up.", modelName, featuresTopic, topics.name(Topic.MODELS), topics.name(Topic.COMMANDS));
 
         FeatureReplica features = remember(new FeatureReplica(featureStore, clients, featuresTopic,
             topics.clientId("serving-features"), counters, () -> featuresCaughtUp(featuresTopic), liveness));
@@ -168,9 +167,7 @@ public final class ScoringEngine implements AutoCloseable {
                              CallerAuthInterceptor adminAuth, RolloutMode mode, TopicLayout topics) {
         double challengerShare = config.getDouble(ServingConfig.CHALLENGER_SHARE_CONFIG);
         AdminHandler admin = new AdminHandler(parts, modelName, challengerShare, InstantSource.system());
-        metrics = remember(new ServingMetrics(CommonConfig.bindAddress(config,
-            ServingConfig.METRICS_BIND_ADDRESS_CONFIG), config.getInt(ServingConfig.METRICS_PORT_CONFIG), counters,
-            parts::serving));
+        metrics = remember(new ServingMetrics(ServingMetrics.Listener.of(config), counters, parts::serving));
         predictions = new PredictionHandler(parts, counters, metrics, new RolloutPolicy(mode, challengerShare),
             modelName, topics.name(Topic.MODELS), config.getInt(ServingConfig.BATCH_MAX_SIZE_CONFIG),
             shuttingDown::get, InstantSource.system());
@@ -189,9 +186,11 @@ public final class ScoringEngine implements AutoCloseable {
         try {
             server = builder.start();
         } catch (IOException e) {
-            throw new ServingException(String.format("Could not listen on port %d (%s); choose another "
-                + "serving.port, or 0 for any free port.", config.getInt(ServingConfig.PORT_CONFIG), e.getMessage()),
-                e);
+            throw new ServingException(String.format("Could not listen on %s:%d (%s); choose another "
+                + "serving.port (0 for any free port) or another address with %s.",
+                CommonConfig.bindAddress(config, ServingConfig.BIND_ADDRESS_CONFIG),
+                config.getInt(ServingConfig.PORT_CONFIG), e.getMessage(),
+                CommonConfig.bindAddressKeys(config, ServingConfig.BIND_ADDRESS_CONFIG)), e);
         }
     }
 

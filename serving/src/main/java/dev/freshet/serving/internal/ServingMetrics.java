@@ -6,7 +6,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Supplier;
 
+import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.HttpSecurity;
 import dev.freshet.contracts.MetricsEndpoint;
+import dev.freshet.serving.ServingConfig;
 import dev.freshet.serving.ServingException;
 import io.grpc.Status;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -29,6 +32,27 @@ import org.slf4j.LoggerFactory;
  * per version ever published would grow without bound.
  */
 final class ServingMetrics implements AutoCloseable {
+    /**
+     * Where and how the endpoint listens.
+     *
+     * @param port            -1 for no endpoint, 0 for any free port
+     * @param bindAddressKeys the keys that chose the address, for the error when it cannot be bound
+     */
+    record Listener(String bindAddress, int port, HttpSecurity security, String bindAddressKeys) {
+        /** No endpoint. */
+        static final Listener NONE = new Listener("127.0.0.1", -1, HttpSecurity.open(), "");
+
+        static Listener of(ServingConfig config) {
+            int port = config.getInt(ServingConfig.METRICS_PORT_CONFIG);
+            if (port < 0) {
+                return NONE;
+            }
+            return new Listener(CommonConfig.bindAddress(config, ServingConfig.METRICS_BIND_ADDRESS_CONFIG), port,
+                HttpSecurity.from(config, ServingConfig.METRICS_SECURITY_PREFIX),
+                CommonConfig.bindAddressKeys(config, ServingConfig.METRICS_BIND_ADDRESS_CONFIG));
+        }
+    }
+
     private static final Logger log = LoggerFactory.getLogger(ServingMetrics.class);
     static final int VERSIONS_KEPT = 10;
     // Seconds; Predict takes tens of microseconds to a few milliseconds.
@@ -52,7 +76,7 @@ final class ServingMetrics implements AutoCloseable {
      * @param port -1 for no endpoint, 0 for any free port
      * @throws ServingException if the port cannot be bound
      */
-    ServingMetrics(String bindAddress, int port, Counters counters, Supplier<ModelWatcher.Serving> serving) {
+    ServingMetrics(Listener listener, Counters counters, Supplier<ModelWatcher.Serving> serving) {
         this.serving = serving;
         calls = Counter.builder().name("freshet_serving_calls_total")
             .help("Predict, PredictBatch and PredictStream calls that ended, by method and gRPC status code "
@@ -91,19 +115,20 @@ final class ServingMetrics implements AutoCloseable {
         GaugeWithCallback.builder().name("freshet_serving_newest_published_version")
             .help("The newest version of the model in the registry, barred or not.")
             .callback(cb -> cb.call(counters.newestPublishedVersion.get())).register(registry);
-        this.http = port < 0 ? null : startHttp(bindAddress, port);
+        this.http = listener.port() < 0 ? null : startHttp(listener);
     }
 
-    private MetricsEndpoint startHttp(String bindAddress, int port) {
+    private MetricsEndpoint startHttp(Listener listener) {
         try {
-            MetricsEndpoint server = MetricsEndpoint.start(bindAddress, port, registry);
-            log.info("Serving Prometheus metrics at http://{}:{}/metrics.", bindAddress, server.port());
+            MetricsEndpoint server = MetricsEndpoint.start(listener.bindAddress(), listener.port(), registry,
+                listener.security());
+            log.info("Serving Prometheus metrics at {}/metrics ({}).", server.url(), server.describe());
             return server;
         } catch (IOException e) {
             throw new ServingException(String.format("Could not serve metrics on %s:%d (%s); choose another "
-                + "serving.metrics.port, 0 for any free port, or -1 to turn the endpoint off, or another "
-                + "serving.metrics.bind.address.", bindAddress, port,
-                e.getMessage()), e);
+                + "serving.metrics.port (0 for any free port, -1 to turn the endpoint off) or another address "
+                + "with %s.", listener.bindAddress(), listener.port(), e.getMessage(), listener.bindAddressKeys()),
+                e);
         }
     }
 

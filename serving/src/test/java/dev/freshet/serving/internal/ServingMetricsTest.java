@@ -12,7 +12,7 @@ class ServingMetricsTest {
 
     @Test
     void keepsSeriesForTheNewestVersionsOnly() {
-        try (ServingMetrics metrics = new ServingMetrics("127.0.0.1", -1, new Counters(), () -> ModelWatcher.Serving.NONE)) {
+        try (ServingMetrics metrics = new ServingMetrics(ServingMetrics.Listener.NONE, new Counters(), () -> ModelWatcher.Serving.NONE)) {
             for (long version = 1; version <= 25; version++) {
                 metrics.predicted(version, "champion");
             }

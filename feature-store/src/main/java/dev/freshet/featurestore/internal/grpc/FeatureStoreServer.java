@@ -109,7 +109,8 @@ public final class FeatureStoreServer implements AutoCloseable {
             return server;
         } catch (IOException e) {
             throw new FeatureStoreException("Cannot start the FeatureStoreService (" + e.getMessage() + "); set "
-                + FeatureStoreConfig.GRPC_PORT_CONFIG + " to a free port, 0 for any, or -1 to turn it off.", e);
+                + FeatureStoreConfig.GRPC_PORT_CONFIG + " to a free port, 0 for any, or -1 to turn it off, or "
+                + FeatureStoreConfig.GRPC_BIND_ADDRESS_CONFIG + " to an address of this machine.", e);
         }
     }
 
