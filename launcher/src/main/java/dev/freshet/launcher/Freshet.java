@@ -27,7 +27,8 @@ import picocli.CommandLine.ScopeType;
     subcommands = {DemoCommand.class, RunCommand.class, Freshet.ConfigCommand.class, CommandLine.HelpCommand.class,
         dev.freshet.launcher.internal.ReportCommand.class, dev.freshet.launcher.internal.ActionsCommand.class,
         dev.freshet.launcher.internal.ReplayCommand.class, dev.freshet.launcher.internal.ServingAdminCommand.class,
-        dev.freshet.launcher.internal.ModelsCommand.class, dev.freshet.launcher.internal.FeaturesCommand.class})
+        dev.freshet.launcher.internal.ModelsCommand.class, dev.freshet.launcher.internal.FeaturesCommand.class,
+        dev.freshet.launcher.internal.AclsCommand.class})
 public final class Freshet {
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,

@@ -56,6 +56,7 @@ import org.slf4j.LoggerFactory;
 public final class MonitorRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MonitorRuntime.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CREDENTIALS_CHECK_TIMEOUT = Duration.ofSeconds(30);
     private static final long MISSING_TOPIC_WARN_INTERVAL_MS = 10_000;
     static final String STAGE = "monitoring thread";
 
@@ -97,6 +98,8 @@ public final class MonitorRuntime implements AutoCloseable {
         this.examplesTopic = topics.name(Topic.TRAINING_EXAMPLES);
         this.predictionsTopic = topics.name(Topic.PREDICTIONS);
         KafkaClients clients = KafkaClients.from(config.originals());
+        // The clients below first talk to Kafka on the monitoring thread; a wrong password must stop the start.
+        clients.checkCredentials(CREDENTIALS_CHECK_TIMEOUT);
         List<AutoCloseable> created = new ArrayList<>();
         try {
             this.registryConsumer = remember(created, clients.committedReader(topics.clientId("monitor-registry"),
