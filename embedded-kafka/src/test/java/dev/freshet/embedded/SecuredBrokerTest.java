@@ -3,6 +3,8 @@ package dev.freshet.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A secured embedded broker authenticates with SCRAM and authorizes with ACLs, as a secured cluster does. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -86,6 +89,39 @@ class SecuredBrokerTest {
                 "request.timeout.ms", 2000, "default.api.timeout.ms", 3000))) {
             assertThatThrownBy(() -> admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class);
+        }
+    }
+
+    @Test
+    void aStandaloneBrokerSecuredWithTheExampleUsersFileKeepsItsUsersAcrossARestart(@TempDir Path dir)
+            throws Exception {
+        List<SaslUser> users = EmbeddedKafkaBroker.readUsers(Path.of("..", "examples", "kafka-sasl-users.txt"));
+        assertThat(users).extracting(SaslUser::name).containsExactly("admin", "freshet");
+        int brokerPort = freePort();
+        int controllerPort = freePort();
+        try (EmbeddedKafkaBroker standalone = EmbeddedKafkaBroker.startStandalone(dir, brokerPort, controllerPort,
+                users.get(0))) {
+            standalone.createUsers(users.subList(1, users.size()));
+        }
+        try (EmbeddedKafkaBroker again = EmbeddedKafkaBroker.startStandalone(dir, brokerPort, controllerPort,
+                users.get(0));
+             Admin asFreshet = Admin.create(Map.of("bootstrap.servers", again.bootstrapServers(),
+                 "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-256",
+                 "sasl.jaas.config", EmbeddedKafkaBroker.clientSettings(users.get(1)).get("sasl.jaas.config")))) {
+            assertThat(asFreshet.describeCluster().clusterId().get(30, TimeUnit.SECONDS)).isNotBlank();
+        }
+    }
+
+    @Test
+    void aUsersFileLineWithoutAPasswordIsRefusedNamingTheLineNotItsText(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("users.txt"), "# users\nadmin:admin-secret\nbob secret\n");
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.readUsers(file))
+            .hasMessage("--sasl-users " + file + " line 3: expected name:password");
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
         }
     }
 
