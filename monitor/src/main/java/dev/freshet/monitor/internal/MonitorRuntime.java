@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
 public final class MonitorRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MonitorRuntime.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration CREDENTIALS_CHECK_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration CREDENTIALS_CHECK_TIMEOUT = Duration.ofSeconds(10);
     private static final long MISSING_TOPIC_WARN_INTERVAL_MS = 10_000;
     static final String STAGE = "monitoring thread";
 
