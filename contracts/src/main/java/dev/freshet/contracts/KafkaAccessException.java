@@ -70,8 +70,10 @@ public final class KafkaAccessException extends KafkaException {
             what = "its transactional id";
             acl = "WRITE and DESCRIBE on the loop's transactional ids";
         } else if (e instanceof ClusterAuthorizationException) {
+            // What a client is refused on the cluster is, in practice, an idempotent producer's id.
             what = "the cluster";
-            acl = "the cluster operation named";
+            acl = "WRITE on the topics it writes (an idempotent producer needs WRITE on a topic, or IDEMPOTENT_WRITE "
+                + "on the cluster)";
         } else {
             what = "a resource";
             acl = "the loop's ACLs";
