@@ -186,6 +186,23 @@ class SecuredKafkaIT {
     }
 
     @Test
+    void aVerbWithAWrongPasswordEndsWithExitCodeTwoAndOneLine() throws IOException {
+        Path wrong = wrongPasswordConfig();
+        for (List<String> verb : List.of(List.of("models", "list"), List.of("actions"),
+                List.of("features", "list"))) {
+            List<String> args = new ArrayList<>(verb);
+            args.addAll(List.of("--config", wrong.toString(), "--bootstrap-servers", broker.bootstrapServers(),
+                "--topics-prefix", "sec."));
+            CliRun run = CliRun.of(args.toArray(String[]::new));
+            assertThat(run.exitCode()).as("%s: %s", verb, run.err()).isEqualTo(2);
+            assertThat(run.err()).as("%s", verb).doesNotContain("\tat ").doesNotContain("not-the-password")
+                .startsWith("freshet: authentication to Kafka failed as user 'freshet' (SCRAM-SHA-256 over "
+                    + "SASL_PLAINTEXT): ");
+            assertThat(run.err().lines()).as("%s: %s", verb, run.err()).hasSize(1);
+        }
+    }
+
+    @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void eachComponentRefusesAWrongPasswordAtStartWithOneLine() throws IOException {
         try (Admin superAdmin = Admin.create(superUser())) {
