@@ -91,6 +91,9 @@ class SecuredKafkaIT {
             limited.add(new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
                 new AccessControlEntry(LIMITED.principal(), "*", AclOperation.WRITE, AclPermissionType.DENY)));
         }
+        limited.add(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "limited-m.training-examples",
+            PatternType.LITERAL),
+            new AccessControlEntry(LIMITED.principal(), "*", AclOperation.READ, AclPermissionType.DENY)));
         broker.createAcls(limited);
     }
 
@@ -253,6 +256,18 @@ class SecuredKafkaIT {
             .contains("Kafka refused user 'limited' (SCRAM-SHA-256 over SASL_PLAINTEXT) access to topic "
                 + "'limited-fs.features'")
             .contains("WRITE on topic 'limited-fs.features'");
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aMonitorThatMayNotReadTheExamplesStopsRunWithExitCodeOneNamingTheTopic() throws Exception {
+        RunOutcome outcome = runUntilItEnds("limited-m.", List.of("--components", "monitor",
+            "-D", "monitor.http.port=-1"), () -> { });
+        assertThat(outcome.exitCode()).as(outcome.err()).isEqualTo(1);
+        assertThat(outcome.stopLine()).startsWith("freshet: monitor: ")
+            .contains("Kafka refused user 'limited' (SCRAM-SHA-256 over SASL_PLAINTEXT) access to topic "
+                + "'limited-m.training-examples'")
+            .doesNotContain("unexpected");
     }
 
     private record RunOutcome(int exitCode, String err) {

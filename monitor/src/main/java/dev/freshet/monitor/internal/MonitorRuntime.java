@@ -5,12 +5,14 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.KafkaAccessException;
 import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.Topic;
@@ -71,6 +73,7 @@ public final class MonitorRuntime implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
     private final Liveness liveness;
+    private final String identity;
     private final int httpPortWanted;
     private final String httpBindAddress;
     private ReportHttpServer http;
@@ -100,6 +103,7 @@ public final class MonitorRuntime implements AutoCloseable {
         KafkaClients clients = KafkaClients.from(config.originals());
         // The clients below first talk to Kafka on the monitoring thread; a wrong password must stop the start.
         clients.checkCredentials(CREDENTIALS_CHECK_TIMEOUT);
+        this.identity = clients.identity();
         List<AutoCloseable> created = new ArrayList<>();
         try {
             this.registryConsumer = remember(created, clients.committedReader(topics.clientId("monitor-registry"),
@@ -221,8 +225,14 @@ public final class MonitorRuntime implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             if (running) {
-                log.error("The monitor for model '{}' failed unexpectedly; its report is frozen.", model, e);
-                liveness.stopped(STAGE, "model '" + model + "': unexpected " + e + "; restart the monitor");
+                // A missing ACL is the operator's to grant, not a fault: one line, no stack trace.
+                Optional<KafkaAccessException> refusal = KafkaAccessException.find(e, identity, null);
+                if (refusal.isPresent()) {
+                    liveness.stopped(STAGE, "model '" + model + "': " + refusal.get().getMessage());
+                } else {
+                    log.error("The monitor for model '{}' failed unexpectedly; its report is frozen.", model, e);
+                    liveness.stopped(STAGE, "model '" + model + "': unexpected " + e + "; restart the monitor");
+                }
             }
         } finally {
             closeClients();
