@@ -156,7 +156,7 @@ class SecuredKafkaIT {
         assertThat(report).isNotEmptyFile();
         verb("actions", "--topics-prefix", prefix);
         CliRun apply = verb("features", "apply", EXAMPLES.resolve("transactions.yaml").toString(),
-            "--topics-prefix", prefix, "--applied-by", "secured-it");
+            "--topics-prefix", prefix);
         assertThat(apply.out()).contains("transactions");
         assertThat(verb("features", "list", "--topics-prefix", prefix).out()).contains("transactions");
         Path csv = Files.writeString(dir.resolve("history.csv"),
