@@ -1,20 +1,30 @@
 package dev.freshet.contracts;
 
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -70,6 +80,8 @@ public final class KafkaClients {
         Map.entry(StreamsConfig.STATE_DIR_CONFIG, "set featurestore.state.dir"),
         Map.entry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "set featurestore.stream.threads"),
         Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "set featurestore.commit.interval.ms"));
+
+    private static final Pattern USERNAME = Pattern.compile("username\\s*=\\s*\"([^\"]*)\"");
 
     private static final Set<String> CONSUMER_KEYS = ConsumerConfig.configNames();
     private static final Set<String> PRODUCER_KEYS = ProducerConfig.configNames();
@@ -188,6 +200,39 @@ public final class KafkaClients {
     }
 
     /**
+     * As whom these clients connect, for messages (never with a password): e.g. {@code user 'alice'
+     * (SCRAM-SHA-256 over SASL_SSL)}, or {@code no credentials (PLAINTEXT)}.
+     */
+    public String identity() {
+        Map<String, Object> settings = new HashMap<>(common);
+        settings.putAll(admin);
+        return identityOf(settings);
+    }
+
+    /** {@link #identity()} of one client's settings (unprefixed: {@code security.protocol}, ...). */
+    public static String identityOf(Map<?, ?> clientSettings) {
+        Object protocol = clientSettings.get(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG);
+        String security = protocol == null ? CommonClientConfigs.DEFAULT_SECURITY_PROTOCOL : protocol.toString();
+        if (!security.toUpperCase(Locale.ROOT).startsWith("SASL")) {
+            return (security.equalsIgnoreCase("SSL") ? "its TLS client certificate, if any" : "no credentials")
+                + " (" + security + ")";
+        }
+        Object mechanism = clientSettings.get(SaslConfigs.SASL_MECHANISM);
+        Object jaas = clientSettings.get(SaslConfigs.SASL_JAAS_CONFIG);
+        String user = "the user of kafka.sasl.jaas.config";
+        if (jaas != null) {
+            String text = jaas instanceof Password password ? password.value()
+                : jaas.toString();
+            Matcher name = USERNAME.matcher(text);
+            if (name.find()) {
+                user = "user '" + name.group(1) + "'";
+            }
+        }
+        return user + " (" + (mechanism == null ? SaslConfigs.DEFAULT_SASL_MECHANISM
+            : mechanism) + " over " + security + ")";
+    }
+
+    /**
      * A reader without a consumer group, of committed records only, that never commits offsets: for followers and
      * one-shot reads that assign partitions and seek themselves.
      *
@@ -233,6 +278,28 @@ public final class KafkaClients {
         Map<String, Object> props = producerProps(transactionalId, tuning);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         return new KafkaProducer<>(props, keys, values);
+    }
+
+    /**
+     * Checks that the cluster takes these clients' credentials, for a component whose first Kafka call happens on a
+     * background thread: a wrong password then stops its start with one line instead of a stage later. Any other
+     * failure (an unreachable cluster, a timeout) is left to the component's own handling.
+     *
+     * @throws KafkaAccessException when the cluster refuses the credentials
+     */
+    public void checkCredentials(Duration timeout) {
+        try (Admin client = admin()) {
+            client.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis())).clusterId()
+                .get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            KafkaAccessException.find(e.getCause(), identity(), null).ifPresent(refusal -> {
+                throw refusal;
+            });
+        } catch (TimeoutException e) {
+            // Not this check's to report.
+        }
     }
 
     /** An admin client. */

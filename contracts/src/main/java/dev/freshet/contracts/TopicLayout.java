@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,7 +21,16 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +106,10 @@ public final class TopicLayout {
             Thread.currentThread().interrupt();
             throw new KafkaException("Interrupted while creating Freshet's topics", e);
         } catch (ExecutionException e) {
+            if (refusedAccess(e.getCause())) {
+                throw new KafkaException("Kafka refused to list or create Freshet's topics with prefix '" + prefix
+                    + "': " + e.getCause().getMessage(), e.getCause());
+            }
             throw new KafkaException("Could not create Freshet's topics with prefix '" + prefix + "': "
                 + e.getCause().getMessage() + "; check bootstrap.servers, the kafka.* security settings and the "
                 + "cluster's ACLs", e.getCause());
@@ -132,6 +146,10 @@ public final class TopicLayout {
                     admin.listOffsets(partitions).all().get();
                     return;
                 } catch (ExecutionException e) {
+                    if (refusedAccess(e.getCause())) {
+                        throw new KafkaException("Kafka refused to describe the partitions of " + topics + ": "
+                            + e.getCause().getMessage(), e.getCause());
+                    }
                     if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
                         throw new KafkaException("The partitions of " + topics + " did not become writable within "
                             + timeout.toSeconds() + " s: " + e.getCause().getMessage(), e.getCause());
@@ -143,6 +161,39 @@ public final class TopicLayout {
             Thread.currentThread().interrupt();
             throw new KafkaException("Interrupted while waiting for the partitions of " + topics, e);
         }
+    }
+
+    // Neither is retriable, and neither means the cluster is slow: say so rather than "did not become writable".
+    private static boolean refusedAccess(Throwable cause) {
+        return cause instanceof AuthenticationException || cause instanceof AuthorizationException;
+    }
+
+    /**
+     * Every ACL {@code principal} needs to run each component and CLI verb of this loop, and nothing more: all
+     * prefixed by {@link #prefix()}, which covers the topics, the Kafka Streams internal topics, the consumer groups
+     * and the transactional ids (all named from it). Topics: CREATE ({@code freshet run} creates missing topics,
+     * Kafka Streams its internal ones), DESCRIBE and DESCRIBE_CONFIGS (start-up checks, Streams' topic
+     * validation), READ and WRITE. Groups: READ and DESCRIBE. Transactional ids: WRITE and DESCRIBE. Idempotent
+     * producers need nothing on the cluster (WRITE on a topic implies it).
+     *
+     * @param principal e.g. {@code User:freshet}
+     * @throws IllegalStateException when the prefix is empty: a prefixed ACL on "" would be every resource
+     */
+    public List<AclBinding> acls(String principal) {
+        if (prefix.isEmpty()) {
+            throw new IllegalStateException("A loop without a topics.prefix needs ACLs on every topic, group and "
+                + "transactional id of the cluster; set topics.prefix to grant prefixed ones");
+        }
+        List<AclBinding> acls = new ArrayList<>();
+        Map<ResourceType, List<AclOperation>> needs = new LinkedHashMap<>();
+        needs.put(ResourceType.TOPIC, List.of(AclOperation.CREATE, AclOperation.DESCRIBE,
+            AclOperation.DESCRIBE_CONFIGS, AclOperation.READ, AclOperation.WRITE));
+        needs.put(ResourceType.GROUP, List.of(AclOperation.READ, AclOperation.DESCRIBE));
+        needs.put(ResourceType.TRANSACTIONAL_ID, List.of(AclOperation.WRITE, AclOperation.DESCRIBE));
+        needs.forEach((type, operations) -> operations.forEach(operation -> acls.add(new AclBinding(
+            new ResourcePattern(type, prefix, PatternType.PREFIXED),
+            new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW)))));
+        return acls;
     }
 
     @Override

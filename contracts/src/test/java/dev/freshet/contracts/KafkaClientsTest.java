@@ -105,4 +105,36 @@ class KafkaClientsTest {
             "kafka.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"s3cret\";"));
         assertThat(clients.toString()).contains("sasl.jaas.config").doesNotContain("s3cret");
     }
+
+    @Test
+    void itsIdentityNamesTheUserAndMechanismButNeverThePassword() {
+        KafkaClients clients = KafkaClients.from(Map.of("bootstrap.servers", "k:1",
+            "kafka.security.protocol", "SASL_SSL", "kafka.sasl.mechanism", "SCRAM-SHA-512",
+            "kafka.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                + "username = \"freshet\" password=\"s3cret\";"));
+        assertThat(clients.identity()).isEqualTo("user 'freshet' (SCRAM-SHA-512 over SASL_SSL)");
+    }
+
+    @Test
+    void itsIdentityWithoutSaslSaysSo() {
+        assertThat(KafkaClients.of("k:1").identity()).isEqualTo("no credentials (PLAINTEXT)");
+        assertThat(KafkaClients.from(Map.of("bootstrap.servers", "k:1", "kafka.security.protocol", "SSL")).identity())
+            .isEqualTo("its TLS client certificate, if any (SSL)");
+        assertThat(KafkaClients.from(Map.of("bootstrap.servers", "k:1", "kafka.security.protocol", "SASL_SSL",
+                "kafka.sasl.mechanism", "OAUTHBEARER")).identity())
+            .isEqualTo("the user of kafka.sasl.jaas.config (OAUTHBEARER over SASL_SSL)");
+    }
+
+    @Test
+    void aRefusalIsFoundAmongTheCausesAndNothingElseIs() {
+        Exception wrapped = new IllegalStateException("start failed", new org.apache.kafka.common.KafkaException(
+            "outer", new org.apache.kafka.common.errors.TopicAuthorizationException(java.util.Set.of("p.models"))));
+        assertThat(KafkaAccessException.find(wrapped, "user 'u' (PLAIN over SASL_SSL)", "writing to 'p.models'"))
+            .get().extracting(Throwable::getMessage).asString()
+            .startsWith("Kafka refused user 'u' (PLAIN over SASL_SSL) access to topic 'p.models' while writing to "
+                + "'p.models': ")
+            .contains("grant it WRITE on topic 'p.models'");
+        assertThat(KafkaAccessException.find(new org.apache.kafka.common.errors.TimeoutException("slow"), "u", null))
+            .isEmpty();
+    }
 }

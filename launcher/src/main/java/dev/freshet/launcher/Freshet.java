@@ -1,10 +1,12 @@
 package dev.freshet.launcher;
 
 import java.util.List;
+import java.util.Optional;
 
 import dev.freshet.launcher.internal.CommandFailedException;
 import dev.freshet.launcher.internal.ConfigDocsCommand;
 import dev.freshet.launcher.internal.DemoCommand;
+import dev.freshet.launcher.internal.KafkaRefusal;
 import dev.freshet.launcher.internal.LauncherException;
 import dev.freshet.launcher.internal.RunCommand;
 import dev.freshet.launcher.internal.StageStoppedException;
@@ -27,7 +29,8 @@ import picocli.CommandLine.ScopeType;
     subcommands = {DemoCommand.class, RunCommand.class, Freshet.ConfigCommand.class, CommandLine.HelpCommand.class,
         dev.freshet.launcher.internal.ReportCommand.class, dev.freshet.launcher.internal.ActionsCommand.class,
         dev.freshet.launcher.internal.ReplayCommand.class, dev.freshet.launcher.internal.ServingAdminCommand.class,
-        dev.freshet.launcher.internal.ModelsCommand.class, dev.freshet.launcher.internal.FeaturesCommand.class})
+        dev.freshet.launcher.internal.ModelsCommand.class, dev.freshet.launcher.internal.FeaturesCommand.class,
+        dev.freshet.launcher.internal.AclsCommand.class})
 public final class Freshet {
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
@@ -62,14 +65,22 @@ public final class Freshet {
         CommandLine commandLine = new CommandLine(freshet);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             int code;
+            String original = e.getMessage();
+            String message = original;
             if (e instanceof StageStoppedException || e instanceof CommandFailedException) {
                 code = 1;
-            } else if (e instanceof LauncherException || e instanceof ConfigException) {
-                code = 2;
             } else {
-                throw e;
+                // A refused password or ACL says as whom and what to check, whichever verb met it.
+                Optional<String> refused = KafkaRefusal.describe(e, parsed)
+                    .filter(line -> original == null || !original.contains(line));
+                if (refused.isPresent()) {
+                    message = refused.get();
+                } else if (!(e instanceof LauncherException || e instanceof ConfigException)) {
+                    throw e;
+                }
+                code = 2;
             }
-            cmd.getErr().println("freshet: " + e.getMessage());
+            cmd.getErr().println("freshet: " + message);
             if (freshet.verbose) {
                 e.printStackTrace(cmd.getErr());
             }

@@ -36,12 +36,46 @@ public final class KafkaTestCluster implements ExtensionContext.Store.CloseableR
 
     KafkaTestCluster(EmbeddedKafkaBroker broker) {
         this.broker = broker;
-        this.admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+        this.admin = Admin.create(withBootstrap(Map.of()));
         this.bytesProducer = new KafkaProducer<>(producerProps(), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * A cluster of its own, secured (SASL_PLAINTEXT, SCRAM-SHA-256, ACLs; see
+     * {@link EmbeddedKafkaBroker#startSecured}), for tests of credentials and ACLs; the shared
+     * {@link EmbeddedKafkaExtension} cluster stays plaintext. This object's own operations (topics, records) act as
+     * the super user. The caller closes it.
+     */
+    public static KafkaTestCluster startSecured(EmbeddedKafkaBroker.SaslUser superUser) {
+        return new KafkaTestCluster(EmbeddedKafkaBroker.startSecured(superUser));
     }
 
     public String bootstrapServers() {
         return broker.bootstrapServers();
+    }
+
+    /** The broker, e.g. to {@link EmbeddedKafkaBroker#createUsers} and {@link EmbeddedKafkaBroker#createAcls}. */
+    public EmbeddedKafkaBroker broker() {
+        return broker;
+    }
+
+    /**
+     * A component's configuration for this cluster as {@code user}: {@code bootstrap.servers} and the user's
+     * credentials as {@code kafka.*} settings, exactly as an operator writes them.
+     */
+    public Map<String, Object> componentConfig(EmbeddedKafkaBroker.SaslUser user) {
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", bootstrapServers());
+        EmbeddedKafkaBroker.clientSettings(user).forEach((k, v) -> config.put("kafka." + k, v));
+        return config;
+    }
+
+    /** Kafka client properties with this cluster's address and, when it is secured, the super user's credentials. */
+    private Map<String, Object> withBootstrap(Map<String, Object> props) {
+        Map<String, Object> all = new HashMap<>(broker.superUserSettings());
+        all.putAll(props);
+        all.put("bootstrap.servers", bootstrapServers());
+        return all;
     }
 
     /** A prefix no other test in this JVM uses, e.g. {@code "t3f9a1c2."}, for topic names and group ids. */
@@ -137,8 +171,8 @@ public final class KafkaTestCluster implements ExtensionContext.Store.CloseableR
     // OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout; tests need order, not idempotence, so one request
     // in flight without idempotence keeps both order and progress.
     private Map<String, Object> producerProps() {
-        return Map.of("bootstrap.servers", bootstrapServers(), "enable.idempotence", "false",
-            "max.in.flight.requests.per.connection", "1", "acks", "all");
+        return withBootstrap(Map.of("enable.idempotence", "false", "max.in.flight.requests.per.connection", "1",
+            "acks", "all"));
     }
 
     /**
@@ -147,8 +181,7 @@ public final class KafkaTestCluster implements ExtensionContext.Store.CloseableR
      */
     public List<ConsumerRecord<byte[], byte[]>> consumeUntil(
             String topic, Predicate<List<ConsumerRecord<byte[], byte[]>>> done, Duration timeout) {
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", bootstrapServers());
+        Map<String, Object> props = withBootstrap(new HashMap<>());
         props.put("group.id", "test-reader-" + UUID.randomUUID());
         props.put("auto.offset.reset", "earliest");
         props.put("enable.auto.commit", "false");

@@ -80,6 +80,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--entities", defaultValue = "200", description = "Card holders in the stream (default: ${DEFAULT-VALUE}).")
     int entities;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "A file of key=value lines, as for freshet run: "
+        + "with bootstrap.servers or --bootstrap-servers, the cluster's kafka.* settings (SASL, SSL) reach every "
+        + "client of the demo; its topics.prefix is replaced by a fresh one.")
+    Path configFile;
+
     @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
         description = "Set a component's configuration key (repeatable), e.g. -D monitor.rollback.margin=0.2; see `freshet config docs`.")
     Map<String, String> overrides = new HashMap<>();
@@ -115,19 +120,21 @@ public final class DemoCommand implements Callable<Integer> {
         if (duration.compareTo(Duration.ofSeconds(10)) < 0) {
             throw new LauncherException("--duration must be at least 10s so that a model can be trained, got " + duration);
         }
-        // A typo in -D stops the demo before a broker starts or a topic is created.
-        ConfigSources.load(null, overrides);
+        // A typo in --config or -D stops the demo before a broker starts or a topic is created.
+        Map<String, Object> settings = ConfigSources.load(configFile, overrides);
+        String external = bootstrapServers != null ? bootstrapServers
+            : String.valueOf(settings.getOrDefault(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, "")).strip();
         Instant startedAt = Instant.now();
-        EmbeddedKafkaBroker broker = bootstrapServers == null ? EmbeddedKafkaBroker.start() : null;
+        EmbeddedKafkaBroker broker = external.isEmpty() ? EmbeddedKafkaBroker.start() : null;
         try {
-            String bootstrap = broker != null ? broker.bootstrapServers() : bootstrapServers;
+            String bootstrap = broker != null ? broker.bootstrapServers() : external;
             // A fresh prefix on a shared cluster keeps earlier runs' versions and labels out of this one.
             String prefix = broker != null ? "freshet." : "freshet-demo-" + startedAt.getEpochSecond() + ".";
             out.printf("Freshet demo: %s broker at %s, topics '%s*', %d events/s for %ds%s.%n",
                 broker != null ? "embedded" : "external", bootstrap, prefix, eventsPerSecond, duration.toSeconds(),
                 injectBadVersion ? ", bad version injected at " + Math.round(INJECT_AT * 100) + "%" : "");
             Path stateDir = Files.createTempDirectory("freshet-demo-");
-            Map<String, Object> props = platformConfig(bootstrap, prefix, stateDir);
+            Map<String, Object> props = platformConfig(settings, bootstrap, prefix, stateDir);
             Platform.validate(props, EnumSet.allOf(Platform.Component.class));
             RunCommand.ensureTopics(props, new AbstractConfig(RunCommand.configDef(), props, false),
                 RunCommand.DEFAULT_CLUSTER_TIMEOUT);
@@ -143,7 +150,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, Object> platformConfig(String bootstrap, String prefix, Path stateDir) throws IOException {
+    private Map<String, Object> platformConfig(Map<String, Object> settings, String bootstrap, String prefix,
+                                               Path stateDir) throws IOException {
         Path view = stateDir.resolve("transactions.yaml");
         try (InputStream in = DemoCommand.class.getResourceAsStream("/examples/transactions.yaml")) {
             if (in == null) {
@@ -152,13 +160,13 @@ public final class DemoCommand implements Callable<Integer> {
             Files.copy(in, view, StandardCopyOption.REPLACE_EXISTING);
         }
         Map<String, Object> props = new HashMap<>();
-        props.put(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(CommonConfig.TOPICS_PREFIX_CONFIG, prefix);
         props.put("featurestore.view.file", view.toString());
         props.put("featurestore.state.dir", stateDir.resolve("feature-store").toString());
         props.put("serving.state.dir", stateDir.resolve("serving").toString());
         props.put("serving.port", "0");
-        props.putAll(overrides);
+        props.putAll(settings);
+        props.put(CommonConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(CommonConfig.TOPICS_PREFIX_CONFIG, prefix);
         return props;
     }
 

@@ -19,6 +19,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.KafkaAccessException;
+import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Liveness;
 import dev.freshet.featurestore.FeatureStore;
 import dev.freshet.featurestore.FeatureStoreConfig;
@@ -132,19 +134,19 @@ public final class Platform implements AutoCloseable {
         EnumSet<Component> wanted = EnumSet.copyOf(components);
         try {
             if (wanted.contains(Component.FEATURE_STORE)) {
-                platform.featureStore = platform.track(startOne(Component.FEATURE_STORE, () -> FeatureStore.start(props)));
+                platform.featureStore = platform.track(startOne(Component.FEATURE_STORE, props, () -> FeatureStore.start(props)));
                 platform.supervise(platform.featureStore.liveness());
             }
             if (wanted.contains(Component.TRAINER)) {
-                platform.trainer = platform.track(startOne(Component.TRAINER, () -> Trainer.start(props)));
+                platform.trainer = platform.track(startOne(Component.TRAINER, props, () -> Trainer.start(props)));
                 platform.supervise(platform.trainer.liveness());
             }
             if (wanted.contains(Component.SERVING)) {
-                platform.scoringServer = platform.track(startOne(Component.SERVING, () -> ScoringServer.start(props)));
+                platform.scoringServer = platform.track(startOne(Component.SERVING, props, () -> ScoringServer.start(props)));
                 platform.supervise(platform.scoringServer.liveness());
             }
             if (wanted.contains(Component.MONITOR)) {
-                platform.monitor = platform.track(startOne(Component.MONITOR, () -> Monitor.start(props)));
+                platform.monitor = platform.track(startOne(Component.MONITOR, props, () -> Monitor.start(props)));
                 platform.supervise(platform.monitor.liveness());
             }
         } catch (RuntimeException e) {
@@ -158,13 +160,23 @@ public final class Platform implements AutoCloseable {
      * Names the component in the refusals its start documents (they say what to fix); anything else is a fault,
      * not a mistake, and propagates as it is.
      */
-    private static <T> T startOne(Component which, Supplier<T> start) {
+    private static <T> T startOne(Component which, Map<String, ?> props, Supplier<T> start) {
         try {
             return start.get();
         } catch (ConfigException e) {
             throw e;
-        } catch (FeatureStoreException | TrainerException | ServingException | KafkaException e) {
-            throw new LauncherException(which.cliName() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // Whatever wraps it, a refusal of the credentials or ACLs is the operator's to fix, not a fault.
+            Optional<KafkaAccessException> refusal = KafkaAccessException.find(e, KafkaClients.from(props).identity(),
+                "starting");
+            if (refusal.isPresent()) {
+                throw new LauncherException(which.cliName() + ": " + refusal.get().getMessage(), e);
+            }
+            if (e instanceof FeatureStoreException || e instanceof TrainerException || e instanceof ServingException
+                    || e instanceof KafkaException) {
+                throw new LauncherException(which.cliName() + ": " + e.getMessage(), e);
+            }
+            throw e;
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.freshet.contracts.CommonConfig;
+import dev.freshet.contracts.KafkaAccessException;
 import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.TopicLayout;
@@ -175,11 +176,12 @@ public final class RunCommand implements Callable<Integer> {
         String bootstrap = String.valueOf(props.get(CommonConfig.BOOTSTRAP_SERVERS_CONFIG));
         long timeoutMs = clusterTimeout.toMillis();
         try (Admin admin = openAdmin(props, bootstrap)) {
-            awaitCluster(admin, bootstrap, timeoutMs);
+            awaitCluster(admin, props, bootstrap, timeoutMs);
             TopicLayout.of(props).ensureTopics(admin, partitions > 0 ? Optional.of(partitions) : Optional.empty(),
                 replicas > 0 ? Optional.of((short) replicas) : Optional.empty());
         } catch (KafkaException e) {
-            throw new LauncherException(e.getMessage(), e);
+            throw new LauncherException(KafkaAccessException.find(e, KafkaClients.from(props).identity(),
+                "creating the loop's topics").map(KafkaException::getMessage).orElse(e.getMessage()), e);
         }
     }
 
@@ -195,7 +197,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     // Without this, an unreachable cluster surfaces minutes later, deep inside a component's first client call.
-    private static void awaitCluster(Admin admin, String bootstrap, long timeoutMs) {
+    private static void awaitCluster(Admin admin, Map<String, Object> props, String bootstrap, long timeoutMs) {
         String unreachable = "cannot reach the Kafka cluster at " + bootstrap + " within " + timeoutMs / 1000
             + " s; check " + CommonConfig.BOOTSTRAP_SERVERS_CONFIG + " (--bootstrap-servers) and that the cluster "
             + "is up (freshet run --cluster-timeout sets the wait)";
@@ -209,6 +211,9 @@ public final class RunCommand implements Callable<Integer> {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw new LauncherException(unreachable, e.getCause());
             }
+            KafkaAccessException.find(e.getCause(), KafkaClients.from(props).identity(), null).ifPresent(refusal -> {
+                throw new LauncherException(refusal.getMessage(), refusal);
+            });
             throw new LauncherException("The Kafka cluster at " + bootstrap + " refused to describe itself: "
                 + e.getCause().getMessage() + "; check the kafka.* security settings", e.getCause());
         } catch (TimeoutException e) {

@@ -5,11 +5,13 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.freshet.contracts.KafkaAccessException;
 import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Liveness;
 import dev.freshet.contracts.Topic;
@@ -55,6 +57,7 @@ import org.slf4j.LoggerFactory;
 public final class MonitorRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MonitorRuntime.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CREDENTIALS_CHECK_TIMEOUT = Duration.ofSeconds(10);
     private static final long MISSING_TOPIC_WARN_INTERVAL_MS = 10_000;
     static final String STAGE = "monitoring thread";
 
@@ -69,6 +72,7 @@ public final class MonitorRuntime implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
     private final Liveness liveness;
+    private final String identity;
     private final int httpPortWanted;
     private final MonitorConfig config;
     private ReportHttpServer http;
@@ -96,6 +100,9 @@ public final class MonitorRuntime implements AutoCloseable {
         this.examplesTopic = topics.name(Topic.TRAINING_EXAMPLES);
         this.predictionsTopic = topics.name(Topic.PREDICTIONS);
         KafkaClients clients = KafkaClients.from(config.originals());
+        // The clients below first talk to Kafka on the monitoring thread; a wrong password must stop the start.
+        clients.checkCredentials(CREDENTIALS_CHECK_TIMEOUT);
+        this.identity = clients.identity();
         List<AutoCloseable> created = new ArrayList<>();
         try {
             this.registryConsumer = remember(created, clients.committedReader(topics.clientId("monitor-registry"),
@@ -217,8 +224,14 @@ public final class MonitorRuntime implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             if (running) {
-                log.error("The monitor for model '{}' failed unexpectedly; its report is frozen.", model, e);
-                liveness.stopped(STAGE, "model '" + model + "': unexpected " + e + "; restart the monitor");
+                // A missing ACL is the operator's to grant, not a fault: one line, no stack trace.
+                Optional<KafkaAccessException> refusal = KafkaAccessException.find(e, identity, null);
+                if (refusal.isPresent()) {
+                    liveness.stopped(STAGE, "model '" + model + "': " + refusal.get().getMessage());
+                } else {
+                    log.error("The monitor for model '{}' failed unexpectedly; its report is frozen.", model, e);
+                    liveness.stopped(STAGE, "model '" + model + "': unexpected " + e + "; restart the monitor");
+                }
             }
         } finally {
             closeClients();

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.freshet.contracts.KafkaAccessException;
 import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Liveness;
 import dev.freshet.serving.ServingException;
@@ -73,6 +74,7 @@ final class PredictionLog implements AutoCloseable {
     private final Durability durability;
     private final Thread writer; // null in acked mode, where each call sends its own records
     private final Liveness liveness;
+    private final String identity;
     private volatile boolean closing;
 
     /**
@@ -87,6 +89,7 @@ final class PredictionLog implements AutoCloseable {
         this.durability = durability;
         this.counters = counters;
         this.liveness = liveness;
+        this.identity = clients.identity();
         this.idleParkNanos = Math.max(100_000, Math.min(MAX_IDLE_PARK_NANOS, lingerMs * 1_000_000L));
         Map<String, Object> tuning = new HashMap<>();
         // Fewer, larger produce requests: much of a request's cost to the broker does not depend on its size (for
@@ -115,7 +118,8 @@ final class PredictionLog implements AutoCloseable {
                 producer.partitionsFor(topic);
                 return;
             } catch (KafkaException e) {
-                if (System.nanoTime() > deadline) {
+                // A refused password or ACL does not go away by waiting; the launcher names it.
+                if (System.nanoTime() > deadline || KafkaAccessException.find(e, identity, null).isPresent()) {
                     producer.close(Duration.ZERO);
                     throw new ServingException(String.format("Topic '%s' does not exist or %s cannot be reached "
                         + "(%s); create the topic (the launcher does) or check topics.prefix and bootstrap.servers.",
@@ -238,6 +242,10 @@ final class PredictionLog implements AutoCloseable {
 
     private void failed(Exception error) {
         counters.predictionLogFailures.increment();
+        // Without WRITE on the topic every prediction would go missing from the log, and from training, unseen: the
+        // stage stops, health turns NOT_SERVING and the launcher exits naming the ACL.
+        KafkaAccessException.find(error, identity, "writing predictions to topic '" + topic + "'").ifPresent(
+            refusal -> liveness.stopped("prediction log", refusal.getMessage()));
         long failures = counters.predictionLogFailures.sum();
         // One line per thousand failures: an unreachable broker must not flood the log.
         if (failures != 1 && failures % 1000 != 0) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.freshet.contracts.KafkaAccessException;
 import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Liveness;
 import dev.freshet.serving.ServingException;
@@ -52,6 +53,7 @@ final class TopicFollower implements AutoCloseable {
     private final String description;
     private final List<String> topics;
     private final Liveness liveness;
+    private final String identity;
     private final String stage;
     private long nextTopicCheckNanos = System.nanoTime() + TOPIC_CHECK_INTERVAL_NANOS;
     private volatile boolean running = true;
@@ -71,6 +73,7 @@ final class TopicFollower implements AutoCloseable {
         this.topics = List.copyOf(topics);
         this.liveness = liveness;
         this.stage = stage;
+        this.identity = clients.identity();
         // close() waits for the fetch the broker is holding open; a short hold keeps shutdown quick, and new
         // records are still returned as soon as they arrive.
         this.consumer = clients.committedReader(threadName, Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100),
@@ -127,8 +130,11 @@ final class TopicFollower implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             if (running) {
                 log.debug("Reading topics {} failed.", description, e);
-                liveness.stopped(stage, String.format("stopped reading topics %s after an unexpected error (%s: %s); "
-                    + "restart the serving instance.", description, e.getClass().getSimpleName(), e.getMessage()));
+                liveness.stopped(stage, KafkaAccessException.find(e, identity, "reading topics " + description)
+                    .map(RuntimeException::getMessage)
+                    .orElseGet(() -> String.format("stopped reading topics %s after an unexpected error (%s: %s); "
+                        + "restart the serving instance.", description, e.getClass().getSimpleName(),
+                        e.getMessage())));
             }
             if (e instanceof Error error) {
                 throw error;

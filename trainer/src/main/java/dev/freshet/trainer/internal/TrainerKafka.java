@@ -106,6 +106,11 @@ final class TrainerKafka implements AutoCloseable {
         return tuning;
     }
 
+    /** As whom the clients connect, for messages ({@link KafkaClients#identity()}). */
+    String identity() {
+        return clients.identity();
+    }
+
     /** A new read_committed reader with no group, for one-off reads; the caller closes it. */
     KafkaConsumer<String, byte[]> newReader() {
         return clients.committedReader(null, Map.of(), new StringDeserializer(), new ByteArrayDeserializer());

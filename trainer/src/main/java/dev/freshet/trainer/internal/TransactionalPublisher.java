@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
+import dev.freshet.contracts.KafkaAccessException;
 import dev.freshet.contracts.RecordKeys;
 import dev.freshet.proto.registry.v1.CommandAck;
 import dev.freshet.proto.registry.v1.ModelSchema;
@@ -95,6 +96,11 @@ final class TransactionalPublisher {
             throw fenced(e);
         } catch (KafkaException e) {
             abortQuietly();
+            // Retrying cannot fix a missing ACL: the stage stops and says which, instead of logging it forever.
+            KafkaAccessException.find(e, kafka.identity(), "writing model '" + mv.getModel() + "' v"
+                + mv.getVersion() + " to topic '" + kafka.modelsTopic + "'").ifPresent(refusal -> {
+                    throw new TrainerException(refusal.getMessage(), refusal);
+                });
             log.error("Could not publish model '{}' v{} to {}: {}; will try again with the next version.",
                 mv.getModel(), mv.getVersion(), kafka.modelsTopic,
                 String.valueOf(e.getCause() == null ? e : e.getCause()));

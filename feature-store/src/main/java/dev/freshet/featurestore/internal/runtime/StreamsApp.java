@@ -3,6 +3,8 @@ package dev.freshet.featurestore.internal.runtime;
 import java.time.Duration;
 import java.util.Properties;
 
+import dev.freshet.contracts.KafkaAccessException;
+import dev.freshet.contracts.KafkaClients;
 import dev.freshet.contracts.Liveness;
 import dev.freshet.featurestore.FeatureStoreException;
 import dev.freshet.featurestore.internal.streams.Counters;
@@ -51,9 +53,13 @@ final class StreamsApp {
         // Bad input is dead-lettered before it can get here, so this is a fault an operator must see: Kafka Streams
         // logs it with its stack trace, and the liveness record says which stage stopped. An OutOfMemoryError in a
         // stream thread comes here too; nothing here allocates more than a short string.
+        String identity = KafkaClients.identityOf(props);
         streams.setUncaughtExceptionHandler(e -> {
             if (!closing) {
-                liveness.stopped(this.stage, "an unexpected failure in a stream thread: " + rootCause(e));
+                // A missing ACL or a refused password is the operator's to fix: say which, not just that it failed.
+                liveness.stopped(this.stage, KafkaAccessException.find(e, identity, sending(e) ? "writing records" : null)
+                    .map(RuntimeException::getMessage)
+                    .orElseGet(() -> "an unexpected failure in a stream thread: " + rootCause(e)));
             }
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
@@ -65,6 +71,23 @@ final class StreamsApp {
                     + " without being closed");
             }
         });
+    }
+
+    /** Whether the failure came from writing: Kafka Streams' producer side raised or wrapped it. */
+    private static boolean sending(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause.getMessage() != null && cause.getMessage().contains("sending record")) {
+                return true;
+            }
+            for (StackTraceElement frame : cause.getStackTrace()) {
+                String className = frame.getClassName();
+                if (className.endsWith(".RecordCollectorImpl") || className.endsWith(".StreamsProducer")
+                        || className.endsWith(".KafkaProducer")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The innermost cause, which names what went wrong (the outer ones name where). */
