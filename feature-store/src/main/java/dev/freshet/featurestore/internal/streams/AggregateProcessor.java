@@ -138,12 +138,14 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
     private void onLabel(Record<String, EntityInput> record, LabelUpdate update) {
         byte[] stored = states.get(update.entityId());
         if (stored == null) {
-            log.debug("Ignored the label of request '{}': entity '{}' has no events yet.", update.requestId(),
-                update.entityId());
+            log.debug("Ignored a label of entity '{}' (request '{}'): the entity has no events yet.",
+                update.entityId(), update.requestId());
             return;
         }
         EntityState state = EntityStateCodec.decode(stored);
-        boolean changed = computer.applyLabel(state, update.requestId(), update.label());
+        boolean changed = update.exampleTimeMs() == LabelUpdate.UNKNOWN_TIME
+            ? computer.applyLabel(state, update.requestId(), update.label())
+            : computer.applyLabelAt(state, update.exampleTimeMs(), update.label());
         states.put(update.entityId(), EntityStateCodec.encode(state));
         if (changed) {
             emitVector(record, update.entityId(), state);

@@ -204,6 +204,19 @@ public final class FeatureComputer {
         }
         Long remembered = requestId == null ? null : state.requestTime(requestId);
         long exampleTimeMs = remembered != null ? remembered : state.newestEventTimeMs();
+        return applyLabelAt(state, exampleTimeMs, label);
+    }
+
+    /**
+     * Records the label of the entity's example at {@code exampleTimeMs} (a label naming the entity and an event
+     * time). Like every label, it shows from the entity's first event after that time on.
+     *
+     * @return whether the label feature shown for the entity changed
+     */
+    public boolean applyLabelAt(EntityState state, long exampleTimeMs, String label) {
+        if (view.label() == null || state.isEmpty()) {
+            return false;
+        }
         String before = visibleLabel(state);
         state.labels().add(new EntityState.KnownLabel(exampleTimeMs, label));
         pruneLabels(state);
