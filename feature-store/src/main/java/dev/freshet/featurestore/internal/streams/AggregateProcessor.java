@@ -113,6 +113,10 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
     private boolean boundCategories(EntityState state, Event event) {
         boolean marked = false;
         for (FeatureView.Field field : view.fields()) {
+            if (field.inputOnly()) {
+                // Not encoded, so it takes no place in the vocabulary (a free text would fill it).
+                continue;
+            }
             if (event.values().get(field.name()) instanceof String value && !vocabulary.admit(field.name(), value)) {
                 state.markOverflow(field.name());
                 marked = true;

@@ -235,7 +235,7 @@ public final class FeatureComputer {
     void encodeFields(Map<String, Object> values, Map<String, Double> out) {
         for (Field field : view.fields()) {
             Object value = values.get(field.name());
-            if (value != null) {
+            if (value != null && !field.inputOnly()) {
                 FeatureEncoding.encode(field.name(), value, out);
             }
         }
@@ -245,6 +245,9 @@ public final class FeatureComputer {
     private void encodeLatest(EntityState state, Map<String, Double> out) {
         for (Field field : view.fields()) {
             Object value = state.latestValues().get(field.name());
+            if (field.inputOnly()) {
+                continue;
+            }
             if (value instanceof String && state.overflowed(field.name())) {
                 out.put(overflowFeature(field.name()), 1.0);
             } else if (value != null) {
