@@ -263,7 +263,12 @@ public final class ViewSet implements AutoCloseable {
             .build());
     }
 
-    /** Events in and vectors out of each live view, by view name. */
+    /** The label join application's counts since this instance started (labels belong to no one view). */
+    public FeatureStoreStats labelJoinStats() {
+        return labelJoin.counters().snapshot();
+    }
+
+    /** The counts of each live view's application (events in, vectors out, dead letters), by view name. */
     public Map<String, FeatureStoreStats> statsByView() {
         Map<String, FeatureStoreStats> byView = new TreeMap<>();
         live.forEach((name, viewApp) -> byView.put(name, viewApp.app().counters().snapshot()));
