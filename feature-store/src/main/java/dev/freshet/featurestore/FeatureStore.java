@@ -73,7 +73,7 @@ public final class FeatureStore implements AutoCloseable {
     private final Path temporaryStateDir;
     private final ScheduledExecutorService summary;
     private final AtomicReference<FeatureStoreStats> lastSummary = new AtomicReference<>(
-        new FeatureStoreStats(0, 0, java.util.Map.of(), 0, 0, 0));
+        FeatureStoreStats.none());
     private final Object registryLock = new Object();
     private final Liveness liveness;
     /** The registered versions skipped as refused, each logged once. */
@@ -397,9 +397,11 @@ public final class FeatureStore implements AutoCloseable {
         FeatureStoreStats now = stats();
         if (!now.equals(lastSummary.getAndSet(now))) {
             log.info("Feature store totals for views {}: {} events in, {} feature vectors out, dead-lettered {}, "
-                    + "{} labels in, {} training examples out, {} predictions expired unlabelled.",
+                    + "{} labels in, {} training examples out, labels left out {}, {} predictions expired "
+                    + "unlabelled.",
                 views.views().stream().map(FeatureView::name).toList(), now.eventsIn(), now.featureVectorsOut(),
-                now.deadLettered(), now.labelsIn(), now.trainingExamplesOut(), now.predictionsExpiredUnlabelled());
+                now.deadLettered(), now.labelsIn(), now.trainingExamplesOut(), now.labelsLeftOut(),
+                now.predictionsExpiredUnlabelled());
         }
     }
 

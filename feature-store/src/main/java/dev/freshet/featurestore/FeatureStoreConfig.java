@@ -95,7 +95,9 @@ public final class FeatureStoreConfig extends AbstractConfig {
     public static final long LABEL_WAIT_MS_DEFAULT = 600_000L;
     private static final String LABEL_WAIT_MS_DOC = "How long the label join keeps a prediction waiting for its "
         + "label, or a label waiting for its prediction. A prediction still unlabelled then is counted as expired; "
-        + "a label still unmatched is dead-lettered as UNMATCHED_LABEL. Measured in record time (the prediction-log "
+        + "a label still unmatched is dead-lettered as UNMATCHED_LABEL. Also how long a label by entity and event time "
+        + "waits for the entity's features to reach its time (then LABEL_BEFORE_FEATURES). "
+        + "Measured in record time (the prediction-log "
         + "and label timestamps the join has read), not on the wall clock: an outage of the feature store expires "
         + "nothing, and while no records come nothing expires.";
 

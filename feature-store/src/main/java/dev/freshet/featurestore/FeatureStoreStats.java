@@ -13,6 +13,9 @@ import java.util.Map;
  * @param trainingExamplesOut training examples written by the label join
  * @param predictionsExpiredUnlabelled logged predictions whose label did not arrive within
  *     {@code featurestore.label.wait.ms} (the complement of label coverage)
+ * @param labelsLeftOut labels that made no training example, by the reason they were dead-lettered (e.g.
+ *     {@code MALFORMED_LABEL}, {@code UNMATCHED_LABEL}, {@code LABEL_BEFORE_FEATURES}); also counted in
+ *     {@code deadLettered}; never null, only reasons seen at least once
  */
 public record FeatureStoreStats(
         long eventsIn,
@@ -20,10 +23,37 @@ public record FeatureStoreStats(
         Map<String, Long> deadLettered,
         long labelsIn,
         long trainingExamplesOut,
-        long predictionsExpiredUnlabelled) {
+        long predictionsExpiredUnlabelled,
+        Map<String, Long> labelsLeftOut) {
 
     public FeatureStoreStats {
         deadLettered = Map.copyOf(deadLettered);
+        labelsLeftOut = Map.copyOf(labelsLeftOut);
+    }
+
+    /** No counts yet. */
+    public static FeatureStoreStats none() {
+        return new FeatureStoreStats(0, 0, Map.of(), 0, 0, 0, Map.of());
+    }
+
+    /** These counts and {@code other}'s, added (e.g. two applications' of one feature store). */
+    public FeatureStoreStats plus(FeatureStoreStats other) {
+        return new FeatureStoreStats(eventsIn + other.eventsIn, featureVectorsOut + other.featureVectorsOut,
+            merged(deadLettered, other.deadLettered), labelsIn + other.labelsIn,
+            trainingExamplesOut + other.trainingExamplesOut,
+            predictionsExpiredUnlabelled + other.predictionsExpiredUnlabelled, merged(labelsLeftOut,
+                other.labelsLeftOut));
+    }
+
+    /** Total labels dead-lettered, whatever the reason. */
+    public long labelsLeftOutTotal() {
+        return labelsLeftOut.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static Map<String, Long> merged(Map<String, Long> a, Map<String, Long> b) {
+        Map<String, Long> sum = new java.util.TreeMap<>(a);
+        b.forEach((reason, n) -> sum.merge(reason, n, Long::sum));
+        return sum;
     }
 
     /** Total records dead-lettered, whatever the reason. */

@@ -64,7 +64,7 @@ public record FeatureView(
     /** The names of the features the view declares: fields, transforms, aggregations, then the label feature. */
     public List<String> featureNames() {
         List<String> names = new ArrayList<>();
-        fields.forEach(f -> names.add(f.name()));
+        fields.stream().filter(f -> !f.inputOnly()).forEach(f -> names.add(f.name()));
         transforms.forEach(t -> names.add(t.name()));
         aggregations.forEach(a -> names.add(a.name()));
         if (label != null) {
@@ -122,13 +122,22 @@ public record FeatureView(
      * @param name the feature name (and, unless {@code path} differs, the field's name in the event)
      * @param path dot-separated path of the value in an event
      * @param type the JSON type the value must have
-     * @param optional when false, an event without the field is dead-lettered
+     * @param optional when false, an event without the field (absent or JSON {@code null}) is dead-lettered as
+     *     {@code MISSING_FIELD}; when true, such an event is taken and the field's features are absent from its
+     *     vector (aggregations skip it, see {@link Aggregation})
+     * @param inputOnly when true, the field is read for the transforms and aggregations that name it but is no
+     *     feature itself (YAML {@code role: input}), e.g. the text a {@code tokens} transform splits
      */
-    public record Field(String name, String path, FieldType type, boolean optional) {
+    public record Field(String name, String path, FieldType type, boolean optional, boolean inputOnly) {
         public Field {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(type, "type");
+        }
+
+        /** A field that is also a feature. */
+        public Field(String name, String path, FieldType type, boolean optional) {
+            this(name, path, type, optional, false);
         }
     }
 

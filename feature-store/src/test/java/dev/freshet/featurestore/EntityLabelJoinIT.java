@@ -34,6 +34,8 @@ class EntityLabelJoinIT {
     private static final long T0 = 1_764_000_000_000L;
     private static final long WINDOW = 10 * 60_000;
     private static final long HISTORY_MS = 3_600_000;
+    /** How long a label after the entity's newest vector waits for it, in record time. */
+    private static final long WAIT_MS = 3_000;
 
     @TempDir
     Path dir;
@@ -56,12 +58,18 @@ class EntityLabelJoinIT {
         try (InputStream in = EntityLabelJoinIT.class.getResourceAsStream("/views/transactions.yaml")) {
             Files.write(view, in.readAllBytes());
         }
+        startStore(WAIT_MS);
+    }
+
+    private void startStore(long waitMs) {
+        Path view = dir.resolve("transactions.yaml");
         store = FeatureStore.start(Map.of(
             FeatureStoreConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
             FeatureStoreConfig.TOPICS_PREFIX_CONFIG, prefix,
             FeatureStoreConfig.VIEW_FILE_CONFIG, view.toString(),
             FeatureStoreConfig.STATE_DIR_CONFIG, dir.resolve("state").toString(),
-            FeatureStoreConfig.FEATURE_HISTORY_MS_CONFIG, HISTORY_MS));
+            FeatureStoreConfig.FEATURE_HISTORY_MS_CONFIG, HISTORY_MS,
+            FeatureStoreConfig.LABEL_WAIT_MS_CONFIG, waitMs));
     }
 
     @AfterEach
@@ -101,13 +109,18 @@ class EntityLabelJoinIT {
 
         int expectedExamples = 0;
         int deadLetters = 0;
+        int beforeFeatures = 0;
         for (Map.Entry<Long, String> label : labelEntity.entrySet()) {
-            if (!joinable(sent, label.getValue(), label.getKey())) {
+            if (afterNewest(sent, label.getValue(), label.getKey())) {
+                beforeFeatures++;
+                deadLetters++;
+            } else if (!joinable(sent, label.getValue(), label.getKey())) {
                 deadLetters++;
             } else {
                 expectedExamples++;
             }
         }
+        assertThat(beforeFeatures).as("labels after an entity's newest event, which wait").isPositive();
         int examplesWanted = expectedExamples;
         int expectedDeadLetters = deadLetters;
         List<TrainingExample> examples = new ArrayList<>();
@@ -133,22 +146,86 @@ class EntityLabelJoinIT {
         }
         assertThat(checked).isEqualTo(expectedExamples);
 
+        // A label after its entity's newest event waits for that event's vector; record time (these ticks) expires it.
+        List<ConsumerRecord<byte[], byte[]>> deadLetterRecords = List.of();
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (deadLetterRecords.isEmpty()) {
+            cluster.produceStrings(prefix + "labels", List.of(new SimpleEntry<>("u-tick", label("u-tick", T0, "tick"))));
+            try {
+                deadLetterRecords = cluster.consumeUntil(prefix + "dead-letter",
+                    records -> countTestLabels(records) >= expectedDeadLetters, Duration.ofSeconds(1));
+            } catch (AssertionError notYet) {
+                assertThat(System.nanoTime()).as("the waiting labels to expire").isLessThan(deadline);
+            }
+        }
         List<DeadLetter> unmatched = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : cluster.consumeUntil(prefix + "dead-letter",
-                records -> countTestLabels(records) >= expectedDeadLetters, TIMEOUT)) {
+        for (ConsumerRecord<byte[], byte[]> record : deadLetterRecords) {
             DeadLetter deadLetter = DeadLetter.parseFrom(record.value());
             if (deadLetter.getRawValue().toStringUtf8().contains("\"label\":\"L")) {
                 unmatched.add(deadLetter);
             }
         }
-        assertThat(unmatched).hasSize(expectedDeadLetters).allSatisfy(deadLetter -> {
-            assertThat(deadLetter.getReason()).isEqualTo(DeadLetter.Reason.UNMATCHED_LABEL);
-            assertThat(deadLetter.getSourceTopic()).isEqualTo(prefix + "labels");
-        });
+        assertThat(unmatched).hasSize(expectedDeadLetters).allSatisfy(deadLetter ->
+            assertThat(deadLetter.getSourceTopic()).isEqualTo(prefix + "labels"));
+        assertThat(unmatched).filteredOn(d -> d.getReason() == DeadLetter.Reason.LABEL_BEFORE_FEATURES)
+            .hasSize(beforeFeatures);
         assertThat(unmatched).anySatisfy(deadLetter -> assertThat(deadLetter.getDetail())
-            .startsWith("no feature vector of entity 'u-unknown' is kept"));
+            .startsWith("no feature vector of entity 'u-unknown' arrived within 3000 ms"));
         assertThat(unmatched).anySatisfy(deadLetter -> assertThat(deadLetter.getDetail())
             .contains("featurestore.feature.history.ms (3600000) bounds how far back labels can reach"));
+    }
+
+    /**
+     * A label waiting for its event's vector is state like any other: with the store stopped and its local state
+     * deleted, it comes back from the changelog and joins the vector when it arrives, once.
+     */
+    @Test
+    void aLabelWaitingForItsEventsVectorSurvivesARestartFromTheChangelogAndJoinsItOnce() throws Exception {
+        // Long enough a wait that the restart's minutes of record time cannot expire the label.
+        store.close();
+        startStore(600_000);
+        Sent first = new Sent("u-r", T0, 1.5);
+        cluster.produceStrings(prefix + "events", List.of(new SimpleEntry<>("u-r", event(0, first))));
+        awaitHistoryHoldsTheNewestVectors(List.of(first));
+        cluster.produceStrings(prefix + "labels", List.of(new SimpleEntry<>("u-r", label("u-r", T0 + 60_000,
+            "waiting"))));
+        KafkaTestCluster.await("the label to be read", TIMEOUT, () -> store.stats().labelsIn() >= sentinels + 1);
+
+        store.close();
+        deleteRecursively(dir.resolve("state"));
+        startStore(600_000);
+        Sent second = new Sent("u-r", T0 + 60_000, 2.5);
+        cluster.produceStrings(prefix + "events", List.of(new SimpleEntry<>("u-r", event(1, second))));
+
+        List<TrainingExample> joined = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : cluster.consumeUntil(prefix + "training-examples",
+                records -> records.stream().anyMatch(r -> parse(r).getLabel().equals("waiting")), TIMEOUT)) {
+            TrainingExample example = parse(record);
+            if (example.getLabel().equals("waiting")) {
+                joined.add(example);
+            }
+        }
+        assertThat(joined).singleElement().satisfies(example -> {
+            assertThat(example.getPredictedAtMs()).isEqualTo(T0 + 60_000);
+            assertThat(example.getFeaturesMap()).containsEntry("amount", 2.5);
+        });
+    }
+
+    private static String event(int i, Sent event) {
+        return String.format(Locale.ROOT, "{\"event_id\":\"e-%d\",\"entity_id\":\"%s\",\"event_time\":%d,"
+            + "\"amount\":%s,\"velocity\":0.5,\"channel\":\"web\",\"is_new_device\":false}", i, event.entity(),
+            event.timeMs(), event.amount());
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 
     private int sentinels;
@@ -220,6 +297,12 @@ class EntityLabelJoinIT {
             .orElseThrow();
         Sent lastBeforeCutoff = asOf(sent, entity, newest - HISTORY_MS - 1);
         return lastBeforeCutoff == null || asOf.timeMs() >= lastBeforeCutoff.timeMs();
+    }
+
+    /** Whether the label is for a known entity and later than its newest event: no vector reaches its time. */
+    private static boolean afterNewest(List<Sent> sent, String entity, long atMs) {
+        return sent.stream().filter(e -> e.entity().equals(entity)).mapToLong(Sent::timeMs).max()
+            .orElse(Long.MAX_VALUE) < atMs;
     }
 
     /** The entity's newest event at or before {@code atMs}, or null. */

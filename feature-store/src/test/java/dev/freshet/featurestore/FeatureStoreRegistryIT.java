@@ -153,6 +153,34 @@ class FeatureStoreRegistryIT {
                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     }
 
+    /** Every row left out shows in describe, by reason: the view's dead-lettered events and the labels. */
+    @Test
+    void describeCountsTheViewsDeadLettersAndTheLabelsLeftOutByReason() throws Exception {
+        applyToRegistry("views:\n" + FeatureViewRegistryIT.CARDS);
+        FeatureStore store = start(Map.of(FeatureStoreConfig.GRPC_PORT_CONFIG, 0));
+        produce(event("u-1", "m-1", T0, 10), event("u-1", "m-1", T0 + 1, 1).replace("1.0", "\"NA\""));
+        cluster.produceStrings(prefix + "labels", List.of(
+            new SimpleEntry<>("r-1", "{\"request_id\":\"r-1\",\"label\":null}")));
+
+        KafkaTestCluster.await("describe to count the event and the label left out", TIMEOUT, () -> {
+            DescribeFeatureViewResponse cards;
+            try {
+                cards = stub(store).describeFeatureView(DescribeFeatureViewRequest.newBuilder().setName("cards")
+                    .build());
+            } catch (StatusRuntimeException e) {
+                return false;
+            }
+            return cards.getEventsIn() == 2 && cards.getLabelsIn() == 1 && !cards.getLabelsLeftOutMap().isEmpty()
+                && !cards.getEventsDeadLetteredMap().isEmpty();
+        });
+        DescribeFeatureViewResponse cards = stub(store).describeFeatureView(
+            DescribeFeatureViewRequest.newBuilder().setName("cards").build());
+        assertThat(cards.getFeatureVectorsOut()).isEqualTo(1);
+        assertThat(cards.getEventsDeadLetteredMap()).containsExactly(Map.entry("WRONG_TYPE", 1L));
+        assertThat(cards.getLabelsLeftOutMap()).containsExactly(Map.entry("MALFORMED_LABEL", 1L));
+        assertThat(cards.getTrainingExamplesOut()).isZero();
+    }
+
     @Test
     void registersViewsOverGrpcThatEveryInstanceThenRuns() throws Exception {
         Path tokens = Files.writeString(dir.resolve("tokens"), "carol:c4rol-s3cret\n");

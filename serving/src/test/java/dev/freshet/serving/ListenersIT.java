@@ -29,6 +29,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
+import dev.freshet.testing.TestCertificates;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -324,6 +324,18 @@ public final class FeaturesCommand {
             return 0;
         }
 
+        /** E.g. {@code none} or {@code 3 (UNMATCHED_LABEL 2, MALFORMED_LABEL 1)}, largest first. */
+        static String byReason(java.util.Map<String, Long> counts) {
+            if (counts.isEmpty()) {
+                return "none";
+            }
+            long total = counts.values().stream().mapToLong(Long::longValue).sum();
+            return total + " (" + String.join(", ", counts.entrySet().stream()
+                .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
+                    .thenComparing(java.util.Map.Entry.comparingByKey()))
+                .map(e -> e.getKey() + " " + e.getValue()).toList()) + ")";
+        }
+
         private static String counts(String target, String name, GrpcClientOptions client) {
             ManagedChannel channel = client.channel(target);
             try {
@@ -331,7 +343,11 @@ public final class FeaturesCommand {
                         .newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS), null)
                     .describeFeatureView(DescribeFeatureViewRequest.newBuilder().setName(name).build());
                 return String.format(Locale.ROOT, "counts on %s since it started: %d events in, %d feature vectors "
-                    + "out", target, response.getEventsIn(), response.getFeatureVectorsOut());
+                    + "out, events dead-lettered %s%nlabel join (all views): %d labels in, %d training examples out, "
+                    + "labels left out %s, %d predictions expired unlabelled", target, response.getEventsIn(),
+                    response.getFeatureVectorsOut(), byReason(response.getEventsDeadLetteredMap()),
+                    response.getLabelsIn(), response.getTrainingExamplesOut(),
+                    byReason(response.getLabelsLeftOutMap()), response.getPredictionsExpiredUnlabelled());
             } catch (StatusRuntimeException e) {
                 return "counts: " + describe(target, e.getStatus(), client);
             } finally {

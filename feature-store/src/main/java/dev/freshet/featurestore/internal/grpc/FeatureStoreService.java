@@ -87,8 +87,13 @@ final class FeatureStoreService extends FeatureStoreServiceGrpc.FeatureStoreServ
                 .addAllFeatures(Registration.viewOf(record).featureNames());
             FeatureStoreStats stats = views.statsByView().get(record.getName());
             if (stats != null) {
-                response.setEventsIn(stats.eventsIn()).setFeatureVectorsOut(stats.featureVectorsOut());
+                response.setEventsIn(stats.eventsIn()).setFeatureVectorsOut(stats.featureVectorsOut())
+                    .putAllEventsDeadLettered(stats.deadLettered());
             }
+            FeatureStoreStats labels = views.labelJoinStats();
+            response.setLabelsIn(labels.labelsIn()).setTrainingExamplesOut(labels.trainingExamplesOut())
+                .putAllLabelsLeftOut(labels.labelsLeftOut())
+                .setPredictionsExpiredUnlabelled(labels.predictionsExpiredUnlabelled());
             return response.build();
         });
     }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -264,7 +263,12 @@ public final class ViewSet implements AutoCloseable {
             .build());
     }
 
-    /** Events in and vectors out of each live view, by view name. */
+    /** The label join application's counts since this instance started (labels belong to no one view). */
+    public FeatureStoreStats labelJoinStats() {
+        return labelJoin.counters().snapshot();
+    }
+
+    /** The counts of each live view's application (events in, vectors out, dead letters), by view name. */
     public Map<String, FeatureStoreStats> statsByView() {
         Map<String, FeatureStoreStats> byView = new TreeMap<>();
         live.forEach((name, viewApp) -> byView.put(name, viewApp.app().counters().snapshot()));
@@ -283,22 +287,11 @@ public final class ViewSet implements AutoCloseable {
         synchronized (stoppedTotals) {
             all.addAll(stoppedTotals);
         }
-        long eventsIn = 0;
-        long vectorsOut = 0;
-        long labelsIn = 0;
-        long examplesOut = 0;
-        long expired = 0;
-        Map<String, Long> deadLettered = new HashMap<>();
+        FeatureStoreStats total = FeatureStoreStats.none();
         for (FeatureStoreStats s : all) {
-            eventsIn += s.eventsIn();
-            vectorsOut += s.featureVectorsOut();
-            labelsIn += s.labelsIn();
-            examplesOut += s.trainingExamplesOut();
-            expired += s.predictionsExpiredUnlabelled();
-            s.deadLettered().forEach((reason, n) -> deadLettered.merge(reason, n, Long::sum));
+            total = total.plus(s);
         }
-        return new FeatureStoreStats(eventsIn, vectorsOut, new TreeMap<>(deadLettered), labelsIn, examplesOut,
-            expired);
+        return total;
     }
 
     /**

@@ -113,6 +113,10 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
     private boolean boundCategories(EntityState state, Event event) {
         boolean marked = false;
         for (FeatureView.Field field : view.fields()) {
+            if (field.inputOnly()) {
+                // Not encoded, so it takes no place in the vocabulary (a free text would fill it).
+                continue;
+            }
             if (event.values().get(field.name()) instanceof String value && !vocabulary.admit(field.name(), value)) {
                 state.markOverflow(field.name());
                 marked = true;
@@ -138,12 +142,14 @@ final class AggregateProcessor implements Processor<String, EntityInput, String,
     private void onLabel(Record<String, EntityInput> record, LabelUpdate update) {
         byte[] stored = states.get(update.entityId());
         if (stored == null) {
-            log.debug("Ignored the label of request '{}': entity '{}' has no events yet.", update.requestId(),
-                update.entityId());
+            log.debug("Ignored a label of entity '{}' (request '{}'): the entity has no events yet.",
+                update.entityId(), update.requestId());
             return;
         }
         EntityState state = EntityStateCodec.decode(stored);
-        boolean changed = computer.applyLabel(state, update.requestId(), update.label());
+        boolean changed = update.exampleTimeMs() == LabelUpdate.UNKNOWN_TIME
+            ? computer.applyLabel(state, update.requestId(), update.label())
+            : computer.applyLabelAt(state, update.exampleTimeMs(), update.label());
         states.put(update.entityId(), EntityStateCodec.encode(state));
         if (changed) {
             emitVector(record, update.entityId(), state);

@@ -21,14 +21,24 @@ public final class Counters {
     final LongAdder entitiesExpired = new LongAdder();
     private final Map<String, LongAdder> deadLettered = new ConcurrentHashMap<>();
 
+    private final Map<String, LongAdder> labelsLeftOut = new ConcurrentHashMap<>();
+
     void deadLettered(String reason) {
         deadLettered.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    }
+
+    /** A label dead-lettered for {@code reason}: counted with the dead letters and as a label left out. */
+    void labelLeftOut(String reason) {
+        deadLettered(reason);
+        labelsLeftOut.computeIfAbsent(reason, r -> new LongAdder()).increment();
     }
 
     public FeatureStoreStats snapshot() {
         Map<String, Long> byReason = new TreeMap<>();
         deadLettered.forEach((reason, count) -> byReason.put(reason, count.sum()));
+        Map<String, Long> labelsByReason = new TreeMap<>();
+        labelsLeftOut.forEach((reason, count) -> labelsByReason.put(reason, count.sum()));
         return new FeatureStoreStats(eventsIn.sum(), featureVectorsOut.sum(), byReason, labelsIn.sum(),
-            trainingExamplesOut.sum(), predictionsExpiredUnlabelled.sum());
+            trainingExamplesOut.sum(), predictionsExpiredUnlabelled.sum(), labelsByReason);
     }
 }

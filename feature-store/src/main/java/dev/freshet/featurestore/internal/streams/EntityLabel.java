@@ -29,7 +29,7 @@ record EntityLabel(String entityId, long eventTimeMs, String label, long arrived
         return Serdes.serdeFrom(serializer, deserializer);
     }
 
-    private byte[] encode() {
+    byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length + 64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             InternalSerdes.writeBytes(out, entityId.getBytes(StandardCharsets.UTF_8));
@@ -45,7 +45,7 @@ record EntityLabel(String entityId, long eventTimeMs, String label, long arrived
         return bytes.toByteArray();
     }
 
-    private static EntityLabel decode(byte[] data) {
+    static EntityLabel decode(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             String entity = new String(InternalSerdes.readBytes(in), StandardCharsets.UTF_8);
             long eventTime = in.readLong();

@@ -42,6 +42,10 @@ public final class FeatureStoreTopology {
     static final String LABEL_EXPIRY_STORE = "label-join-expiry";
     /** Each entity's recent feature vectors per view by event time, for labels by entity and event time. */
     static final String FEATURE_HISTORY_STORE = "feature-history";
+    /** Labels by entity and event time waiting for the entity's features to reach their time. */
+    static final String HISTORY_PENDING_LABELS_STORE = "feature-history-pending-labels";
+    /** The waiting labels by arrival time, for expiry. */
+    static final String HISTORY_LABEL_EXPIRY_STORE = "feature-history-label-expiry";
 
     private FeatureStoreTopology() {
     }
@@ -166,6 +170,10 @@ public final class FeatureStoreTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(FEATURE_HISTORY_STORE), Serdes.Bytes(), Serdes.ByteArray())
             .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(HISTORY_PENDING_LABELS_STORE), Serdes.Bytes(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(HISTORY_LABEL_EXPIRY_STORE), Serdes.Bytes(), Serdes.ByteArray()));
         KStream<String, byte[]> predictions = builder.stream(topics.name(Topic.PREDICTIONS),
             Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("predictions"));
         KStream<String, byte[]> labels = builder.stream(topics.name(Topic.LABELS),
@@ -193,8 +201,9 @@ public final class FeatureStoreTopology {
                 .withNumberOfPartitions(entityPartitions))
             .mapValues(value -> (HistoryInput) value, Named.as("features-to-history"));
         route(features.merge(entityLabels, Named.as("history-inputs"))
-            .process(() -> new FeatureHistoryJoinProcessor(topics, counters, historyMs), Named.as("history-join"),
-                FEATURE_HISTORY_STORE), "history-join-sink", topics, counters);
+            .process(() -> new FeatureHistoryJoinProcessor(topics, counters, historyMs, labelWaitMs),
+                Named.as("history-join"), FEATURE_HISTORY_STORE, HISTORY_PENDING_LABELS_STORE,
+                HISTORY_LABEL_EXPIRY_STORE), "history-join-sink", topics, counters);
         return builder.build();
     }
 
@@ -222,7 +231,9 @@ public final class FeatureStoreTopology {
         KStream<String, byte[]> labels = builder.stream(topics.name(Topic.LABELS),
             Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("labels"));
         KStream<String, JoinOutput> joined = predictions.merge(labels, Named.as("predictions-and-labels"))
-            .process(() -> new LabelJoinProcessor(view, topics, counters, labelWaitMs), Named.as("label-join"),
+            // Without outputs this join only feeds the label feature; the label-join application counts labels.
+            .process(() -> new LabelJoinProcessor(view, topics, writeOutputs ? counters : new Counters(), labelWaitMs),
+                Named.as("label-join"),
                 PENDING_PREDICTIONS_STORE, PENDING_LABELS_STORE, LABEL_EXPIRY_STORE);
         if (view.label() == null) {
             if (writeOutputs) {

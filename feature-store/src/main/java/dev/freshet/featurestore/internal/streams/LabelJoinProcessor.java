@@ -178,14 +178,12 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
                 malformedLabel(record, source, "'request_id' is missing or not a non-empty string", "request_id");
                 return;
             }
-            JsonNode value = root.get("label");
-            if (value == null || !(value.isTextual() || value.isIntegralNumber() || value.isBoolean())
-                    || value.asText().isEmpty()) {
-                malformedLabel(record, source, "'label' is missing or not a string such as \"1\"", "label");
+            label = LabelText.of(root.get("label"));
+            if (label == null) {
+                malformedLabel(record, source, LabelText.problem(root.get("label")), "label");
                 return;
             }
             requestId = id.textValue();
-            label = value.asText();
             if (tooLong(record, source, "request_id", requestId, limits.entityIdMaxChars(),
                     FeatureStoreConfig.ENTITY_ID_MAX_CHARS_CONFIG)
                     || tooLong(record, source, "label", label, limits.stringValueMaxChars(),
@@ -224,28 +222,35 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
     private void onEntityLabel(Record<String, byte[]> record, RecordMetadata source, JsonNode root) {
         JsonNode entity = root.get("entity_id");
         JsonNode time = root.get("event_time");
-        JsonNode value = root.get("label");
+        String label = LabelText.of(root.get("label"));
         if (!(entity.isTextual() || entity.isIntegralNumber()) || entity.asText().isEmpty()) {
             malformedLabel(record, source, "'entity_id' is not a non-empty string", "entity_id");
         } else if (!time.isIntegralNumber() || !time.canConvertToLong()) {
             malformedLabel(record, source, "'event_time' is not epoch milliseconds", "event_time");
-        } else if (value == null || !(value.isTextual() || value.isIntegralNumber() || value.isBoolean())
-                || value.asText().isEmpty()) {
-            malformedLabel(record, source, "'label' is missing or not a string such as \"1\"", "label");
+        } else if (label == null) {
+            malformedLabel(record, source, LabelText.problem(root.get("label")), "label");
         } else if (tooLong(record, source, "entity_id", entity.asText(), limits.entityIdMaxChars(),
                 FeatureStoreConfig.ENTITY_ID_MAX_CHARS_CONFIG)
-                || tooLong(record, source, "label", value.asText(), limits.stringValueMaxChars(),
+                || tooLong(record, source, "label", label, limits.stringValueMaxChars(),
                     FeatureStoreConfig.STRING_VALUE_MAX_CHARS_CONFIG)) {
             return; // dead-lettered as VALUE_TOO_LONG
-        } else if (!entityLabels) {
-            deadLetter(record.key(), DeadLetter.Reason.UNMATCHED_LABEL.name(), DeadLetter.Reason.UNMATCHED_LABEL,
-                "a label by entity and event time needs the entity's feature history, and none is kept; set "
-                    + "featurestore.feature.history.ms to how far back such labels may reach", "event_time",
-                source, record.value());
         } else {
-            context.forward(new Record<>(entity.asText(), new EntityLabel(entity.asText(), time.longValue(),
-                value.asText(), record.timestamp(), source.partition(), source.offset(), record.value()),
-                record.timestamp()));
+            String entityId = entity.asText();
+            if (view.label() != null) {
+                // The label feature shows it from the entity's first event after its event time, as it would a
+                // label by request id placed at its event's time.
+                context.forward(new Record<>(entityId, new LabelUpdate(entityId, "", label, time.longValue()),
+                    record.timestamp()));
+            }
+            if (entityLabels) {
+                context.forward(new Record<>(entityId, new EntityLabel(entityId, time.longValue(), label,
+                    record.timestamp(), source.partition(), source.offset(), record.value()), record.timestamp()));
+            } else {
+                deadLetter(record.key(), DeadLetter.Reason.UNMATCHED_LABEL.name(), DeadLetter.Reason.UNMATCHED_LABEL,
+                    "a label by entity and event time needs the entity's feature history, and none is kept; set "
+                        + "featurestore.feature.history.ms to how far back such labels may reach", "event_time",
+                    source, record.value());
+            }
         }
     }
 
@@ -267,7 +272,8 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
             new Routed(topics.name(Topic.TRAINING_EXAMPLES), example.toByteArray()), timestamp));
         if (view.label() != null && !prediction.getEntityId().isEmpty()) {
             context.forward(new Record<>(prediction.getEntityId(),
-                new LabelUpdate(prediction.getEntityId(), prediction.getRequestId(), label), timestamp));
+                new LabelUpdate(prediction.getEntityId(), prediction.getRequestId(), label, LabelUpdate.UNKNOWN_TIME),
+                timestamp));
         }
     }
 
@@ -306,7 +312,7 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
     }
 
     private void unmatchedLabel(String requestId, PendingLabel label, long joinTime) {
-        counters.deadLettered(DeadLetter.Reason.UNMATCHED_LABEL.name());
+        counters.labelLeftOut(DeadLetter.Reason.UNMATCHED_LABEL.name());
         log.debug("Dead-lettered the label for request '{}': no prediction arrived within {} ms.",
             requestId, labelWaitMs);
         long now = context.currentSystemTimeMs();
@@ -334,14 +340,19 @@ final class LabelJoinProcessor implements Processor<String, byte[], String, Join
 
     private void malformedLabel(Record<String, byte[]> record, RecordMetadata source, String what, String field) {
         deadLetter(record.key(), DeadLetter.Reason.MALFORMED_LABEL.name(), DeadLetter.Reason.MALFORMED_LABEL,
-            what + "; expected {\"request_id\": \"<id>\", \"label\": \"<class>\"} keyed by the request id, or "
-                + "{\"entity_id\": \"<id>\", \"event_time\": <epoch ms>, \"label\": \"<class>\"}", field,
+            what + "; expected {\"request_id\": \"<id>\", \"label\": <label>} keyed by the request id, or "
+                + "{\"entity_id\": \"<id>\", \"event_time\": <epoch ms>, \"label\": <label>}, the label a "
+                + "non-empty string, a finite number or a boolean", field,
             source, record.value());
     }
 
     private void deadLetter(String key, String countedAs, DeadLetter.Reason reason, String detail, String field,
             RecordMetadata source, byte[] raw) {
-        counters.deadLettered(countedAs);
+        if (reason == DeadLetter.Reason.MALFORMED_PREDICTION) {
+            counters.deadLettered(countedAs);
+        } else {
+            counters.labelLeftOut(countedAs);
+        }
         log.debug("Dead-lettered the record at {}-{} offset {} as {}: {}.", source.topic(), source.partition(),
             source.offset(), countedAs, detail);
         long now = context.currentSystemTimeMs();

@@ -15,10 +15,19 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * A joined label on its way from the label join (partitioned by request id) to its entity's state (partitioned by
- * entity), for the view's label feature.
+ * A label on its way from the label join (partitioned by request id) to its entity's state (partitioned by
+ * entity), for the view's label feature: a label joined by request id, or a label naming the entity and an event
+ * time.
+ *
+ * <p>Encoding: the three strings, then (since labels by entity and event time reach the state) the example's event
+ * time. A record written before that has no time and decodes with {@link #UNKNOWN_TIME}, as it meant then.
+ *
+ * @param requestId the prediction's request id, or empty for a label by entity and event time
+ * @param exampleTimeMs the labelled event's time when the label names it, else {@link #UNKNOWN_TIME}
  */
-record LabelUpdate(String entityId, String requestId, String label) implements JoinOutput, EntityInput {
+record LabelUpdate(String entityId, String requestId, String label, long exampleTimeMs)
+        implements JoinOutput, EntityInput {
+    static final long UNKNOWN_TIME = Long.MIN_VALUE;
 
     static Serde<LabelUpdate> serde() {
         Serializer<LabelUpdate> serializer = (topic, update) -> update == null ? null : update.encode();
@@ -34,6 +43,7 @@ record LabelUpdate(String entityId, String requestId, String label) implements J
                 out.writeInt(utf8.length);
                 out.write(utf8);
             }
+            out.writeLong(exampleTimeMs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -48,7 +58,8 @@ record LabelUpdate(String entityId, String requestId, String label) implements J
                 in.readFully(utf8);
                 parts[i] = new String(utf8, StandardCharsets.UTF_8);
             }
-            return new LabelUpdate(parts[0], parts[1], parts[2]);
+            long exampleTime = in.available() >= Long.BYTES ? in.readLong() : UNKNOWN_TIME;
+            return new LabelUpdate(parts[0], parts[1], parts[2], exampleTime);
         } catch (IOException e) {
             throw new SerializationException("Corrupt label update on the repartition topic", e);
         }

@@ -53,6 +53,9 @@ final class CrossViewRules {
     private static Map<String, String> featureNames(FeatureView view) {
         Map<String, String> names = new LinkedHashMap<>();
         for (int i = 0; i < view.fields().size(); i++) {
+            if (view.fields().get(i).inputOnly()) {
+                continue;
+            }
             names.put(view.fields().get(i).name(), "fields[" + i + "].name");
         }
         for (int i = 0; i < view.aggregations().size(); i++) {

@@ -204,6 +204,19 @@ public final class FeatureComputer {
         }
         Long remembered = requestId == null ? null : state.requestTime(requestId);
         long exampleTimeMs = remembered != null ? remembered : state.newestEventTimeMs();
+        return applyLabelAt(state, exampleTimeMs, label);
+    }
+
+    /**
+     * Records the label of the entity's example at {@code exampleTimeMs} (a label naming the entity and an event
+     * time). Like every label, it shows from the entity's first event after that time on.
+     *
+     * @return whether the label feature shown for the entity changed
+     */
+    public boolean applyLabelAt(EntityState state, long exampleTimeMs, String label) {
+        if (view.label() == null || state.isEmpty()) {
+            return false;
+        }
         String before = visibleLabel(state);
         state.labels().add(new EntityState.KnownLabel(exampleTimeMs, label));
         pruneLabels(state);
@@ -222,7 +235,7 @@ public final class FeatureComputer {
     void encodeFields(Map<String, Object> values, Map<String, Double> out) {
         for (Field field : view.fields()) {
             Object value = values.get(field.name());
-            if (value != null) {
+            if (value != null && !field.inputOnly()) {
                 FeatureEncoding.encode(field.name(), value, out);
             }
         }
@@ -232,6 +245,9 @@ public final class FeatureComputer {
     private void encodeLatest(EntityState state, Map<String, Double> out) {
         for (Field field : view.fields()) {
             Object value = state.latestValues().get(field.name());
+            if (field.inputOnly()) {
+                continue;
+            }
             if (value instanceof String && state.overflowed(field.name())) {
                 out.put(overflowFeature(field.name()), 1.0);
             } else if (value != null) {

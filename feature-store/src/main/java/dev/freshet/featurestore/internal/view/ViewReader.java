@@ -24,7 +24,8 @@ import dev.freshet.featurestore.FeatureView.Transform;
 final class ViewReader {
     private static final List<String> VIEW_FIELDS = List.of("aggregations", "description", "entity", "event_time",
         "fields", "grace", "label", "name", "request_id", "transforms", "version");
-    private static final List<String> FIELD_FIELDS = List.of("name", "optional", "path", "type");
+    private static final List<String> FIELD_FIELDS = List.of("name", "optional", "path", "role", "type");
+    private static final List<String> ROLES = List.of("feature", "input");
     private static final List<String> LABEL_FIELDS = List.of("name");
 
     private final DefinitionProblems problems;
@@ -55,6 +56,7 @@ final class ViewReader {
         List<Transform> transforms = new TransformReader(syntax).transforms(root.get("transforms"), fields);
         LabelFeature label = label(root.get("label"));
         checkUniqueNames(fields, aggregations, transforms, label);
+        checkInputsRead(fields, aggregations, transforms);
         if (!problems.isEmpty()) {
             return null;
         }
@@ -95,9 +97,12 @@ final class ViewReader {
             String name = syntax.name(entry, "name", at);
             String path = entry.hasNonNull("path") ? syntax.optionalText(entry, "path", at) : name;
             FieldType type = syntax.enumValue(entry, "type", at, FieldType.class);
-            Boolean optional = entry.has("optional") ? reader.bool(entry.get("optional"), at + ".optional") : Boolean.FALSE;
-            if (name != null && path != null && type != null && optional != null) {
-                fields.add(new Field(name, path, type, optional));
+            // A missing value is common in real data (a sensor gap, an unanswered question): by default it leaves the
+            // field's features absent rather than losing the whole event.
+            Boolean optional = entry.has("optional") ? reader.bool(entry.get("optional"), at + ".optional") : Boolean.TRUE;
+            String role = entry.hasNonNull("role") ? reader.oneOf(entry.get("role"), at + ".role", ROLES) : "feature";
+            if (name != null && path != null && type != null && optional != null && role != null) {
+                fields.add(new Field(name, path, type, optional, role.equals("input")));
             }
         }
         return fields;
@@ -130,6 +135,21 @@ final class ViewReader {
         }
         if (label != null) {
             unique(seen, label.name(), "label.name");
+        }
+    }
+
+    /** An input-only field that nothing reads would be read from every event for nothing: surely a mistake. */
+    private void checkInputsRead(List<Field> fields, List<Aggregation> aggregations, List<Transform> transforms) {
+        Set<String> read = new HashSet<>();
+        transforms.forEach(t -> read.add(t.field()));
+        aggregations.stream().filter(a -> a.field() != null).forEach(a -> read.add(a.field()));
+        for (int i = 0; i < fields.size(); i++) {
+            Field field = fields.get(i);
+            if (field.inputOnly() && !read.contains(field.name())) {
+                reader.problem(DefinitionReader.element("fields", i) + ".role", "'" + field.name() + "' is an input "
+                    + "(role: input) but no transform or aggregation reads it; read it in one, or drop the role to "
+                    + "make it a feature");
+            }
         }
     }
 

@@ -348,4 +348,39 @@ class AggregateProcessorTest {
             assertThat(driven.deadLetters()).isEmpty();
         }
     }
+
+    /**
+     * The measured failure: with labels by entity and event time, no example ever carried the label feature; only
+     * labels by request id reached the entity's state.
+     */
+    @Test
+    void aLabelByEntityAndEventTimeReachesTheLabelFeatureFromTheEntitysNextEventOn() {
+        FeatureView labelled = new FeatureView("payments", 4, "user_id", "event_time", Duration.ofSeconds(30),
+            PAYMENTS.fields(), PAYMENTS.aggregations(), List.of(), new FeatureView.LabelFeature("last_label"), null);
+        Counters counters = new Counters();
+        Topology topology = FeatureStoreTopology.buildIngestion(labelled, DrivenTopology.TOPICS, 10 * MINUTE,
+            counters, 1, () -> true);
+        try (DrivenTopology driven = new DrivenTopology(topology, stateDir)) {
+            driven.event("u1", payment("u1", T0, 10), T0);
+            driven.event("u1", payment("u1", T0 + MINUTE, 20), T0 + MINUTE);
+            driven.features();
+
+            driven.label("u1", "{\"entity_id\":\"u1\",\"event_time\":" + T0 + ",\"label\":12.5}", T0 + MINUTE);
+            assertThat(driven.features()).singleElement().satisfies(kv -> {
+                assertThat(kv.value.getEventTimeMs()).isEqualTo(T0 + MINUTE);
+                assertThat(kv.value.getValuesMap()).contains(entry("last_label=12.5", 1.0));
+            });
+            // The newest event's own label shows only from the next event on: the model must not see it first.
+            driven.label("u1", "{\"entity_id\":\"u1\",\"event_time\":" + (T0 + MINUTE) + ",\"label\":7}",
+                T0 + MINUTE);
+            assertThat(driven.features()).isEmpty();
+            driven.event("u1", payment("u1", T0 + 2 * MINUTE, 30), T0 + 2 * MINUTE);
+            assertThat(driven.features()).singleElement().satisfies(kv -> assertThat(kv.value.getValuesMap())
+                .contains(entry("last_label=7", 1.0)).doesNotContainKey("last_label=12.5"));
+
+            assertThat(driven.deadLetters()).isEmpty();
+            assertThat(counters.snapshot().labelsIn()).as("the label-join application counts labels").isZero();
+            assertThat(counters.snapshot().deadLettered()).isEmpty();
+        }
+    }
 }

@@ -247,8 +247,15 @@ class LabelJoinProcessorTest {
             Arguments.of("r1", "[\"r1\",\"ok\"]", "", "the value is not a JSON object"),
             Arguments.of("r1", "{\"label\":\"ok\"}", "request_id", "'request_id' is missing"),
             Arguments.of("r1", "{\"request_id\":7,\"label\":\"ok\"}", "request_id", "'request_id' is missing or"),
-            Arguments.of("r1", "{\"request_id\":\"r1\",\"label\":\"\"}", "label", "'label' is missing"),
-            Arguments.of("r1", "{\"request_id\":\"r1\",\"label\":{\"class\":\"ok\"}}", "label", "'label' is missing"),
+            Arguments.of("r1", "{\"request_id\":\"r1\",\"label\":\"\"}", "label", "'label' is an empty string"),
+            Arguments.of("r1", "{\"request_id\":\"r1\",\"label\":{\"class\":\"ok\"}}", "label",
+                "'label' is an object ({\"class\":\"ok\"}), not a value"),
+            Arguments.of("r1", "{\"request_id\":\"r1\",\"label\":null}", "label", "'label' is null"),
+            Arguments.of("r1", "{\"request_id\":\"r1\",\"label\":[1,2]}", "label",
+                "'label' is an array ([1,2]); send one value per label record"),
+            Arguments.of("r1", "{\"request_id\":\"r1\",\"label\":1e400}", "label",
+                "'label' is the number Infinity, which is not finite"),
+            Arguments.of("r1", "{\"request_id\":\"r1\"}", "label", "'label' is missing"),
             Arguments.of("r2", "{\"request_id\":\"r1\",\"label\":\"ok\"}", "request_id",
                 "the record key 'r2' differs from request_id 'r1'"),
             Arguments.of(null, "{\"entity_id\":\"\",\"event_time\":5,\"label\":\"ok\"}", "entity_id",
@@ -273,10 +280,42 @@ class LabelJoinProcessorTest {
             assertThat(deadLetter.getReason()).isEqualTo(DeadLetter.Reason.MALFORMED_LABEL);
             assertThat(deadLetter.getField()).isEqualTo(field);
             assertThat(deadLetter.getDetail()).startsWith(what)
-                .contains("expected {\"request_id\": \"<id>\", \"label\": \"<class>\"} keyed by the request id");
+                .contains("expected {\"request_id\": \"<id>\", \"label\": <label>} keyed by the request id")
+                .endsWith("the label a non-empty string, a finite number or a boolean");
             assertThat(deadLetter.getSourceTopic()).isEqualTo(DrivenTopology.TOPICS.name(Topic.LABELS));
             assertThat(deadLetter.getRawValue().toStringUtf8()).isEqualTo(value);
             assertThat(counters.snapshot().labelsIn()).isEqualTo(1);
+            assertThat(counters.snapshot().labelsLeftOut()).isEqualTo(Map.of("MALFORMED_LABEL", 1L));
+        }
+    }
+
+    static Stream<Arguments> numericLabels() {
+        return Stream.of(
+            Arguments.of("15.732", "15.732"),
+            Arguments.of("-0.1", "-0.1"),
+            Arguments.of("3", "3"),
+            Arguments.of("3.0", "3"),
+            Arguments.of("2.5e-7", "2.5E-7"),
+            Arguments.of("0.30000000000000004", "0.30000000000000004"),
+            Arguments.of("12345678901234567890", "12345678901234567890"),
+            Arguments.of("true", "true"));
+    }
+
+    /** Regression targets from a replayed file arrive as JSON numbers; each must reach the trainer exactly. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("numericLabels")
+    void aNumberOrBooleanLabelJoinsAsItsCanonicalText(String json, String text) {
+        try (DrivenTopology driven = labelJoin()) {
+            driven.prediction("r1", served("r1", "u1").build().toByteArray(), SERVED_AT);
+            driven.label("r1", "{\"request_id\":\"r1\",\"label\":" + json + "}", SERVED_AT + 1);
+
+            assertThat(driven.deadLetters()).isEmpty();
+            assertThat(driven.trainingExamples()).singleElement().satisfies(example -> {
+                assertThat(example.getLabel()).isEqualTo(text);
+                if (!json.equals("true")) {
+                    assertThat(Double.parseDouble(example.getLabel())).isEqualTo(Double.parseDouble(json));
+                }
+            });
         }
     }
 
@@ -309,6 +348,7 @@ class LabelJoinProcessorTest {
                 assertThat(deadLetter.getDetail()).contains("set featurestore.feature.history.ms");
             });
             assertThat(counters.snapshot().deadLettered()).isEqualTo(Map.of("UNMATCHED_LABEL", 1L));
+            assertThat(counters.snapshot().labelsLeftOut()).isEqualTo(Map.of("UNMATCHED_LABEL", 1L));
         }
     }
 }

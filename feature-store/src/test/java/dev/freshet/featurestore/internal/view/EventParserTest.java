@@ -61,12 +61,23 @@ class EventParserTest {
     }
 
     @Test
-    void rejectsAMissingRequiredField() {
-        Rejection rejection = (Rejection) parse("""
-            {"entity_id":"u-1","event_time":1,"amount":1,"channel":"web","is_new_device":true}""");
+    void rejectsAMissingFieldDeclaredOptionalFalse() {
+        EventParser strict = new EventParser(FeatureViewParser.parse(Views.transactionsYaml()
+            .replace("{name: velocity, type: number}", "{name: velocity, type: number, optional: false}"), null));
+        Rejection rejection = (Rejection) strict.parse("""
+            {"entity_id":"u-1","event_time":1,"amount":1,"velocity":null,"channel":"web","is_new_device":true}"""
+            .getBytes(StandardCharsets.UTF_8));
 
         assertThat(rejection.reason()).isEqualTo(Reason.MISSING_FIELD);
         assertThat(rejection.field()).isEqualTo("velocity");
+    }
+
+    @Test
+    void takesAnEventWithAnAbsentOrNullFieldWithoutIt() {
+        Event event = (Event) parse("""
+            {"entity_id":"u-1","event_time":1,"amount":null,"channel":"web","is_new_device":true}""");
+
+        assertThat(event.values()).containsOnly(Map.entry("channel", "web"), Map.entry("is_new_device", true));
     }
 
     @Test

@@ -34,10 +34,10 @@ class FeatureViewParserTest {
         assertThat(view.eventTimePath()).isEqualTo("event_time");
         assertThat(view.grace()).isEqualTo(Duration.ofSeconds(30));
         assertThat(view.fields()).containsExactly(
-            new Field("amount", "amount", FieldType.NUMBER, false),
-            new Field("velocity", "velocity", FieldType.NUMBER, false),
-            new Field("channel", "channel", FieldType.STRING, false),
-            new Field("is_new_device", "is_new_device", FieldType.BOOLEAN, false));
+            new Field("amount", "amount", FieldType.NUMBER, true),
+            new Field("velocity", "velocity", FieldType.NUMBER, true),
+            new Field("channel", "channel", FieldType.STRING, true),
+            new Field("is_new_device", "is_new_device", FieldType.BOOLEAN, true));
         assertThat(view.aggregations()).containsExactly(
             new Aggregation("amount_mean_10m", Function.MEAN, "amount", Duration.ofMinutes(10)),
             new Aggregation("amount_max_10m", Function.MAX, "amount", Duration.ofMinutes(10)),
@@ -80,7 +80,7 @@ class FeatureViewParserTest {
     @Test
     void refusesAnUnknownKey() {
         assertThat(problemOf(VALID_HEAD + "fields: [{name: amount, type: number, nullable: true}]\n"))
-            .startsWith("fields[0].nullable: unknown field; expected one of [name, optional, path, type]");
+            .startsWith("fields[0].nullable: unknown field; expected one of [name, optional, path, role, type]");
     }
 
     @Test
