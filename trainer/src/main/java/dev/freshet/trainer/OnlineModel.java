@@ -1,6 +1,7 @@
 package dev.freshet.trainer;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,7 +122,7 @@ public final class OnlineModel {
     }
 
     /**
-     * The figures the trainer records in a model version, over every example since this model was made (its
+     * A new read-only map, in the order a version lists them, of the figures the trainer records in a model version, over every example since this model was made (its
      * "parent" is nothing): {@code examples_seen_since_parent}, {@code examples_since_parent} (learned),
      * {@code examples_skipped_since_parent} and {@code examples_skipped_<reason>_since_parent}; for classification
      * {@code prequential_accuracy_since_parent}, {@code prequential_log_loss_since_parent},
@@ -131,7 +132,7 @@ public final class OnlineModel {
      * sort of the examples learned (for the AUC): call it when you report, not per example.
      */
     public Map<String, Double> metrics() {
-        return Map.copyOf(model.versionMetrics());
+        return Collections.unmodifiableMap(model.versionMetrics());
     }
 
     /** What {@link #testThenTrain} did with one example. Immutable. */
