@@ -34,6 +34,7 @@ final class TestThenTrain {
     static final String SKIPPED_PREFIX = "examples_skipped_";
     static final String SINCE_PARENT_SUFFIX = "_since_parent";
     static final int METRICS_WINDOW = 1000;
+    private static final int UNKNOWN_LABELS_WARNED = 100;
 
     private final LearningSession.Settings settings;
     private final boolean regression;
@@ -78,7 +79,8 @@ final class TestThenTrain {
         }
         int labelId = settings.labels().indexOf(example.getLabel());
         if (labelId < 0) {
-            if (unknownLabelsWarned.add(example.getLabel())) {
+            // Bounded: a stream of ever-new labels would otherwise grow the set without end.
+            if (unknownLabelsWarned.size() < UNKNOWN_LABELS_WARNED && unknownLabelsWarned.add(example.getLabel())) {
                 log.warn("Skipped a training example for model '{}' with label '{}' ({}): the trainer knows only "
                         + "labels {}; set trainer.labels to learn it. Further examples with this label are counted "
                         + "in the stats without a warning.", settings.modelName(), example.getLabel(),
