@@ -34,6 +34,7 @@ import dev.freshet.embedded.EmbeddedKafkaBroker;
 import dev.freshet.proto.features.v1.TrainingExample;
 import dev.freshet.proto.registry.v1.ModelVersion;
 import dev.freshet.trainer.OnlineClassifier;
+import dev.freshet.trainer.OnlineModel;
 import dev.freshet.trainer.Trainer;
 import moa.classifiers.AbstractClassifier;
 import moa.classifiers.functions.SGD;
@@ -114,7 +115,10 @@ public final class TrainerBench {
             + "loss and rate 0.01, HoeffdingTree with its defaults; Freshet's learner (`OnlineClassifier`, the "
             + "trainer's learner without Kafka) with the trainer's defaults (logistic loss, AdaGrad 0.5, L2 1e-5, "
             + "online standardisation; categorical columns one-hot), fed feature ids (allocation-free path) or "
-            + "feature names, and with `trainer.optimiser=adam`.", WARM_UP_PASSES, TIMED_PASSES);
+            + "feature names, and with `trainer.optimiser=adam`; and `OnlineModel`, the trainer's own test-then-train "
+            + "on the TrainingExample records the feature store emits (what a backtest runs), on records built "
+            + "beforehand.",
+            WARM_UP_PASSES, TIMED_PASSES);
         report.line("Through Kafka (a separate row, not comparable in speed, and timed by the wall clock): the "
             + "trainer as deployed, reading a Kafka topic (embedded broker) and publishing a version every %d examples "
             + "in Kafka transactions.",
@@ -138,6 +142,8 @@ public final class TrainerBench {
                 passes.add(moa("MOA HoeffdingTree", table, HoeffdingTree::new));
                 passes.add(inProcessById("Freshet learner in-process, by feature id (adagrad)", table, Map.of()));
                 passes.add(inProcessByName("Freshet learner in-process, by feature name (adagrad)", table, Map.of()));
+                passes.add(onlineModel("Freshet OnlineModel in-process, on TrainingExample records (adagrad)",
+                    table));
                 passes.add(inProcessById("Freshet learner in-process, by feature id (adam)", table,
                     Map.of("trainer.optimiser", "adam")));
                 List<Result> results = timeInTurns(passes);
@@ -424,6 +430,32 @@ public final class TrainerBench {
             long start = cpuNanos();
             for (int i = 0; i < n; i++) {
                 if (classifier.testThenTrain(examples.get(i), labels[i]).equals(labels[i])) {
+                    correct++;
+                }
+            }
+            nanos[0] = cpuNanos() - start;
+            return correct;
+        });
+    }
+
+    /**
+     * {@link OnlineModel}, the trainer's own test-then-train on the records the feature store emits, as a backtest
+     * runs it: the records are built beforehand, as MOA's instances are.
+     */
+    private static Pass onlineModel(String learnerName, Table table) {
+        int n = table.rows().size();
+        List<TrainingExample> examples = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            examples.add(example(table, table.rows().get(i), i));
+        }
+        Map<String, Object> props = Map.of("trainer.labels", String.join(",", table.labels()));
+        return new Pass(learnerName, n, nanos -> {
+            OnlineModel model = OnlineModel.create(props);
+            long correct = 0;
+            long start = cpuNanos();
+            for (TrainingExample example : examples) {
+                OnlineModel.Outcome outcome = model.testThenTrain(example);
+                if (outcome.learned() && outcome.predictedLabel().equals(example.getLabel())) {
                     correct++;
                 }
             }

@@ -45,8 +45,8 @@ class FreshetCommandLineTest {
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err()).contains("Model spec " + spec + " is invalid: 2 problems: l2: 'lots' is not a "
-            + "number; publish.every_exampels: unknown field; expected one of [every_examples, interval]; did you "
-            + "mean 'every_examples'?");
+            + "number; publish.every_exampels: unknown field; expected one of [every_examples, min_examples, "
+            + "interval, max_delay]; did you mean 'every_examples'?");
     }
 
     @Test

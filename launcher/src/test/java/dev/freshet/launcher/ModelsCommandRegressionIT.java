@@ -53,6 +53,11 @@ class ModelsCommandRegressionIT {
                     producer.send(new ProducerRecord<>(PREFIX + "training-examples", "b", TrainingExample.newBuilder()
                         .setRequestId("r-" + i).putFeatures("x", x).setLabel(Double.toString(3 * x + 1))
                         .build().toByteArray()));
+                    if (i == 150) {
+                        producer.send(new ProducerRecord<>(PREFIX + "training-examples", "b", TrainingExample
+                            .newBuilder().setRequestId("r-na").putFeatures("x", x).setLabel("NA").build()
+                            .toByteArray()));
+                    }
                 }
                 producer.flush();
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -71,7 +76,8 @@ class ModelsCommandRegressionIT {
             assertThat(list.out()).contains("mae").contains("rmse").contains("mae, rmse: prequential");
             assertThat(show.exitCode()).as(show.err()).isZero();
             assertThat(show.out()).contains("model spec:    basket v1 (" + spec)
-                .contains("feature view baskets v3, label field 'label', task regression");
+                .contains("feature view baskets v3, label field 'label', task regression")
+                .contains("since parent:  101 examples read, 100 learned, 1 left out (non_numeric_label 1)");
         }
     }
 }

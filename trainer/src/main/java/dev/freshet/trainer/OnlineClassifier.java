@@ -21,6 +21,10 @@ import org.apache.kafka.common.config.ConfigException;
  * {@link #featureId} in arrays you reuse ({@link #testThenTrain(int[], double[], int, int)}), which allocates nothing.
  * An example costs time in proportion to its non-zero features. Features never seen before join at any time.
  *
+ * <p>This is the learner alone, on features already encoded. To backtest what the trainer would do with the
+ * feature store's {@code TrainingExample} records (its label mapping, its skips, its version figures, regression
+ * too), use {@link OnlineModel}, which runs the trainer's own code.
+ *
  * <p>Not thread-safe: use one instance from one thread (or synchronise).
  */
 public final class OnlineClassifier {

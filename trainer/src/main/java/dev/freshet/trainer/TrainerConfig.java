@@ -96,7 +96,21 @@ public final class TrainerConfig extends AbstractConfig {
 
     public static final String PUBLISH_INTERVAL_MS_CONFIG = "trainer.publish.interval.ms";
     private static final String PUBLISH_INTERVAL_MS_DOC = "Publish a new model version at least this often "
-        + "(milliseconds), provided at least one example was learned since the last one.";
+        + "(milliseconds), provided at least trainer.publish.min.examples examples were learned since the last one.";
+
+    public static final String PUBLISH_MIN_EXAMPLES_CONFIG = "trainer.publish.min.examples";
+    private static final String PUBLISH_MIN_EXAMPLES_DOC = "Fewest new examples a version published for "
+        + "trainer.publish.interval.ms covers, so that a slow stream does not cut a version (and a checkpoint) per "
+        + "example; at most trainer.publish.every.examples (the default, 100, is lowered to it). Two exceptions: "
+        + "fewer are published once the oldest of them waited trainer.publish.max.delay.ms, and the first version "
+        + "of a RESET's fresh model waits only for the interval. A RETRAIN publishes at once.";
+    private static final int PUBLISH_MIN_EXAMPLES_DEFAULT = 100;
+
+    public static final String PUBLISH_MAX_DELAY_MS_CONFIG = "trainer.publish.max.delay.ms";
+    private static final String PUBLISH_MAX_DELAY_MS_DOC = "Longest an example learned waits for a version "
+        + "(milliseconds) when fewer than trainer.publish.min.examples follow it: then a version is published "
+        + "with what there is, so a trickle of labels still reaches serving (never more often than "
+        + "trainer.publish.interval.ms).";
 
     public static final String RETRAIN_WINDOW_EXAMPLES_CONFIG = "trainer.retrain.window.examples";
     private static final String RETRAIN_WINDOW_EXAMPLES_DOC =
@@ -140,6 +154,10 @@ public final class TrainerConfig extends AbstractConfig {
             PUBLISH_EVERY_EXAMPLES_DOC)
         .define(PUBLISH_INTERVAL_MS_CONFIG, Type.LONG, 1000L, Range.atLeast(1), Importance.MEDIUM,
             PUBLISH_INTERVAL_MS_DOC)
+        .define(PUBLISH_MIN_EXAMPLES_CONFIG, Type.INT, PUBLISH_MIN_EXAMPLES_DEFAULT, Range.atLeast(1),
+            Importance.LOW, PUBLISH_MIN_EXAMPLES_DOC)
+        .define(PUBLISH_MAX_DELAY_MS_CONFIG, Type.LONG, 10_000L, Range.between(1, 315_360_000_000L),
+            Importance.LOW, PUBLISH_MAX_DELAY_MS_DOC)
         .define(RETRAIN_WINDOW_EXAMPLES_CONFIG, Type.INT, 2000, Range.between(1, 10_000_000), Importance.MEDIUM,
             RETRAIN_WINDOW_EXAMPLES_DOC)
         .define(REGISTRY_RETAINED_VERSIONS_CONFIG, Type.INT, REGISTRY_RETAINED_VERSIONS_DEFAULT,
@@ -180,6 +198,20 @@ public final class TrainerConfig extends AbstractConfig {
             throw new ConfigException(HUBER_DELTA_CONFIG, originals().get(HUBER_DELTA_CONFIG),
                 "applies only with " + OBJECTIVE_CONFIG + "=huber (it is " + objective + ")");
         }
+        int every = getInt(PUBLISH_EVERY_EXAMPLES_CONFIG);
+        if (originals().containsKey(PUBLISH_MIN_EXAMPLES_CONFIG) && getInt(PUBLISH_MIN_EXAMPLES_CONFIG) > every) {
+            throw new ConfigException(PUBLISH_MIN_EXAMPLES_CONFIG, originals().get(PUBLISH_MIN_EXAMPLES_CONFIG),
+                "must be at most " + PUBLISH_EVERY_EXAMPLES_CONFIG + " (" + every + "): a version is published "
+                    + "after that many examples anyway");
+        }
+    }
+
+    /**
+     * The fewest new examples a version published for the interval covers: as configured, else the default
+     * lowered to {@value #PUBLISH_EVERY_EXAMPLES_CONFIG} when that is smaller.
+     */
+    public int publishMinExamples() {
+        return Math.min(getInt(PUBLISH_MIN_EXAMPLES_CONFIG), getInt(PUBLISH_EVERY_EXAMPLES_CONFIG));
     }
 
     private static Optional<ModelSpecFile.Loaded> loadSpec(Map<String, ?> props) {

@@ -6,8 +6,8 @@ import java.util.Map;
  * A point-in-time view of a running {@link Trainer}. Immutable.
  *
  * @param examplesSeen training examples learned by this trainer since it started
- * @param examplesSkipped training examples not learned, by reason ({@code unknown_label}, {@code malformed},
- *     {@code non_finite_feature})
+ * @param examplesSkipped training examples not learned, by reason ({@code unknown_label}, {@code missing_label},
+ *     {@code non_numeric_label}, {@code non_finite_feature}, {@code malformed})
  * @param versionsPublished model versions this trainer published since it started
  * @param currentVersion the version the learning state continues from (the last published, adopted or restored
  *     one); 0 before any

@@ -25,8 +25,27 @@ class TrainerConfigTest {
         assertThat(config.getString("trainer.optimiser")).isEqualTo("adagrad");
         assertThat(config.getInt("trainer.publish.every.examples")).isEqualTo(1000);
         assertThat(config.getLong("trainer.publish.interval.ms")).isEqualTo(1000L);
+        assertThat(config.publishMinExamples()).isEqualTo(100);
+        assertThat(config.getLong("trainer.publish.max.delay.ms")).isEqualTo(10_000L);
         assertThat(config.getInt("trainer.retrain.window.examples")).isEqualTo(2000);
         assertThat(config.getInt("trainer.retrain.epochs")).isEqualTo(3);
+    }
+
+    @Test
+    void refusesAPublishingMinimumAboveTheCountThatPublishesAnyway() {
+        assertThatThrownBy(() -> new TrainerConfig(Map.of("bootstrap.servers", "b:9092",
+                "trainer.publish.every.examples", "50", "trainer.publish.min.examples", "80")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("trainer.publish.min.examples").hasMessageContaining("80")
+            .hasMessageContaining("at most trainer.publish.every.examples (50)");
+    }
+
+    @Test
+    void lowersTheDefaultPublishingMinimumToTheCountThatPublishes() {
+        assertThat(new TrainerConfig(Map.of("bootstrap.servers", "b:9092", "trainer.publish.every.examples", "50"))
+            .publishMinExamples()).isEqualTo(50);
+        assertThat(new TrainerConfig(Map.of("bootstrap.servers", "b:9092", "trainer.publish.min.examples", "1"))
+            .publishMinExamples()).isEqualTo(1);
     }
 
     @Test

@@ -187,6 +187,7 @@ public final class ModelsCommand {
             long root = r.lineage(mv.getVersion()).get(r.lineage(mv.getVersion()).size() - 1).getParentVersion();
             out.println("  lineage:       " + lineage + (root > 0 ? " <- v" + root + " (not in the registry)" : ""));
             out.println("  examples seen: " + mv.getExamplesSeen());
+            printLeftOut(mv.getMetricsMap());
             if (mv.hasSpec()) {
                 out.printf("  model spec:    %s v%d (%s, sha256 %s), feature view %s v%d, label field '%s', task %s%n",
                     mv.getSpec().getName(), mv.getSpec().getVersion(), mv.getSpec().getSource(),
@@ -215,6 +216,27 @@ public final class ModelsCommand {
             }
             printProvenance(mv, schema);
             return 0;
+        }
+
+        /** The examples read since the parent, and those the trainer left out and why (older versions do not say). */
+        private void printLeftOut(Map<String, Double> metrics) {
+            Double seen = metrics.get("examples_seen_since_parent");
+            if (seen == null) {
+                return;
+            }
+            StringBuilder reasons = new StringBuilder();
+            new TreeMap<>(metrics).forEach((key, count) -> {
+                if (key.startsWith("examples_skipped_") && key.endsWith("_since_parent")
+                        && !key.equals("examples_skipped_since_parent")) {
+                    reasons.append(reasons.length() == 0 ? " (" : ", ")
+                        .append(key, "examples_skipped_".length(), key.length() - "_since_parent".length())
+                        .append(' ').append(Math.round(count));
+                }
+            });
+            out.printf("  since parent:  %d examples read, %d learned, %d left out%s%n", Math.round(seen),
+                Math.round(metrics.getOrDefault("examples_since_parent", 0.0)),
+                Math.round(metrics.getOrDefault("examples_skipped_since_parent", 0.0)),
+                reasons.length() == 0 ? "" : reasons.append(')'));
         }
 
         private void printMap(String title, Map<String, String> map) {

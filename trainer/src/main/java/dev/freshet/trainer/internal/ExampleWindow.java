@@ -24,6 +24,11 @@ final class ExampleWindow {
         this.entries = new ArrayDeque<>(Math.min(capacity, 4096));
     }
 
+    /** False for a window of capacity 0, which keeps nothing (so callers need not build entries for it). */
+    boolean keeps() {
+        return capacity > 0;
+    }
+
     void add(Entry entry) {
         if (capacity == 0) {
             return;

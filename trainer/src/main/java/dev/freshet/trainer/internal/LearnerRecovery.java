@@ -30,7 +30,7 @@ final class LearnerRecovery {
 
     /** A learner that has learned nothing yet, as configured. */
     OnlineLearner fresh() {
-        return new OnlineLearner(settings.labels(), settings.objective(), settings.optimiser(), settings.l2());
+        return settings.freshLearner();
     }
 
     /** The learner a version's checkpoint holds, or empty (logged) when it cannot be restored. */

@@ -33,16 +33,53 @@ final class LearningSession {
     private static final int MODELS_KEPT = 200;
     private static final long MODEL_BYTES_KEPT = 256L << 20;
 
-    /** What the session needs from the configuration. */
+    /**
+     * What the session needs from the configuration.
+     *
+     * @param publishMinExamples fewest new examples a version published for the interval covers
+     * @param publishMaxDelayMs longest an example learned waits for a version when fewer than the minimum follow it
+     * @param retrainWindowExamples 0 keeps no window (an in-process model, which takes no commands)
+     */
     public record Settings(String modelName, List<String> labels, Objective objective, Optimiser.Settings optimiser,
                            double l2, int publishEveryExamples, long publishIntervalMs, int retrainWindowExamples,
-                           int retrainEpochs, String trainingTopic, SpecLineage spec, double huberDelta) {
+                           int retrainEpochs, String trainingTopic, SpecLineage spec, double huberDelta,
+                           int publishMinExamples, long publishMaxDelayMs) {
+        /** Settings with a version at every interval after at least one example (tests of other rules). */
+        public Settings(String modelName, List<String> labels, Objective objective, Optimiser.Settings optimiser,
+                        double l2, int publishEveryExamples, long publishIntervalMs, int retrainWindowExamples,
+                        int retrainEpochs, String trainingTopic, SpecLineage spec, double huberDelta) {
+            this(modelName, labels, objective, optimiser, l2, publishEveryExamples, publishIntervalMs,
+                retrainWindowExamples, retrainEpochs, trainingTopic, spec, huberDelta, 1, publishIntervalMs);
+        }
+
         /** Settings from the trainer.* keys alone, without a model spec. */
         public Settings(String modelName, List<String> labels, Objective objective, Optimiser.Settings optimiser,
                         double l2, int publishEveryExamples, long publishIntervalMs, int retrainWindowExamples,
                         int retrainEpochs, String trainingTopic) {
             this(modelName, labels, objective, optimiser, l2, publishEveryExamples, publishIntervalMs,
                 retrainWindowExamples, retrainEpochs, trainingTopic, null, 1.0);
+        }
+
+        /** A learner that has learned nothing yet, as configured. */
+        OnlineLearner freshLearner() {
+            return new OnlineLearner(labels, objective, optimiser, l2);
+        }
+
+        /** The trainer's learning and publishing settings from its configuration. */
+        public static Settings fromConfig(TrainerConfig config, String trainingTopic, int retrainWindowExamples) {
+            return new Settings(config.getString(TrainerConfig.MODEL_NAME_CONFIG),
+                config.regression() ? REGRESSION_OUTPUT : config.getList(TrainerConfig.LABELS_CONFIG),
+                Objective.fromConfig(config.objective()),
+                Optimiser.Settings.fromConfig(config),
+                config.getDouble(TrainerConfig.L2_CONFIG),
+                config.getInt(TrainerConfig.PUBLISH_EVERY_EXAMPLES_CONFIG),
+                config.getLong(TrainerConfig.PUBLISH_INTERVAL_MS_CONFIG),
+                retrainWindowExamples,
+                config.getInt(TrainerConfig.RETRAIN_EPOCHS_CONFIG),
+                trainingTopic, config.spec().orElse(null),
+                config.getDouble(TrainerConfig.HUBER_DELTA_CONFIG),
+                config.publishMinExamples(),
+                config.getLong(TrainerConfig.PUBLISH_MAX_DELAY_MS_CONFIG));
         }
 
         /** A regression's single output, named in its published models and checkpoints. */
@@ -89,8 +126,12 @@ final class LearningSession {
     private long currentVersion;
     private long versionsPublished;
     private long lastPublishMs;
+    /** When the oldest example learned since the last version was first seen by {@link #publishDue}; -1 if none. */
+    private long oldestUnpublishedMs = -1;
     /** The note of the next ONLINE version (after a RESET), or empty. */
     private String pendingNote = "";
+    /** True from a RESET until its fresh model's first version: that one need not wait for the minimum. */
+    private boolean afterReset;
 
     LearningSession(Settings settings, long nowMs) {
         this(settings, TrainerConfig.REGISTRY_RETAINED_VERSIONS_DEFAULT, nowMs);
@@ -142,16 +183,34 @@ final class LearningSession {
         learning.malformed(partition, offset, problem);
     }
 
-    /** True when enough examples, or enough time with at least one example, passed since the last version. */
+    /**
+     * True when the next ONLINE version is due: after {@code publishEveryExamples} new examples; or once the
+     * interval has passed since the last version, if at least {@code publishMinExamples} new examples were learned,
+     * or any was and either the oldest of them has waited {@code publishMaxDelayMs} (a trickle still reaches
+     * serving) or they are the first a RESET's fresh model learned (the operator asked to replace the model).
+     * The caller calls it after every example, so that the wait of the oldest is measured from when it was learned.
+     */
     boolean publishDue(long nowMs) {
         long since = metrics.sinceParent();
-        return since >= settings.publishEveryExamples()
-            || (since > 0 && nowMs - lastPublishMs >= settings.publishIntervalMs());
+        if (since == 0) {
+            return false;
+        }
+        if (oldestUnpublishedMs < 0) {
+            oldestUnpublishedMs = nowMs;
+        }
+        if (since >= settings.publishEveryExamples()) {
+            return true;
+        }
+        if (nowMs - lastPublishMs < settings.publishIntervalMs()) {
+            return false;
+        }
+        return since >= settings.publishMinExamples() || afterReset
+            || nowMs - oldestUnpublishedMs >= settings.publishMaxDelayMs();
     }
 
     /** Builds the next ONLINE version from the current state. */
     PendingVersion prepareVersion(long nowMs) {
-        return prepare(learner.copy(), ModelVersion.Origin.ONLINE, pendingNote, metrics.asVersionMetrics(),
+        return prepare(learner.copy(), ModelVersion.Origin.ONLINE, pendingNote, learning.versionMetrics(),
             Map.of(), nowMs);
     }
 
@@ -214,8 +273,9 @@ final class LearningSession {
         }
         currentVersion = mv.getVersion();
         pendingNote = "";
+        afterReset = false;
         versionsPublished++;
-        metrics.resetSinceParent();
+        startPeriod();
         lastPublishMs = nowMs;
     }
 
@@ -319,14 +379,21 @@ final class LearningSession {
     /** Replaces the learning state (by RESET) with a fresh one that continues no version. */
     void startAfresh(String note) {
         replaceState(recovery.fresh(), 0);
-        metrics.clear();
+        learning.clearMetrics();
         pendingNote = note;
+        afterReset = true;
     }
 
     private void replaceState(OnlineLearner state, long version) {
         learner = state;
         currentVersion = version;
-        metrics.resetSinceParent();
+        startPeriod();
+    }
+
+    /** The examples since the parent version are none yet. */
+    private void startPeriod() {
+        learning.resetSinceParent();
+        oldestUnpublishedMs = -1;
     }
 
     /**
@@ -398,7 +465,7 @@ final class LearningSession {
     }
 
     TrainerStats stats() {
-        return new TrainerStats(learning.examplesSeen(), learning.skipped(), versionsPublished, currentVersion,
+        return new TrainerStats(learning.examplesLearned(), learning.skipped(), versionsPublished, currentVersion,
             metrics.windowAccuracy(), metrics.windowSize());
     }
 

@@ -39,7 +39,7 @@ public final class ModelSpecFile {
     private static final List<String> LABEL_KEYS = List.of("field");
     private static final List<String> OPTIMISER_KEYS = List.of("type", "learning_rate", "schedule", "beta1", "beta2",
         "epsilon");
-    private static final List<String> PUBLISH_KEYS = List.of("every_examples", "interval");
+    private static final List<String> PUBLISH_KEYS = List.of("every_examples", "min_examples", "interval", "max_delay");
     private static final List<String> RETRAIN_KEYS = List.of("window_examples", "epochs");
     private static final List<String> TASKS = List.of("binary", "multiclass", "regression");
     private static final List<String> CLASSIFICATION_OBJECTIVES = List.of("logistic", "hinge");
@@ -273,16 +273,21 @@ public final class ModelSpecFile {
 
     private void publish(JsonNode node) {
         if (node == null || node.isNull() || !reader.isMapping(node, "publish", "a mapping {every_examples, "
-                + "interval}")) {
+                + "min_examples, interval, max_delay}")) {
             return;
         }
         reader.allowOnly(node, "publish", PUBLISH_KEYS);
         number(node.get("every_examples"), "publish.every_examples", TrainerConfig.PUBLISH_EVERY_EXAMPLES_CONFIG);
-        JsonNode interval = node.get("interval");
-        if (interval != null && !interval.isNull()) {
-            Duration every = reader.durationOrMillis(interval, "publish.interval");
-            if (every != null) {
-                put(TrainerConfig.PUBLISH_INTERVAL_MS_CONFIG, "publish.interval", every.toMillis(), describe(interval));
+        number(node.get("min_examples"), "publish.min_examples", TrainerConfig.PUBLISH_MIN_EXAMPLES_CONFIG);
+        duration(node.get("interval"), "publish.interval", TrainerConfig.PUBLISH_INTERVAL_MS_CONFIG);
+        duration(node.get("max_delay"), "publish.max_delay", TrainerConfig.PUBLISH_MAX_DELAY_MS_CONFIG);
+    }
+
+    private void duration(JsonNode node, String path, String key) {
+        if (node != null && !node.isNull()) {
+            Duration duration = reader.durationOrMillis(node, path);
+            if (duration != null) {
+                put(key, path, duration.toMillis(), describe(node));
             }
         }
     }

@@ -124,9 +124,18 @@ final class OnlineLearner {
      * @param updateStatistics false to keep the standardisation fixed (later epochs of a retrain)
      */
     TestOutcome learn(Map<String, Double> features, int labelId, boolean updateStatistics) {
-        int nnz = gather(features, true);
-        int predicted = learnGathered(nnz, labelId, updateStatistics);
+        int predicted = learnNamed(features, labelId, updateStatistics);
         return new TestOutcome(predicted, labelId, lastLogLoss(), lastPositiveScore);
+    }
+
+    /**
+     * As {@link #learn(Map, int, boolean)}, without allocating: the outcome is left in {@link #lastPredicted()},
+     * {@link #lastProbabilities()}, {@link #lastLogLoss()} and {@link #lastPositiveScore()}.
+     *
+     * @return the label id predicted before learning
+     */
+    int learnNamed(Map<String, Double> features, int labelId, boolean updateStatistics) {
+        return learnGathered(gather(features, true), labelId, updateStatistics);
     }
 
     /**
@@ -215,6 +224,14 @@ final class OnlineLearner {
     /** Minus the log of the probability the last {@code learn} gave its true label, before learning. */
     double lastLogLoss() {
         return -Math.log(Math.max(lastTrueProbability, 1e-15));
+    }
+
+    /**
+     * The class probabilities the last {@code learn} predicted, before learning, in label-id order: the learner's
+     * own scratch array, overwritten by the next call; read it, never keep or change it.
+     */
+    double[] lastProbabilities() {
+        return probabilities;
     }
 
     /** The probability the last {@code learn} gave its true label, before learning. */

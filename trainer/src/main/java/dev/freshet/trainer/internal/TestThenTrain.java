@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 import dev.freshet.proto.features.v1.TrainingExample;
 import org.slf4j.Logger;
@@ -16,7 +17,9 @@ import org.tribuo.regression.sgd.RegressionObjective;
  * Prequential learning of one model: each training example is first predicted (and the prediction scored), then
  * learned, and kept in the retrain window; an example that cannot be learned is counted as skipped by reason and
  * never throws. A RETRAIN learns the window again from scratch in the same way. Works on whichever learner the
- * caller passes (the session swaps it on adoption and rollback). Not thread-safe.
+ * caller passes (the session swaps it on adoption and rollback). The one conversion of a {@link TrainingExample}
+ * into a learning step: the trainer's loop and {@code dev.freshet.trainer.OnlineModel} both learn through it.
+ * Not thread-safe.
  */
 final class TestThenTrain {
     private static final Logger log = LoggerFactory.getLogger(TestThenTrain.class);
@@ -24,7 +27,14 @@ final class TestThenTrain {
     static final String SKIP_NON_FINITE = "non_finite_feature";
     static final String SKIP_MALFORMED = "malformed";
     static final String SKIP_NON_NUMERIC_LABEL = "non_numeric_label";
-    private static final int METRICS_WINDOW = 1000;
+    static final String SKIP_MISSING_LABEL = "missing_label";
+    /** Version metrics: examples read since the parent, learned or not; and those skipped, in all and by reason. */
+    static final String SEEN_SINCE_PARENT = "examples_seen_since_parent";
+    static final String SKIPPED_SINCE_PARENT = "examples_skipped_since_parent";
+    static final String SKIPPED_PREFIX = "examples_skipped_";
+    static final String SINCE_PARENT_SUFFIX = "_since_parent";
+    static final int METRICS_WINDOW = 1000;
+    private static final int UNKNOWN_LABELS_WARNED = 100;
 
     private final LearningSession.Settings settings;
     private final boolean regression;
@@ -35,9 +45,13 @@ final class TestThenTrain {
     private final Evaluation metrics;
     private final ExampleWindow window;
     private final Map<String, Long> skipped = new HashMap<>();
+    private final Map<String, Long> skippedSinceParent = new HashMap<>();
     private final Set<String> unknownLabelsWarned = new HashSet<>();
     private boolean warnedNonNumericLabel;
-    private long examplesSeen;
+    private boolean warnedMissingLabel;
+    private long examplesLearned;
+    /** Regression: the value predicted for the last example learned, before learning it. */
+    private double lastPredictedValue = Double.NaN;
 
     TestThenTrain(LearningSession.Settings settings) {
         this.settings = settings;
@@ -49,66 +63,100 @@ final class TestThenTrain {
         this.window = new ExampleWindow(settings.retrainWindowExamples());
     }
 
-    /** Test-then-train on one example read from the training topic at (partition, offset). Never throws for bad input. */
-    void learn(OnlineLearner learner, TrainingExample example, int partition, long offset) {
+    /**
+     * Test-then-train on one example read from the training topic at (partition, offset), or handed over in-process
+     * (partition -1). Never throws for bad input.
+     *
+     * @return null when the example was learned (the prediction made before learning is then in the learner's
+     *     {@code last*} fields, or {@link #lastPredictedValue()}), else why it was skipped
+     */
+    String learn(OnlineLearner learner, TrainingExample example, int partition, long offset) {
+        if (example.getLabel().isBlank()) {
+            return skipMissingLabel(example, partition, offset);
+        }
         if (regression) {
-            learnValue(learner, example, partition, offset);
-            return;
+            return learnValue(learner, example, partition, offset);
         }
         int labelId = settings.labels().indexOf(example.getLabel());
         if (labelId < 0) {
-            skip(SKIP_UNKNOWN_LABEL);
-            if (unknownLabelsWarned.add(example.getLabel())) {
-                log.warn("Skipped a training example for model '{}' with label '{}' (request '{}', partition {}, "
-                        + "offset {}): the trainer knows only labels {}; set trainer.labels to learn it. Further "
-                        + "examples with this label are counted in the stats without a warning.",
-                    settings.modelName(), example.getLabel(), example.getRequestId(), partition, offset,
-                    settings.labels());
+            // Bounded: a stream of ever-new labels would otherwise grow the set without end.
+            if (unknownLabelsWarned.size() < UNKNOWN_LABELS_WARNED && unknownLabelsWarned.add(example.getLabel())) {
+                log.warn("Skipped a training example for model '{}' with label '{}' ({}): the trainer knows only "
+                        + "labels {}; set trainer.labels to learn it. Further examples with this label are counted "
+                        + "in the stats without a warning.", settings.modelName(), example.getLabel(),
+                    where(example, partition, offset), settings.labels());
             }
-            return;
-        }
-        if (!finiteFeatures(example, partition, offset)) {
-            return;
+            return skip(SKIP_UNKNOWN_LABEL);
         }
         Map<String, Double> features = example.getFeaturesMap();
-        classMetrics.record(learner.learn(features, labelId, true));
-        window.add(new ExampleWindow.Entry(features, labelId, example.getLabelArrivedAtMs()));
-        examplesSeen++;
+        if (!finiteFeatures(example, partition, offset)) {
+            return skip(SKIP_NON_FINITE);
+        }
+        int predicted = learner.learnNamed(features, labelId, true);
+        classMetrics.record(predicted, labelId, learner.lastLogLoss(), learner.lastPositiveScore());
+        if (window.keeps()) {
+            window.add(new ExampleWindow.Entry(features, labelId, example.getLabelArrivedAtMs()));
+        }
+        examplesLearned++;
+        return null;
     }
 
-    /** False, with the example counted as skipped, when a feature is NaN or infinite: it would poison the weights. */
-    private boolean finiteFeatures(TrainingExample example, int partition, long offset) {
+    private String skipMissingLabel(TrainingExample example, int partition, long offset) {
+        if (!warnedMissingLabel) {
+            warnedMissingLabel = true;
+            log.warn("Skipped a training example for model '{}' without a label ({}): there is nothing to learn "
+                + "from; the label join should never emit one, so check the labels' source. Further such examples "
+                + "are counted in the stats without a warning.", settings.modelName(),
+                where(example, partition, offset));
+        }
+        return skip(SKIP_MISSING_LABEL);
+    }
+
+    /** Where an example came from, for a log line. */
+    private static String where(TrainingExample example, int partition, long offset) {
+        String request = "request '" + example.getRequestId() + "'";
+        return partition < 0 ? request : request + ", partition " + partition + ", offset " + offset;
+    }
+
+    /** False when a feature is NaN or infinite: it would poison the weights. */
+    private static boolean finiteFeatures(TrainingExample example, int partition, long offset) {
         for (Map.Entry<String, Double> e : example.getFeaturesMap().entrySet()) {
             if (!Double.isFinite(e.getValue())) {
-                skip(SKIP_NON_FINITE);
-                log.debug("Skipped training example '{}' (partition {}, offset {}): feature '{}' is {}.",
-                    example.getRequestId(), partition, offset, e.getKey(), e.getValue());
+                log.debug("Skipped training example ({}): feature '{}' is {}.", where(example, partition, offset),
+                    e.getKey(), e.getValue());
                 return false;
             }
         }
         return true;
     }
 
-    private void learnValue(OnlineLearner learner, TrainingExample example, int partition, long offset) {
+    private String learnValue(OnlineLearner learner, TrainingExample example, int partition, long offset) {
         double target = target(example);
         if (!Double.isFinite(target)) {
-            skip(SKIP_NON_NUMERIC_LABEL);
             if (!warnedNonNumericLabel) {
                 warnedNonNumericLabel = true;
-                log.warn("Skipped a training example for regression model '{}' with label '{}' (request '{}', "
-                        + "partition {}, offset {}): a regression learns from a finite number. Further such examples "
-                        + "are counted in the stats without a warning.", settings.modelName(), example.getLabel(),
-                    example.getRequestId(), partition, offset);
+                log.warn("Skipped a training example for regression model '{}' with label '{}' ({}): a regression "
+                        + "learns from a finite number. Further such examples are counted in the stats without a "
+                        + "warning.", settings.modelName(), example.getLabel(), where(example, partition, offset));
             }
-            return;
+            return skip(SKIP_NON_NUMERIC_LABEL);
         }
         if (!finiteFeatures(example, partition, offset)) {
-            return;
+            return skip(SKIP_NON_FINITE);
         }
         Map<String, Double> features = example.getFeaturesMap();
-        valueMetrics.record(learner.learnValue(features, target, regressionLoss, true), target);
-        window.add(new ExampleWindow.Entry(features, 0, target, example.getLabelArrivedAtMs()));
-        examplesSeen++;
+        lastPredictedValue = learner.learnValue(features, target, regressionLoss, true);
+        valueMetrics.record(lastPredictedValue, target);
+        if (window.keeps()) {
+            window.add(new ExampleWindow.Entry(features, 0, target, example.getLabelArrivedAtMs()));
+        }
+        examplesLearned++;
+        return null;
+    }
+
+    /** Regression: the value the last example learned was predicted, before learning it. */
+    double lastPredictedValue() {
+        return lastPredictedValue;
     }
 
     /** The example's label as a number, or NaN when it is not one. */
@@ -148,8 +196,10 @@ final class TestThenTrain {
             partition, offset, problem);
     }
 
-    private void skip(String reason) {
+    private String skip(String reason) {
         skipped.merge(reason, 1L, Long::sum);
+        skippedSinceParent.merge(reason, 1L, Long::sum);
+        return reason;
     }
 
     /** A learner retrained from scratch on the window, and the metrics of its version. */
@@ -197,14 +247,44 @@ final class TestThenTrain {
         return metrics;
     }
 
+    /**
+     * What the next ONLINE version reports: the prequential figures, and how many examples were read since the last
+     * version ({@value #SEEN_SINCE_PARENT}), learned ({@value PrequentialMetrics#EXAMPLES_SINCE_PARENT}) and skipped
+     * ({@value #SKIPPED_SINCE_PARENT}, and {@code examples_skipped_<reason>_since_parent} for each reason that
+     * occurred).
+     */
+    Map<String, Double> versionMetrics() {
+        Map<String, Double> versionMetrics = metrics.asVersionMetrics();
+        long skippedTotal = 0;
+        for (Map.Entry<String, Long> e : new TreeMap<>(skippedSinceParent).entrySet()) {
+            versionMetrics.put(SKIPPED_PREFIX + e.getKey() + SINCE_PARENT_SUFFIX, (double) e.getValue());
+            skippedTotal += e.getValue();
+        }
+        versionMetrics.put(SKIPPED_SINCE_PARENT, (double) skippedTotal);
+        versionMetrics.put(SEEN_SINCE_PARENT, (double) (metrics.sinceParent() + skippedTotal));
+        return versionMetrics;
+    }
+
+    /** Starts a new since-parent period: after a version is published or the learning state is replaced. */
+    void resetSinceParent() {
+        metrics.resetSinceParent();
+        skippedSinceParent.clear();
+    }
+
+    /** Forgets every figure, as for a fresh model after RESET (the totals since start stay). */
+    void clearMetrics() {
+        metrics.clear();
+        skippedSinceParent.clear();
+    }
+
     /** Examples the retrain window holds now. */
     int retainedExamples() {
         return window.size();
     }
 
     /** Examples learned (not skipped) since the trainer started. */
-    long examplesSeen() {
-        return examplesSeen;
+    long examplesLearned() {
+        return examplesLearned;
     }
 
     /** Examples skipped, by reason. */

@@ -71,7 +71,8 @@ public final class TrainerLoop implements AutoCloseable {
         this.clock = clock;
         this.liveness = liveness;
         this.modelName = config.getString(TrainerConfig.MODEL_NAME_CONFIG);
-        this.session = new LearningSession(settings(config, TrainerKafka.trainingTopic(config)),
+        this.session = new LearningSession(LearningSession.Settings.fromConfig(config, TrainerKafka.trainingTopic(config),
+                config.getInt(TrainerConfig.RETRAIN_WINDOW_EXAMPLES_CONFIG)),
             config.getInt(TrainerConfig.REGISTRY_RETAINED_VERSIONS_CONFIG), clock.millis());
         this.stats = session.stats();
         TrainerKafka clients = null;
@@ -96,21 +97,6 @@ public final class TrainerLoop implements AutoCloseable {
         this.startup = new TrainerStartup(kafka, session, () -> running);
         this.thread = new Thread(this::run, "freshet-trainer-" + modelName);
         thread.start();
-    }
-
-    private static LearningSession.Settings settings(TrainerConfig config, String trainingTopic) {
-        return new LearningSession.Settings(config.getString(TrainerConfig.MODEL_NAME_CONFIG),
-            config.regression() ? LearningSession.Settings.REGRESSION_OUTPUT
-                : config.getList(TrainerConfig.LABELS_CONFIG),
-            Objective.fromConfig(config.objective()),
-            Optimiser.Settings.fromConfig(config),
-            config.getDouble(TrainerConfig.L2_CONFIG),
-            config.getInt(TrainerConfig.PUBLISH_EVERY_EXAMPLES_CONFIG),
-            config.getLong(TrainerConfig.PUBLISH_INTERVAL_MS_CONFIG),
-            config.getInt(TrainerConfig.RETRAIN_WINDOW_EXAMPLES_CONFIG),
-            config.getInt(TrainerConfig.RETRAIN_EPOCHS_CONFIG),
-            trainingTopic, config.spec().orElse(null),
-            config.getDouble(TrainerConfig.HUBER_DELTA_CONFIG));
     }
 
     private void assignPartitions(TrainerKafka clients) {

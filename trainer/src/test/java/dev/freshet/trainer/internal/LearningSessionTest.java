@@ -207,4 +207,93 @@ class LearningSessionTest {
 
         assertThat(pending).isEmpty();
     }
+
+    /** Every 1000 examples; or each second with at least 100 new ones; or once the oldest waited 10 s. */
+    private static final LearningSession.Settings PACED = new LearningSession.Settings("default", List.of("0", "1"),
+        Objective.LOGISTIC, Optimiser.Settings.adaGrad(0.1), 1e-5, 1000, 1000, 500, 2, "t.training-examples", null,
+        1.0, 100, 10_000);
+
+    private static void learnAt(LearningSession session, int n, long firstOffset, long nowMs) {
+        for (int i = 0; i < n; i++) {
+            double x = (i % 7) - 3;
+            session.learn(example(x, x > 0 ? "1" : "0"), 0, firstOffset + i);
+            session.publishDue(nowMs);
+        }
+    }
+
+    @Test
+    void theIntervalPublishesOnlyOnceTheMinimumOfNewExamplesWasLearned() {
+        LearningSession session = new LearningSession(PACED, 0);
+        learnAt(session, 99, 0, 5000);
+        assertThat(session.publishDue(5000)).as("99 new examples, the interval long past").isFalse();
+
+        learnAt(session, 1, 99, 5000);
+
+        assertThat(session.publishDue(5000)).isTrue();
+    }
+
+    @Test
+    void theCountPublishesBeforeTheIntervalHasPassed() {
+        LearningSession session = new LearningSession(PACED, 0);
+        learnAt(session, 999, 0, 10);
+        assertThat(session.publishDue(10)).isFalse();
+
+        learnAt(session, 1, 999, 10);
+
+        assertThat(session.publishDue(10)).isTrue();
+    }
+
+    @Test
+    void aTrickleIsPublishedOnceItsOldestExampleWaitedTheMaximumDelay() {
+        LearningSession session = new LearningSession(PACED, 0);
+        learnAt(session, 1, 0, 5000);
+        learnAt(session, 5, 1, 9000);
+
+        assertThat(session.publishDue(14_999)).isFalse();
+        assertThat(session.publishDue(15_000)).as("the first example waited 10 s").isTrue();
+        session.published(session.prepareVersion(15_000), 15_000);
+        learnAt(session, 1, 6, 16_000);
+        assertThat(session.publishDue(20_000)).as("the next one has waited 4 s").isFalse();
+    }
+
+    @Test
+    void theFirstVersionOfAResetModelWaitsOnlyForTheInterval() {
+        LearningSession session = new LearningSession(PACED, 0);
+        learnAt(session, 100, 0, 1000);
+        session.published(session.prepareVersion(1000), 1000);
+
+        session.onCommand(Command.newBuilder().setType(Command.Type.RESET).setModel("default").setCommandId("c")
+            .build(), 1500, true);
+        learnAt(session, 1, 100, 1600);
+        assertThat(session.publishDue(1999)).isFalse();
+        assertThat(session.publishDue(2000)).isTrue();
+        session.published(session.prepareVersion(2000), 2000);
+        learnAt(session, 1, 101, 3500);
+
+        assertThat(session.publishDue(3500)).as("after the reset's version, the minimum holds again").isFalse();
+    }
+
+    @Test
+    void aVersionCountsTheExamplesSeenLearnedAndSkippedByReasonSinceItsParent() {
+        LearningSession session = new LearningSession(SETTINGS, 0);
+        learnSome(session, 10, 0);
+        session.learn(example(1.0, "maybe"), 0, 10);
+        session.learn(example(1.0, "maybe"), 0, 11);
+        session.learn(example(Double.NaN, "1"), 0, 12);
+        session.malformed(0, 13, "not a TrainingExample");
+
+        ModelVersion v1 = publish(session);
+        learnSome(session, 5, 14);
+        ModelVersion v2 = publish(session);
+
+        assertThat(v1.getMetricsMap()).containsEntry("examples_seen_since_parent", 14.0)
+            .containsEntry("examples_since_parent", 10.0)
+            .containsEntry("examples_skipped_since_parent", 4.0)
+            .containsEntry("examples_skipped_unknown_label_since_parent", 2.0)
+            .containsEntry("examples_skipped_non_finite_feature_since_parent", 1.0)
+            .containsEntry("examples_skipped_malformed_since_parent", 1.0);
+        assertThat(v2.getMetricsMap()).containsEntry("examples_seen_since_parent", 5.0)
+            .containsEntry("examples_skipped_since_parent", 0.0)
+            .doesNotContainKey("examples_skipped_unknown_label_since_parent");
+    }
 }

@@ -23,7 +23,7 @@ class ModelSpecFileTest {
         objective: hinge
         optimiser: {type: sgd, learning_rate: 0.2, schedule: constant}
         l2: 0.001
-        publish: {every_examples: 500, interval: 2s}
+        publish: {every_examples: 500, min_examples: 50, interval: 2s, max_delay: 20s}
         retrain: {window_examples: 300, epochs: 2}
         """;
 
@@ -49,6 +49,8 @@ class ModelSpecFileTest {
             .containsEntry("trainer.l2", 0.001)
             .containsEntry("trainer.publish.every.examples", 500)
             .containsEntry("trainer.publish.interval.ms", 2000L)
+            .containsEntry("trainer.publish.min.examples", 50)
+            .containsEntry("trainer.publish.max.delay.ms", 20_000L)
             .containsEntry("trainer.retrain.window.examples", 300)
             .containsEntry("trainer.retrain.epochs", 2);
     }
