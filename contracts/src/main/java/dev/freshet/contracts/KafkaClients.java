@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -81,7 +82,9 @@ public final class KafkaClients {
         Map.entry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "set featurestore.stream.threads"),
         Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "set featurestore.commit.interval.ms"));
 
-    private static final Pattern USERNAME = Pattern.compile("username\\s*=\\s*\"([^\"]*)\"");
+    private static final Pattern USERNAME = Pattern.compile("\\busername\\s*=\\s*(?:\"([^\"]*)\"|([^\\s;]+))");
+    // GSSAPI (Kerberos) names its principal instead.
+    private static final Pattern PRINCIPAL = Pattern.compile("\\bprincipal\\s*=\\s*(?:\"([^\"]*)\"|([^\\s;]+))");
 
     private static final Set<String> CONSUMER_KEYS = ConsumerConfig.configNames();
     private static final Set<String> PRODUCER_KEYS = ProducerConfig.configNames();
@@ -219,17 +222,27 @@ public final class KafkaClients {
         }
         Object mechanism = clientSettings.get(SaslConfigs.SASL_MECHANISM);
         Object jaas = clientSettings.get(SaslConfigs.SASL_JAAS_CONFIG);
-        String user = "the user of kafka.sasl.jaas.config";
-        if (jaas != null) {
-            String text = jaas instanceof Password password ? password.value()
-                : jaas.toString();
-            Matcher name = USERNAME.matcher(text);
-            if (name.find()) {
-                user = "user '" + name.group(1) + "'";
-            }
+        String user = jaas == null ? null : saslUser(jaas instanceof Password password ? password.value()
+            : jaas.toString()).map(name -> "user '" + name + "'").orElse(null);
+        if (user == null) {
+            user = "the user of kafka.sasl.jaas.config";
         }
         return user + " (" + (mechanism == null ? SaslConfigs.DEFAULT_SASL_MECHANISM
             : mechanism) + " over " + security + ")";
+    }
+
+    /**
+     * The user a JAAS configuration logs in as (its {@code username}, quoted or not, or for Kerberos its
+     * {@code principal}), never its password; empty when it names none.
+     */
+    public static Optional<String> saslUser(String jaasConfig) {
+        for (Pattern pattern : new Pattern[] {USERNAME, PRINCIPAL}) {
+            Matcher m = pattern.matcher(jaasConfig);
+            if (m.find()) {
+                return Optional.of(m.group(1) != null ? m.group(1) : m.group(2));
+            }
+        }
+        return Optional.empty();
     }
 
     /**

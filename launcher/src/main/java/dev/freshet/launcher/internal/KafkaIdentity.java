@@ -2,8 +2,6 @@ package dev.freshet.launcher.internal;
 
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import dev.freshet.contracts.KafkaClients;
 
@@ -14,10 +12,6 @@ import dev.freshet.contracts.KafkaClients;
  * {@code local:<OS user>}. Never a name the caller chooses.
  */
 final class KafkaIdentity {
-    private static final Pattern USERNAME = Pattern.compile("\\busername\\s*=\\s*(?:\"([^\"]*)\"|([^\\s;]+))");
-    // GSSAPI (Kerberos) names its principal instead.
-    private static final Pattern PRINCIPAL = Pattern.compile("\\bprincipal\\s*=\\s*(?:\"([^\"]*)\"|([^\\s;]+))");
-
     private KafkaIdentity() {
     }
 
@@ -26,10 +20,7 @@ final class KafkaIdentity {
         String protocol = setting(config, "security.protocol").toUpperCase(Locale.ROOT);
         String jaas = setting(config, "sasl.jaas.config");
         if (protocol.startsWith("SASL") || !jaas.isEmpty()) {
-            String user = first(USERNAME, jaas);
-            if (user == null) {
-                user = first(PRINCIPAL, jaas);
-            }
+            String user = KafkaClients.saslUser(jaas).orElse(null);
             return user != null ? "kafka:" + user : "kafka:unnamed " + setting(config, "sasl.mechanism")
                 .toUpperCase(Locale.ROOT).strip() + " user (not named in " + KafkaClients.PREFIX + "sasl.jaas.config)";
         }
@@ -42,13 +33,5 @@ final class KafkaIdentity {
     private static String setting(Map<String, ?> config, String name) {
         Object value = config.get(KafkaClients.PREFIX + name);
         return value == null ? "" : value.toString().strip();
-    }
-
-    private static String first(Pattern pattern, String text) {
-        Matcher m = pattern.matcher(text);
-        if (!m.find()) {
-            return null;
-        }
-        return m.group(1) != null ? m.group(1) : m.group(2);
     }
 }
