@@ -1,5 +1,6 @@
 package dev.freshet.contracts;
 
+import static dev.freshet.testing.LocalAddresses.accepts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -7,11 +8,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.BindException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.sun.net.httpserver.HttpHandler;
+import dev.freshet.testing.LocalAddresses;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -82,7 +80,7 @@ class MetricsEndpointTest {
 
     @Test
     void listensOnlyOnTheAddressItIsGiven() throws Exception {
-        Optional<InetAddress> other = nonLoopbackAddress();
+        Optional<InetAddress> other = LocalAddresses.nonLoopback();
         assumeThat(other).as("this machine has an IPv4 address besides loopback").isPresent();
         try (MetricsEndpoint loopback = MetricsEndpoint.start("127.0.0.1", 0, new PrometheusRegistry(),
                 HttpSecurity.open());
@@ -119,7 +117,7 @@ class MetricsEndpointTest {
 
     @Test
     void warnsWhenATokenWouldCrossTheNetworkInPlainHttp() throws Exception {
-        Optional<InetAddress> other = nonLoopbackAddress();
+        Optional<InetAddress> other = LocalAddresses.nonLoopback();
         assumeThat(other).as("this machine has an IPv4 address besides loopback").isPresent();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         java.io.PrintStream originalErr = System.err;
@@ -204,25 +202,5 @@ class MetricsEndpointTest {
             request.header("Authorization", authorization);
         }
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static boolean accepts(InetAddress address, int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(address, port), 5_000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static Optional<InetAddress> nonLoopbackAddress() throws IOException {
-        return NetworkInterface.networkInterfaces().filter(nic -> {
-            try {
-                return nic.isUp() && !nic.isLoopback();
-            } catch (IOException e) {
-                return false;
-            }
-        }).flatMap(NetworkInterface::inetAddresses).filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress())
-            .findFirst();
     }
 }

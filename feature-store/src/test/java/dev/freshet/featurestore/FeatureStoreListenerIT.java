@@ -1,23 +1,18 @@
 package dev.freshet.featurestore;
 
+import static dev.freshet.testing.LocalAddresses.accepts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
-import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
+import dev.freshet.testing.LocalAddresses;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,7 +41,7 @@ class FeatureStoreListenerIT {
 
     @Test
     void listensOnLoopbackOnlyByDefaultAndOnTheAddressOfItsKeyWhenSet() throws Exception {
-        InetAddress other = nonLoopbackAddress();
+        InetAddress other = LocalAddresses.nonLoopbackOrSkip();
         try (FeatureStore store = FeatureStore.start(props(Map.of()))) {
             assertThat(accepts(InetAddress.getByName("127.0.0.1"), store.grpcPort())).isTrue();
             assertThat(accepts(other, store.grpcPort())).isFalse();
@@ -73,27 +68,5 @@ class FeatureStoreListenerIT {
         props.put(FeatureStoreConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         props.put(FeatureStoreConfig.GRPC_PORT_CONFIG, 0);
         return props;
-    }
-
-    private static boolean accepts(InetAddress address, int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(address, port), 5_000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static InetAddress nonLoopbackAddress() throws IOException {
-        Optional<InetAddress> found = NetworkInterface.networkInterfaces().filter(nic -> {
-            try {
-                return nic.isUp() && !nic.isLoopback();
-            } catch (IOException e) {
-                return false;
-            }
-        }).flatMap(NetworkInterface::inetAddresses).filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress())
-            .findFirst();
-        assumeThat(found).as("this machine has an IPv4 address besides loopback").isPresent();
-        return found.get();
     }
 }

@@ -1,15 +1,10 @@
 package dev.freshet.monitor;
 
+import static dev.freshet.testing.LocalAddresses.accepts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
-import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,10 +16,10 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
+import dev.freshet.testing.LocalAddresses;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -61,7 +56,7 @@ class LiveReportAccessIT {
 
     @Test
     void theReportListensOnlyWhereItsBindAddressSays(KafkaTestCluster cluster) throws Exception {
-        InetAddress other = nonLoopbackAddress();
+        InetAddress other = LocalAddresses.nonLoopbackOrSkip();
         try (Monitor loopback = Monitor.start(props(cluster))) {
             assertThat(accepts(InetAddress.getByName("127.0.0.1"), loopback.httpPort())).isTrue();
             assertThat(accepts(other, loopback.httpPort())).isFalse();
@@ -100,27 +95,5 @@ class LiveReportAccessIT {
             request.header("Authorization", authorization);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static boolean accepts(InetAddress address, int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(address, port), 5_000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static InetAddress nonLoopbackAddress() throws IOException {
-        Optional<InetAddress> found = NetworkInterface.networkInterfaces().filter(nic -> {
-            try {
-                return nic.isUp() && !nic.isLoopback();
-            } catch (IOException e) {
-                return false;
-            }
-        }).flatMap(NetworkInterface::inetAddresses).filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress())
-            .findFirst();
-        assumeThat(found).as("this machine has an IPv4 address besides loopback").isPresent();
-        return found.get();
     }
 }

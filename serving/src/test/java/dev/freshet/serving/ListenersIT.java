@@ -1,16 +1,12 @@
 package dev.freshet.serving;
 
+import static dev.freshet.testing.LocalAddresses.accepts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,13 +18,13 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 import dev.freshet.testing.EmbeddedKafkaExtension;
 import dev.freshet.testing.KafkaTestCluster;
+import dev.freshet.testing.LocalAddresses;
 import dev.freshet.testing.TestCertificates;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -46,7 +42,7 @@ class ListenersIT {
 
     @Test
     void bothListenersAcceptOnlyLoopbackCallersByDefault(KafkaTestCluster cluster) throws Exception {
-        InetAddress other = nonLoopbackAddress();
+        InetAddress other = LocalAddresses.nonLoopbackOrSkip();
         try (ScoringServer server = ScoringServer.start(props(cluster, Map.of()))) {
             for (int port : new int[] {server.port(), server.metricsPort()}) {
                 assertThat(accepts(InetAddress.getByName("127.0.0.1"), port)).as("127.0.0.1:%d", port).isTrue();
@@ -57,7 +53,7 @@ class ListenersIT {
 
     @Test
     void eachListenerBindsTheAddressOfItsOwnKey(KafkaTestCluster cluster) throws Exception {
-        InetAddress other = nonLoopbackAddress();
+        InetAddress other = LocalAddresses.nonLoopbackOrSkip();
         try (ScoringServer server = ScoringServer.start(props(cluster, Map.of("serving.bind.address",
                 other.getHostAddress(), "serving.metrics.bind.address", other.getHostAddress())))) {
             for (int port : new int[] {server.port(), server.metricsPort()}) {
@@ -135,27 +131,5 @@ class ListenersIT {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, trust.getTrustManagers(), null);
         return context;
-    }
-
-    private static boolean accepts(InetAddress address, int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(address, port), 5_000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static InetAddress nonLoopbackAddress() throws IOException {
-        Optional<InetAddress> found = NetworkInterface.networkInterfaces().filter(nic -> {
-            try {
-                return nic.isUp() && !nic.isLoopback();
-            } catch (IOException e) {
-                return false;
-            }
-        }).flatMap(NetworkInterface::inetAddresses).filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress())
-            .findFirst();
-        assumeThat(found).as("this machine has an IPv4 address besides loopback").isPresent();
-        return found.get();
     }
 }
