@@ -33,6 +33,7 @@ final class ClusterOptions {
     Map<String, String> overrides = new LinkedHashMap<>();
 
     private Map<String, Object> loaded;
+    private RuntimeException refused;
 
     /**
      * The verb's configuration, every key checked.
@@ -54,8 +55,17 @@ final class ClusterOptions {
      * caller may change; the file is read and the keys checked once per command.
      */
     Map<String, Object> withOptions() {
-        if (loaded == null) {
-            loaded = load();
+        if (loaded == null && refused == null) {
+            try {
+                loaded = load();
+            } catch (RuntimeException e) {
+                // Asked again (say, to name the principal in an error), the answer stays the same, and the file is
+                // not read, nor its warnings printed, a second time.
+                refused = e;
+            }
+        }
+        if (refused != null) {
+            throw refused;
         }
         return new LinkedHashMap<>(loaded);
     }

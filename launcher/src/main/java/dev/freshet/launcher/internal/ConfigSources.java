@@ -62,14 +62,11 @@ final class ConfigSources {
      * of the machine ({@code ps}, {@code /proc/PID/cmdline}) and stays in shell histories. A reference
      * ({@code ${env:NAME}}, {@code ${file:/path}}) is not a secret and is not warned about.
      */
-    private static final java.util.Set<List<String>> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
     static void warnAboutSecretsOnTheCommandLine(Map<String, String> overrides) {
         List<String> secrets = overrides.entrySet().stream()
             .filter(e -> isSecret(e.getKey()) && !ConfigValues.isReference(e.getValue()))
             .map(Map.Entry::getKey).sorted().toList();
-        // A command may load its configuration more than once (start-up checks, then the run); one warning is enough.
-        if (!secrets.isEmpty() && WARNED.add(secrets)) {
+        if (!secrets.isEmpty()) {
             System.err.println("freshet: warning: -D " + String.join(", ", secrets) + " puts a secret on the command "
                 + "line, where ps shows it to every user of this machine; put it in a --config FILE, use a "
                 + "*.token.file key, or give the value as ${env:NAME} or ${file:/path}.");
