@@ -125,7 +125,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new EmbeddedKafkaException("Cannot create a temporary directory for the embedded broker's logs", e);
         }
-        return start(dataDir, freePort(), freePort(), true, null);
+        int[] ports = freePorts();
+        return start(dataDir, ports[0], ports[1], true, null);
     }
 
     /**
@@ -141,7 +142,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new EmbeddedKafkaException("Cannot create a temporary directory for the embedded broker's logs", e);
         }
-        return start(dataDir, freePort(), freePort(), true, requireNonNull(superUser));
+        int[] ports = freePorts();
+        return start(dataDir, ports[0], ports[1], true, requireNonNull(superUser));
     }
 
     /**
@@ -532,12 +534,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+    /**
+     * Two distinct free loopback ports, for the client and controller listeners. Both sockets are held open while
+     * the second is chosen: asked one after the other, the system may hand out the same port twice, and the broker
+     * refuses two listeners on one port.
+     */
+    private static int[] freePorts() {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket first = new ServerSocket(0, 1, loopback);
+             ServerSocket second = new ServerSocket(0, 1, loopback)) {
+            first.setReuseAddress(true);
+            second.setReuseAddress(true);
+            return new int[] {first.getLocalPort(), second.getLocalPort()};
         } catch (IOException e) {
-            throw new UncheckedIOException("No free loopback port for the embedded broker", e);
+            throw new UncheckedIOException("No free loopback ports for the embedded broker", e);
         }
     }
 
