@@ -45,7 +45,7 @@ class StartupMistakesIT {
         try (ServerSocket taken = new ServerSocket(0)) {
             String line = refusal(run("serving", "-D", "serving.port=" + taken.getLocalPort(),
                 "-D", "serving.state.dir=" + dir.resolve("serving")));
-            assertThat(line).startsWith("freshet: serving: ").contains("port " + taken.getLocalPort())
+            assertThat(line).startsWith("freshet: serving: ").contains("127.0.0.1:" + taken.getLocalPort())
                 .contains("serving.port");
         }
     }

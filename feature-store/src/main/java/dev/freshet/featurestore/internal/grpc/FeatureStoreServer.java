@@ -100,8 +100,8 @@ public final class FeatureStoreServer implements AutoCloseable {
                     views), STATUSES, new MethodAuth(security.auth, security.readsOpen))
                 .grace(grace, FeatureStoreConfig.CLOSE_TIMEOUT_MS_CONFIG)
                 .start());
-            log.info("FeatureStoreService listening on {}:{} ({}); ApplyFeatureViews {}; reads {}.", bindAddress,
-                server.port(), security.tls.describe(), security.auth.enabled()
+            // GrpcServer has logged where it listens and with which TLS; this says who may call what.
+            log.info("FeatureStoreService: ApplyFeatureViews {}; reads {}.", security.auth.enabled()
                     ? "needs a token or an allowed client certificate"
                     : "refused (no credential configured: set " + SECURITY_KEYS.tokenFileKey() + ")",
                 security.readsOpen ? "open to every caller (" + FeatureStoreConfig.READ_AUTH_CONFIG + "=open)"
